@@ -1,0 +1,52 @@
+# imgmesh: `make run` sets everything up and serves; `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
+MODELS := model_repository/u2netp/1/model.onnx
+SAMPLES := samples/photos/.fetched
+
+.PHONY: setup run test bench lint protos models samples clean
+
+setup: $(STAMP) gen/.stamp $(MODELS) $(SAMPLES)
+
+# Virtual environment with pinned dependencies; a .pth puts the repo root and
+# the generated stubs on sys.path for every process started from this venv.
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --only-binary=:all: -r requirements.txt
+	printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/gen" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/imgmesh.pth"
+	touch $@
+
+protos: gen/.stamp
+gen/.stamp: $(STAMP) $(PROTOS)
+	rm -rf gen && mkdir -p gen
+	$(PY) -m grpc_tools.protoc -Iprotos --python_out=gen --pyi_out=gen --grpc_python_out=gen $(PROTOS)
+	touch $@
+
+models: $(MODELS)
+$(MODELS): $(STAMP) inference/fetch_models.py inference/onnx_batch.py
+	$(PY) -m inference.fetch_models --force
+
+samples: $(SAMPLES)
+$(SAMPLES): $(STAMP)
+	$(PY) -m mesh.fetch_samples
+	touch $@
+
+run: setup
+	$(PY) -m mesh
+
+test: setup
+	$(PY) -m pytest -q tests
+
+bench: setup
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf gen build samples $(MODELS)

@@ -1,0 +1,40 @@
+"""CLI: ``python -m gateway`` (flags default to IMGMESH_* environment variables)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from aiohttp import web
+
+from gateway.app import GatewayConfig, create_app
+from telemetry.tracing import (
+    instrument_aiohttp_server,
+    instrument_grpc_aio_client,
+    setup_tracing,
+)
+
+
+def main() -> None:
+    env = os.environ.get
+    p = argparse.ArgumentParser(description="imgmesh HTTP gateway")
+    p.add_argument("--host", default=env("IMGMESH_GATEWAY_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(env("IMGMESH_GATEWAY_PORT", "8080")))
+    p.add_argument("--transform", default=env("IMGMESH_TRANSFORM_ADDRESS", "127.0.0.1:50051"))
+    p.add_argument("--cache-control", default=env("IMGMESH_CACHE_CONTROL", "public, max-age=3600"))
+    p.add_argument(
+        "--render-timeout", type=float, default=float(env("IMGMESH_RENDER_TIMEOUT_S", "60"))
+    )
+    a = p.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    setup_tracing("gateway")
+    instrument_grpc_aio_client()
+    instrument_aiohttp_server()
+    app = create_app(GatewayConfig(a.transform, a.cache_control, a.render_timeout))
+    # aiohttp handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish.
+    web.run_app(app, host=a.host, port=a.port, shutdown_timeout=10, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Content negotiation: which image formats the client's Accept header allows."""
+
+from __future__ import annotations
+
+from imgmesh.v1 import edit_pb2
+
+_MEDIA_TYPES = {"image/avif": edit_pb2.FORMAT_AVIF, "image/webp": edit_pb2.FORMAT_WEBP}
+
+
+def accepted_formats(accept: str | None) -> list[int]:
+    """Modern formats listed in ``Accept`` with q > 0 (RFC 9110 section 12.5.1).
+
+    ``image/*`` or ``*/*`` do not count: browsers that can decode AVIF/WebP
+    name them explicitly, and a wildcard alone (curl) must get the source format.
+    """
+    if not accept:
+        return []
+    found: list[int] = []
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        fmt = _MEDIA_TYPES.get(media.lower())
+        if fmt is None:
+            continue
+        q = 1.0
+        for p in params:
+            name, _, value = p.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > 0 and fmt not in found:
+            found.append(fmt)
+    return found

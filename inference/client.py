@@ -1,0 +1,101 @@
+"""Async Triton client: one gRPC channel per process, shared by all requests.
+
+Concurrent ``infer`` calls from many requests reach Triton at once, where the
+model's dynamic batcher groups them (see model_repository/*/config.pbtxt).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import tritonclient.grpc.aio as triton_grpc
+from opentelemetry import propagate, trace
+from prometheus_client import Histogram
+from tritonclient.utils import InferenceServerException
+
+INFER_SECONDS = Histogram(
+    "imgmesh_inference_request_seconds",
+    "Triton inference round trip per request, seconds",
+    ["model", "status"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16),
+)
+
+_tracer = trace.get_tracer(__name__)
+
+
+class ModelUnavailableError(Exception):
+    """Triton is unreachable, or the model is not loaded or failed."""
+
+
+class InferenceClient:
+    """Thin async wrapper over ``tritonclient.grpc.aio``.
+
+    Args:
+        url: Triton gRPC address, e.g. ``127.0.0.1:8001``.
+        timeout_s: client-side deadline for one inference (seconds).
+    """
+
+    def __init__(self, url: str, timeout_s: float = 60.0) -> None:
+        self.url = url
+        self.timeout_s = timeout_s
+        self._client: triton_grpc.InferenceServerClient | None = None
+
+    def _get(self) -> triton_grpc.InferenceServerClient:
+        if self._client is None:
+            self._client = triton_grpc.InferenceServerClient(self.url)
+        return self._client
+
+    async def infer(
+        self, model: str, input_name: str, batch: np.ndarray, output_name: str
+    ) -> np.ndarray:
+        """Run one request (``batch`` already has its leading batch dim).
+
+        Args:
+            batch: e.g. ``float32[1,3,320,320]``.
+
+        Returns:
+            the output tensor, e.g. ``float32[1,1,320,320]``.
+
+        Raises:
+            ModelUnavailableError: Triton is down, the model is missing or failed.
+        """
+        start = time.perf_counter()
+        status = "ok"
+        with _tracer.start_as_current_span("triton.infer") as span:
+            span.set_attribute("triton.model", model)
+            span.set_attribute("triton.batch", int(batch.shape[0]))
+            headers: dict[str, str] = {}
+            propagate.inject(headers)  # W3C traceparent for Triton's own tracing
+            inp = triton_grpc.InferInput(input_name, list(batch.shape), "FP32")
+            inp.set_data_from_numpy(batch)
+            try:
+                result = await self._get().infer(
+                    model,
+                    [inp],
+                    outputs=[triton_grpc.InferRequestedOutput(output_name)],
+                    client_timeout=self.timeout_s,
+                    headers=headers,
+                )
+                out = result.as_numpy(output_name)
+                if out is None:
+                    raise ModelUnavailableError(f"{model}: no output {output_name!r}")
+                return out
+            except InferenceServerException as exc:
+                status = "error"
+                raise ModelUnavailableError(f"{model}: {exc.message()}") from exc
+            finally:
+                INFER_SECONDS.labels(model, status).observe(time.perf_counter() - start)
+
+    async def is_model_ready(self, model: str) -> bool:
+        """True if Triton answers and ``model`` is loaded."""
+        try:
+            return bool(await self._get().is_model_ready(model))
+        except InferenceServerException:
+            return False
+
+    async def close(self) -> None:
+        """Close the gRPC channel."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None

@@ -1,0 +1,51 @@
+"""Pre- and post-processing for salient-object segmentation models (u2netp).
+
+u2netp (Qin et al., "U^2-Net", Pattern Recognition 2020,
+https://arxiv.org/abs/2005.09007): input ``float32[N,3,320,320]`` RGB,
+``(x/255 - mean) / std`` with ImageNet mean/std; output ``d0``
+``float32[N,1,320,320]``, min-max normalised to a 0..1 matte as rembg does
+(https://github.com/danielgatis/rembg, sessions/u2net.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# ImageNet statistics, RGB order (https://pytorch.org/vision/stable/models.html)
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class SegmentationModel:
+    """How to talk to one segmentation model in Triton."""
+
+    name: str  # Triton model name
+    size: int  # square input side, px
+    input_name: str
+    output_name: str
+
+    def preprocess(self, rgb: np.ndarray) -> np.ndarray:
+        """``uint8[size,size,3]`` RGB -> ``float32[1,3,size,size]`` normalised.
+
+        Raises:
+            ValueError: wrong shape.
+        """
+        if rgb.shape != (self.size, self.size, 3):
+            raise ValueError(f"expected uint8[{self.size},{self.size},3], got {rgb.shape}")
+        x = (rgb.astype(np.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
+        return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+
+    def postprocess(self, output: np.ndarray) -> np.ndarray:
+        """``float32[1,1,size,size]`` -> ``uint8[size,size]`` matte, 255 = subject."""
+        pred = output.reshape(self.size, self.size)
+        lo, hi = float(pred.min()), float(pred.max())
+        matte = (pred - lo) / (hi - lo) if hi > lo else np.zeros_like(pred)
+        return np.clip(matte * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+U2NETP = SegmentationModel(name="u2netp", size=320, input_name="input", output_name="d0")
+
+MODELS: dict[str, SegmentationModel] = {U2NETP.name: U2NETP}

@@ -1,0 +1,180 @@
+"""Start and stop the three services as real processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from inference.launcher import TritonServer
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Ports:
+    """All ports of one mesh."""
+
+    gateway: int = field(default_factory=free_port)
+    transform: int = field(default_factory=free_port)
+    transform_metrics: int = field(default_factory=free_port)
+    triton_grpc: int = field(default_factory=free_port)
+    triton_http: int = field(default_factory=free_port)
+    triton_metrics: int = field(default_factory=free_port)
+
+    @classmethod
+    def defaults(cls) -> Ports:
+        """The documented ports of ``make run``."""
+        return cls(8080, 50051, 9101, 8001, 8000, 8002)
+
+
+@dataclass
+class Mesh:
+    """Triton + transform_svc + gateway.
+
+    Args:
+        ports: where each listens.
+        origin_root: local origin directory for transform_svc.
+        log_dir: each service's stdout/stderr goes to ``<log_dir>/<name>.log``.
+        env: extra environment for transform_svc and the gateway.
+    """
+
+    ports: Ports = field(default_factory=Ports)
+    origin_root: Path = REPO_ROOT / "samples"
+    log_dir: Path = REPO_ROOT / "build" / "logs"
+    env: dict[str, str] = field(default_factory=dict)
+    triton: TritonServer | None = None
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    @property
+    def triton_metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.triton_metrics}/metrics"
+
+    def start(self, timeout_s: float = 180.0) -> None:
+        """Start all three and wait until each is ready.
+
+        Raises:
+            RuntimeError / TimeoutError: a service died or was not ready in time
+                (its log is in ``log_dir``).
+        """
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.start_triton(timeout_s)
+            self.start_transform(timeout_s)
+            self.start_gateway(timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+
+    def start_triton(self, timeout_s: float = 180.0) -> None:
+        self.triton = TritonServer(
+            self.ports.triton_grpc,
+            self.ports.triton_http,
+            self.ports.triton_metrics,
+            log_file=self.log_dir / "triton.log",
+        )
+        self.triton.start()
+        self.triton.wait_ready(timeout_s)
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        log = (self.log_dir / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", name, *args],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs[name] = proc
+        return proc
+
+    def start_transform(self, timeout_s: float = 60.0) -> None:
+        proc = self._spawn(
+            "transform_svc",
+            [
+                f"--port={self.ports.transform}",
+                f"--metrics-port={self.ports.transform_metrics}",
+                f"--origin-root={self.origin_root}",
+                f"--triton-url=127.0.0.1:{self.ports.triton_grpc}",
+            ],
+        )
+        channel = grpc.insecure_channel(f"127.0.0.1:{self.ports.transform}")
+        stub = health_pb2_grpc.HealthStub(channel)
+        deadline = time.monotonic() + timeout_s
+        try:
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"transform_svc exited with {proc.returncode}")
+                try:
+                    reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.RpcError:
+                    pass
+                time.sleep(0.2)
+        finally:
+            channel.close()
+        raise TimeoutError("transform_svc not ready")
+
+    def start_gateway(self, timeout_s: float = 60.0) -> None:
+        proc = self._spawn(
+            "gateway",
+            [
+                f"--port={self.ports.gateway}",
+                f"--transform=127.0.0.1:{self.ports.transform}",
+            ],
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"gateway exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"{self.gateway_url}/readyz", timeout=1.0) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError("gateway not ready")
+
+    def stop_process(self, name: str, timeout_s: float = 15.0) -> None:
+        """SIGTERM one service (graceful drain), SIGKILL if it lingers."""
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def stop(self) -> None:
+        """Stop gateway, then transform_svc, then Triton."""
+        for name in ("gateway", "transform_svc"):
+            self.stop_process(name)
+        if self.triton is not None:
+            self.triton.stop()
+            self.triton = None

@@ -1,0 +1,1 @@
+"""transform_svc: the grpc.aio service that renders an EditGraph with libvips."""

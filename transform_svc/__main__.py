@@ -1,0 +1,62 @@
+"""CLI: ``python -m transform_svc`` (flags default to IMGMESH_* environment variables)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+
+from transform_svc.server import TransformConfig, serve
+
+
+def parse_args() -> TransformConfig:
+    env = os.environ.get
+    p = argparse.ArgumentParser(description="imgmesh transform service (gRPC, libvips)")
+    p.add_argument("--port", type=int, default=int(env("IMGMESH_TRANSFORM_PORT", "50051")))
+    p.add_argument(
+        "--metrics-port", type=int, default=int(env("IMGMESH_TRANSFORM_METRICS_PORT", "9101"))
+    )
+    p.add_argument("--origin-root", type=Path, default=Path(env("IMGMESH_ORIGIN_ROOT", "samples")))
+    p.add_argument(
+        "--allowed-hosts",
+        default=env("IMGMESH_ALLOWED_HOSTS", ""),
+        help="comma-separated http(s) origin hosts",
+    )
+    p.add_argument("--triton-url", default=env("IMGMESH_TRITON_URL", "127.0.0.1:8001"))
+    p.add_argument(
+        "--workers", type=int, default=int(env("IMGMESH_WORKERS", str(2 * (os.cpu_count() or 1))))
+    )
+    p.add_argument(
+        "--vips-concurrency", type=int, default=int(env("IMGMESH_VIPS_CONCURRENCY", "1"))
+    )
+    p.add_argument("--segmentation-model", default=env("IMGMESH_SEGMENTATION_MODEL", "u2netp"))
+    a = p.parse_args()
+    hosts = frozenset(h.strip().lower() for h in a.allowed_hosts.split(",") if h.strip())
+    return TransformConfig(
+        port=a.port,
+        metrics_port=a.metrics_port,
+        origin_root=a.origin_root,
+        allowed_hosts=hosts,
+        triton_url=a.triton_url,
+        workers=a.workers,
+        vips_concurrency=a.vips_concurrency,
+        segmentation_model=a.segmentation_model,
+    )
+
+
+async def main() -> None:
+    config = parse_args()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(config, stop=stop)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("pyvips").setLevel(logging.WARNING)  # libvips INFO is per-op chatter
+    asyncio.run(main())

@@ -1,0 +1,73 @@
+"""Output format choice and encoding.
+
+Format rules (ImageKit ``f-auto``, https://imagekit.io/docs/image-optimization):
+AVIF if the client accepts it, else WebP if accepted, else the source's own
+format -- PNG instead of JPEG when the output has alpha that must survive.
+Metadata is stripped (pixels are already sRGB).
+"""
+
+from __future__ import annotations
+
+import pyvips
+
+from imgmesh.v1 import edit_pb2
+
+DEFAULT_QUALITY = 80  # ImageKit's default q
+
+CONTENT_TYPES: dict[int, str] = {
+    edit_pb2.FORMAT_JPEG: "image/jpeg",
+    edit_pb2.FORMAT_PNG: "image/png",
+    edit_pb2.FORMAT_WEBP: "image/webp",
+    edit_pb2.FORMAT_AVIF: "image/avif",
+}
+
+# libvips "vips-loader" metadata -> our format; anything else -> JPEG/PNG by alpha.
+_LOADER_FORMATS = {
+    "jpegload": edit_pb2.FORMAT_JPEG,
+    "pngload": edit_pb2.FORMAT_PNG,
+    "webpload": edit_pb2.FORMAT_WEBP,
+    "heifload": edit_pb2.FORMAT_AVIF,
+}
+
+
+def source_format(loader: str) -> int:
+    """Format of the source from libvips' loader name (e.g. ``jpegload_buffer``)."""
+    base = loader.removesuffix("_buffer").removesuffix("_source")
+    return _LOADER_FORMATS.get(base, edit_pb2.FORMAT_UNSPECIFIED)
+
+
+def choose_format(encode: edit_pb2.Encode, source: int, has_alpha: bool) -> int:
+    """Resolve AUTO/ORIGINAL to a concrete format (one of CONTENT_TYPES)."""
+    fmt = encode.format
+    if fmt in CONTENT_TYPES:
+        return fmt
+    if fmt in (edit_pb2.FORMAT_AUTO, edit_pb2.FORMAT_UNSPECIFIED):
+        accepted = set(encode.accepted)
+        if edit_pb2.FORMAT_AVIF in accepted:
+            return edit_pb2.FORMAT_AVIF
+        if edit_pb2.FORMAT_WEBP in accepted:
+            return edit_pb2.FORMAT_WEBP
+    if source in CONTENT_TYPES and not (source == edit_pb2.FORMAT_JPEG and has_alpha):
+        return source
+    return edit_pb2.FORMAT_PNG if has_alpha else edit_pb2.FORMAT_JPEG
+
+
+def encode(image: pyvips.Image, fmt: int, quality: int) -> bytes:
+    """Encode an sRGB uchar image (3/4 bands) to ``fmt``.
+
+    JPEG has no alpha: a 4-band image is flattened onto white first.
+    ``quality`` 1..100 (0 = DEFAULT_QUALITY); PNG ignores it.
+    """
+    q = quality or DEFAULT_QUALITY
+    keep = pyvips.enums.ForeignKeep.NONE
+    if fmt == edit_pb2.FORMAT_JPEG:
+        if image.hasalpha():
+            image = image.flatten(background=[255, 255, 255]).cast("uchar")
+        return image.jpegsave_buffer(Q=q, optimize_coding=True, keep=keep)
+    if fmt == edit_pb2.FORMAT_PNG:
+        return image.pngsave_buffer(compression=6, keep=keep)
+    if fmt == edit_pb2.FORMAT_WEBP:
+        return image.webpsave_buffer(Q=q, keep=keep)
+    if fmt == edit_pb2.FORMAT_AVIF:
+        return image.heifsave_buffer(Q=q, compression="av1", effort=2, keep=keep)
+    raise ValueError(f"unknown format {fmt}")

@@ -1,0 +1,99 @@
+"""libvips helpers shared by loading, the ops and encoding.
+
+All pixels inside the pipeline are 8-bit sRGB with an optional alpha band
+(3 or 4 bands, ``uchar``). :func:`to_srgb` establishes that right after load.
+"""
+
+from __future__ import annotations
+
+import pyvips
+
+from imgmesh.v1 import edit_pb2
+from transform_svc.errors import unsupported
+
+# ImageKit default background for padding: opaque white.
+WHITE = (255, 255, 255, 255)
+
+# Focus -> libvips compass direction (vips_gravity / VipsCompassDirection).
+COMPASS: dict[int, str] = {
+    edit_pb2.FOCUS_UNSPECIFIED: "centre",
+    edit_pb2.FOCUS_CENTER: "centre",
+    edit_pb2.FOCUS_AUTO: "centre",
+    edit_pb2.FOCUS_TOP: "north",
+    edit_pb2.FOCUS_BOTTOM: "south",
+    edit_pb2.FOCUS_LEFT: "west",
+    edit_pb2.FOCUS_RIGHT: "east",
+    edit_pb2.FOCUS_TOP_LEFT: "north-west",
+    edit_pb2.FOCUS_TOP_RIGHT: "north-east",
+    edit_pb2.FOCUS_BOTTOM_LEFT: "south-west",
+    edit_pb2.FOCUS_BOTTOM_RIGHT: "south-east",
+}
+
+
+def load(buffer: bytes) -> pyvips.Image:
+    """Open an encoded image (header only; pixels decode lazily).
+
+    Raises:
+        TransformError: unsupported_image if libvips knows no loader for it.
+    """
+    try:
+        return pyvips.Image.new_from_buffer(buffer, "")
+    except pyvips.Error as exc:
+        raise unsupported(f"image could not be decoded: {first_line(exc)}") from exc
+
+
+def first_line(exc: pyvips.Error) -> str:
+    """The first line of a libvips error, without the noise after it."""
+    text = (exc.detail or exc.message or "").strip()
+    return text.splitlines()[0] if text else "unknown libvips error"
+
+
+def upright_size(image: pyvips.Image) -> tuple[int, int]:
+    """(width, height) in px after EXIF autorotation (orientations 5-8 swap axes)."""
+    orientation = image.get("orientation") if image.get_typeof("orientation") else 1
+    if orientation in (5, 6, 7, 8):
+        return image.height, image.width
+    return image.width, image.height
+
+
+def to_srgb(image: pyvips.Image, *, apply_icc: bool = True) -> pyvips.Image:
+    """Convert to 8-bit sRGB, 3 bands + optional alpha.
+
+    With ``apply_icc`` an embedded ICC profile is honoured (``icc_transform``),
+    and CMYK without one uses libvips' built-in CMYK fallback profile. The
+    thumbnail path has already done this, so it passes ``apply_icc=False``.
+    """
+    if apply_icc:
+        if image.get_typeof("icc-profile-data"):
+            try:
+                image = image.icc_transform("srgb", embedded=True, intent="perceptual")
+            except pyvips.Error:
+                pass  # unusable embedded profile: fall back to colourspace below
+        elif image.interpretation == "cmyk":
+            image = image.icc_transform("srgb", input_profile="cmyk")
+    if image.interpretation != "srgb" or image.format != "uchar":
+        image = image.colourspace("srgb")
+        if image.format != "uchar":
+            image = image.cast("uchar")
+    if image.bands == 2:  # grey + alpha after a partial conversion
+        image = image[0].bandjoin([image[0], image[0], image[1]])
+    return image
+
+
+def background_for(image: pyvips.Image, color: edit_pb2.Color | None) -> list[float]:
+    """Colour as a libvips background vector matching ``image``'s band count.
+
+    Unset colour (all zero and alpha 0 in proto3) means opaque white.
+    """
+    rgba = WHITE if color is None or not color.ByteSize() else (color.r, color.g, color.b, color.a)
+    return list(rgba[: image.bands]) if image.bands >= 3 else [rgba[0]]
+
+
+def needs_alpha(color: edit_pb2.Color | None) -> bool:
+    """True when the colour is (partly) transparent."""
+    return color is not None and color.ByteSize() > 0 and color.a < 255
+
+
+def ensure_alpha(image: pyvips.Image) -> pyvips.Image:
+    """Add an opaque alpha band if the image has none."""
+    return image if image.hasalpha() else image.bandjoin_const([255])

@@ -1,0 +1,80 @@
+"""Operation registry: one small unit per EditGraph step type, registered by the
+name of its ``Step.op`` oneof field. The executor looks ops up here, so adding
+an op never touches the executor (thumbor's filter registry, imgproxy's
+ordered step functions).
+
+An op is either sync (``(image, params, ctx) -> image``, run on a worker
+thread) or async (``async (image, params, ctx) -> image``, run on the event
+loop, e.g. a Triton call). An op may also provide a *load fusion*: when it is
+the first step, it gets the encoded bytes instead of a decoded image so it can
+use libvips shrink-on-load (``thumbnail_buffer``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyvips
+
+from transform_svc.context import RenderContext
+
+SyncOp = Callable[[pyvips.Image, Any, RenderContext], pyvips.Image]
+AsyncOp = Callable[[pyvips.Image, Any, RenderContext], Awaitable[pyvips.Image]]
+LoadFusion = Callable[[bytes, Any, RenderContext], "pyvips.Image | None"]
+
+
+@dataclass
+class RegisteredOp:
+    """An op and how to run it."""
+
+    name: str
+    func: SyncOp | AsyncOp
+    is_async: bool
+    fuse_load: LoadFusion | None = None
+
+
+REGISTRY: dict[str, RegisteredOp] = {}
+
+
+def register(name: str) -> Callable[[SyncOp | AsyncOp], SyncOp | AsyncOp]:
+    """Decorator: register ``func`` as the op for ``Step.<name>``.
+
+    Raises:
+        ValueError: ``name`` is already registered.
+    """
+
+    def decorate(func: SyncOp | AsyncOp) -> SyncOp | AsyncOp:
+        if name in REGISTRY:
+            raise ValueError(f"op {name!r} registered twice")
+        REGISTRY[name] = RegisteredOp(name, func, inspect.iscoroutinefunction(func))
+        return func
+
+    return decorate
+
+
+def register_load_fusion(name: str) -> Callable[[LoadFusion], LoadFusion]:
+    """Decorator: give the already-registered op ``name`` a shrink-on-load path.
+
+    The fusion returns the loaded-and-applied image, or None to decline (the
+    executor then loads normally and calls the op).
+    """
+
+    def decorate(func: LoadFusion) -> LoadFusion:
+        REGISTRY[name].fuse_load = func
+        return func
+
+    return decorate
+
+
+def load_all() -> None:
+    """Import every op module so each registers itself."""
+    from transform_svc.ops import (  # noqa: F401
+        adjust,
+        background,
+        geometry,
+        remove_background,
+        resize,
+    )

@@ -1,0 +1,57 @@
+"""Background removal: a segmentation model in Triton predicts a matte at model
+size; libvips upsamples it to full resolution and joins it as the alpha band."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pyvips
+
+from imgmesh.v1 import edit_pb2
+from inference.client import ModelUnavailableError
+from inference.segmentation import MODELS, SegmentationModel
+from transform_svc.context import RenderContext
+from transform_svc.errors import invalid, model_unavailable
+from transform_svc.ops import register
+
+
+def model_input(image: pyvips.Image, model: SegmentationModel) -> np.ndarray:
+    """Squash the RGB bands to ``uint8[size,size,3]`` (aspect ignored, as the model was trained)."""
+    rgb = image.flatten(background=[255, 255, 255]) if image.hasalpha() else image
+    small = rgb.thumbnail_image(model.size, height=model.size, size="force").cast("uchar")
+    return small.numpy()
+
+
+def join_matte(image: pyvips.Image, matte: np.ndarray) -> pyvips.Image:
+    """Upsample ``uint8[s,s]`` matte to the image size and use it as alpha (RGBA out)."""
+    alpha = pyvips.Image.new_from_array(matte).cast("uchar")
+    alpha = alpha.thumbnail_image(image.width, height=image.height, size="force")
+    rgb = image.extract_band(0, n=3) if image.bands > 3 else image
+    return rgb.bandjoin(alpha.cast("uchar"))
+
+
+@register("remove_background")
+async def remove_background(
+    image: pyvips.Image, params: edit_pb2.RemoveBackground, ctx: RenderContext
+) -> pyvips.Image:
+    """Cut out the salient subject: RGBA out, background alpha ~0, subject ~255.
+
+    Raises:
+        TransformError: invalid_parameter for an unknown model; model_unavailable
+            when Triton cannot serve it.
+    """
+    name = params.model or ctx.segmentation_model
+    model = MODELS.get(name)
+    if model is None:
+        raise invalid(f"unknown segmentation model {name!r}; allowed: {', '.join(MODELS)}")
+    # Render once: the model input and the final output both read these pixels.
+    image = await asyncio.to_thread(image.copy_memory)
+    pixels = await asyncio.to_thread(model_input, image, model)
+    try:
+        output = await ctx.inference.infer(
+            model.name, model.input_name, model.preprocess(pixels), model.output_name
+        )
+    except ModelUnavailableError as exc:
+        raise model_unavailable(str(exc)) from exc
+    return await asyncio.to_thread(join_matte, image, model.postprocess(output))

@@ -1,0 +1,201 @@
+"""Resize: ImageKit crop strategies and crop modes on libvips ``thumbnail``.
+
+Geometry (source upright size W x H, target box w x h; see
+https://imagekit.io/docs/image-resize-and-crop):
+
+* only one of w/h (any mode but extract): scale uniformly to that length.
+* ``maintain_ratio`` (default): scale by max(w/W, h/H) to cover the box, crop
+  the overflow at the focus (``auto`` = libvips smartcrop "attention").
+* ``force``: stretch to exactly w x h.
+* ``at_least``: scale by max(w/W, h/H), no crop (both sides >= box).
+* ``at_max``: scale by min(w/W, h/H, 1) (never enlarges).
+* ``at_max_enlarge``: scale by min(w/W, h/H).
+* ``pad_resize``: scale by min(w/W, h/H), then pad to w x h with the
+  background colour, the image placed at the focus (default centre).
+* ``extract``: cut w x h out of the unscaled image at the focus; a box larger
+  than the image is impossible (422).
+* ``pad_extract``: like extract, padding with the background where the box
+  exceeds the image.
+
+Widths/heights given as ratios are fractions of the current image's size;
+``aspect_ratio`` (w/h) derives the missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyvips
+
+from imgmesh.v1 import edit_pb2
+from transform_svc import imaging
+from transform_svc.context import RenderContext
+from transform_svc.errors import impossible, invalid
+from transform_svc.ops import register, register_load_fusion
+
+# Larger than any accepted image side: "unconstrained" for vips_thumbnail.
+UNBOUNDED = 10_000_000
+MAX_OUTPUT_SIDE = 16_384  # px; larger targets are refused (422)
+
+_FIT_MODES = (
+    edit_pb2.CROP_MODE_AT_MAX,
+    edit_pb2.CROP_MODE_AT_MAX_ENLARGE,
+    edit_pb2.CROP_MODE_PAD_RESIZE,
+)
+_EXTRACT_MODES = (edit_pb2.CROP_MODE_EXTRACT, edit_pb2.CROP_MODE_PAD_EXTRACT)
+
+
+def _length(dim: edit_pb2.Dimension, current: int) -> int | None:
+    kind = dim.WhichOneof("value")
+    if kind == "px":
+        return dim.px
+    if kind == "ratio":
+        return max(1, round(dim.ratio * current))
+    return None
+
+
+def target_box(params: edit_pb2.Resize, width: int, height: int) -> tuple[int | None, int | None]:
+    """Resolve the target (w, h) in px from px/ratio dims and aspect ratio.
+
+    Raises:
+        TransformError: invalid_parameter when neither side can be derived;
+            impossible_edit when a side exceeds MAX_OUTPUT_SIDE.
+    """
+    w = _length(params.width, width)
+    h = _length(params.height, height)
+    ar = params.aspect_ratio
+    if ar > 0:
+        if w and not h:
+            h = max(1, round(w / ar))
+        elif h and not w:
+            w = max(1, round(h * ar))
+        elif not w and not h:
+            raise invalid("ar needs w or h")
+    if not w and not h:
+        raise invalid("resize needs w or h")
+    for side in (w, h):
+        if side and side > MAX_OUTPUT_SIDE:
+            raise impossible(f"requested size {side} px exceeds {MAX_OUTPUT_SIDE} px")
+    return w, h
+
+
+@dataclass(frozen=True)
+class ThumbnailPlan:
+    """Arguments for vips_thumbnail and what to do after it."""
+
+    width: int
+    height: int
+    size: str = "both"  # VipsSize: both | down | force
+    crop: str = "none"  # VipsInteresting
+    gravity: tuple[str, int, int] | None = None  # (direction, w, h) crop/pad after
+
+
+def plan(params: edit_pb2.Resize, width: int, height: int) -> ThumbnailPlan | None:
+    """Plan a thumbnail for a W x H upright image; None for the extract modes."""
+    mode = params.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO
+    if mode in _EXTRACT_MODES:
+        return None
+    w, h = target_box(params, width, height)
+    if not w or not h:  # one side given: uniform scale
+        size = "down" if mode == edit_pb2.CROP_MODE_AT_MAX else "both"
+        return ThumbnailPlan(w or UNBOUNDED, h or UNBOUNDED, size=size)
+    if mode == edit_pb2.CROP_MODE_FORCE:
+        return ThumbnailPlan(w, h, size="force")
+    if mode in _FIT_MODES:
+        size = "down" if mode == edit_pb2.CROP_MODE_AT_MAX else "both"
+        if mode != edit_pb2.CROP_MODE_PAD_RESIZE:
+            return ThumbnailPlan(w, h, size=size)
+        return ThumbnailPlan(w, h, gravity=(imaging.COMPASS[params.focus], w, h))
+    # cover: maintain_ratio crops at the focus, at_least keeps the overflow
+    by_width = w / width >= h / height
+    cover = (w, UNBOUNDED) if by_width else (UNBOUNDED, h)
+    if mode == edit_pb2.CROP_MODE_AT_LEAST:
+        return ThumbnailPlan(*cover)
+    if params.focus == edit_pb2.FOCUS_AUTO:
+        return ThumbnailPlan(w, h, crop="attention")
+    if params.focus in (edit_pb2.FOCUS_UNSPECIFIED, edit_pb2.FOCUS_CENTER):
+        return ThumbnailPlan(w, h, crop="centre")
+    return ThumbnailPlan(*cover, gravity=(imaging.COMPASS[params.focus], w, h))
+
+
+def _finish(image: pyvips.Image, p: ThumbnailPlan, params: edit_pb2.Resize) -> pyvips.Image:
+    if p.gravity is None:
+        return image
+    direction, w, h = p.gravity
+    if imaging.needs_alpha(params.background):
+        image = imaging.ensure_alpha(image)
+    return image.gravity(
+        direction,
+        w,
+        h,
+        extend="background",
+        background=imaging.background_for(image, params.background),
+    )
+
+
+def _run(
+    make: Callable[..., pyvips.Image], params: edit_pb2.Resize, width: int, height: int
+) -> pyvips.Image | None:
+    p = plan(params, width, height)
+    if p is None:
+        return None
+    image = make(p.width, height=p.height, size=p.size, crop=p.crop)
+    return _finish(imaging.to_srgb(image, apply_icc=False), p, params)
+
+
+@register("resize")
+def resize(image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext) -> pyvips.Image:
+    """Resize/crop/pad an sRGB image (3/4 bands) per the rules in the module doc.
+
+    Raises:
+        TransformError: invalid_parameter, impossible_edit.
+    """
+    out = _run(image.thumbnail_image, params, image.width, image.height)
+    return out if out is not None else extract(image, params)
+
+
+@register_load_fusion("resize")
+def resize_on_load(
+    buffer: bytes, params: edit_pb2.Resize, ctx: RenderContext
+) -> pyvips.Image | None:
+    """Shrink-on-load: decode straight at (near) the target size with
+    ``thumbnail_buffer`` (also autorotates and converts ICC to sRGB).
+    Declines (None) for the extract modes."""
+    if params.crop_mode in _EXTRACT_MODES:
+        return None
+    header = imaging.load(buffer)
+    width, height = imaging.upright_size(header)
+
+    def make(w: int, **kw: object) -> pyvips.Image:
+        return pyvips.Image.thumbnail_buffer(buffer, w, **kw)
+
+    return _run(make, params, width, height)
+
+
+def extract(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image:
+    """cm-extract / cm-pad_extract on an upright sRGB image."""
+    w, h = target_box(params, image.width, image.height)
+    w = w or image.width
+    h = h or image.height
+    if params.crop_mode == edit_pb2.CROP_MODE_EXTRACT:
+        if w > image.width or h > image.height:
+            raise impossible(
+                f"cm-extract {w}x{h} exceeds the {image.width}x{image.height} image; "
+                "use cm-pad_extract to pad"
+            )
+        if params.focus == edit_pb2.FOCUS_AUTO:
+            return image.smartcrop(w, h, interesting="attention")
+        return image.gravity(imaging.COMPASS[params.focus], w, h)
+    if imaging.needs_alpha(params.background):
+        image = imaging.ensure_alpha(image)
+    direction = imaging.COMPASS[params.focus]
+    if params.focus == edit_pb2.FOCUS_AUTO and w <= image.width and h <= image.height:
+        return image.smartcrop(w, h, interesting="attention")
+    return image.gravity(
+        direction,
+        w,
+        h,
+        extend="background",
+        background=imaging.background_for(image, params.background),
+    )

@@ -1,0 +1,146 @@
+"""grpc.aio server: the Transform service plus grpc.health.v1 Health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+import pyvips
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from prometheus_client import Counter, Histogram, start_http_server
+
+from imgmesh.v1 import transform_pb2, transform_pb2_grpc
+from inference.client import InferenceClient
+from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
+from transform_svc import ops
+from transform_svc.context import RenderContext
+from transform_svc.errors import ERROR_CODE_METADATA_KEY, TransformError, code_name
+from transform_svc.executor import Executor
+from transform_svc.origin import Origin, OriginConfig
+
+log = logging.getLogger("transform_svc")
+
+RENDERS = Counter("imgmesh_transform_renders_total", "Render calls by result code", ["code"])
+RENDER_SECONDS = Histogram(
+    "imgmesh_transform_render_seconds",
+    "Render latency, seconds",
+    ["code"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16),
+)
+
+SERVICE_NAME = "imgmesh.v1.Transform"
+
+
+@dataclass
+class TransformConfig:
+    """transform_svc settings (CLI flags / IMGMESH_* env, see __main__).
+
+    Attributes:
+        port: gRPC port on 127.0.0.1 (0 = pick a free one).
+        metrics_port: Prometheus port (0 = none).
+        origin_root: local origin directory.
+        allowed_hosts: http(s) origin hosts allowed.
+        triton_url: Triton gRPC address.
+        workers: threads running libvips pipelines.
+        vips_concurrency: libvips threads per pipeline.
+        segmentation_model: default model for RemoveBackground.
+    """
+
+    port: int = 50051
+    metrics_port: int = 0
+    origin_root: Path = Path("samples")
+    allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+    triton_url: str = "127.0.0.1:8001"
+    workers: int = 4
+    vips_concurrency: int = 1
+    segmentation_model: str = "u2netp"
+    host: str = "127.0.0.1"
+
+
+class TransformServicer(transform_pb2_grpc.TransformServicer):
+    """Render = Executor.render + error mapping to gRPC status and metadata."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    async def Render(  # noqa: N802 - gRPC method name
+        self, request: transform_pb2.RenderRequest, context: grpc.aio.ServicerContext
+    ) -> transform_pb2.RenderReply:
+        start = time.perf_counter()
+        code = "ok"
+        try:
+            out = await self.executor.render(request.graph)
+            return transform_pb2.RenderReply(
+                image=out.data,
+                content_type=out.content_type,
+                width=out.width,
+                height=out.height,
+                has_alpha=out.has_alpha,
+            )
+        except TransformError as exc:
+            code = code_name(exc.code)
+            context.set_trailing_metadata(((ERROR_CODE_METADATA_KEY, code),))
+            await context.abort(exc.grpc_status, exc.message)
+            raise  # unreachable: abort raises
+        except Exception:
+            code = "internal"
+            log.exception("render failed")
+            context.set_trailing_metadata(((ERROR_CODE_METADATA_KEY, code),))
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+            raise
+        finally:
+            RENDERS.labels(code).inc()
+            RENDER_SECONDS.labels(code).observe(time.perf_counter() - start)
+
+
+async def serve(
+    config: TransformConfig, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Run the server until ``stop`` is set (or forever); SIGTERM-safe shutdown
+    drains in-flight renders for up to 10 s."""
+    setup_tracing("transform_svc")
+    instrument_grpc_aio_server()
+    instrument_grpc_aio_client()
+    pyvips.cache_set_max(0)  # every request is new input: the op cache only holds memory
+    pyvips.concurrency_set(config.vips_concurrency)
+    ops.load_all()
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(config.workers, thread_name_prefix="vips"))
+    if config.metrics_port:
+        start_http_server(config.metrics_port, addr=config.host)
+
+    inference = InferenceClient(config.triton_url)
+    origin = Origin(OriginConfig(root=config.origin_root, allowed_hosts=config.allowed_hosts))
+    executor = Executor(origin, RenderContext(inference, config.segmentation_model))
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_send_message_length", 256 * 1024 * 1024),
+            ("grpc.max_receive_message_length", 256 * 1024 * 1024),
+        ]
+    )
+    transform_pb2_grpc.add_TransformServicer_to_server(TransformServicer(executor), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    port = server.add_insecure_port(f"{config.host}:{config.port}")
+    await server.start()
+    for name in ("", SERVICE_NAME):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("transform_svc listening on %s:%d", config.host, port)
+    if ready is not None:
+        ready.set()
+    try:
+        if stop is None:
+            await server.wait_for_termination()
+        else:
+            await stop.wait()
+    finally:
+        for name in ("", SERVICE_NAME):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await server.stop(grace=10)
+        await inference.close()
+        await origin.close()
