@@ -1,0 +1,78 @@
+"""Fixtures: one real mesh (Triton + transform_svc + gateway on free 127.0.0.1
+ports) per test session, serving an origin directory built in a temp dir."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import pyvips
+
+from mesh.processes import Mesh, Ports
+from tests.helpers import SHARED_DATA
+
+
+def build_origin(root: Path) -> None:
+    """Populate the test origin: shared photos and segmentation images (copied
+    into the temp dir, since the local origin refuses symlinks leaving its
+    root), plus undecodable files."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"shared test data not found at {SHARED_DATA} (set IMGMESH_SHARED_DATA)")
+    shutil.copytree(SHARED_DATA / "photos", root / "photos")
+    shutil.copytree(SHARED_DATA / "segmentation" / "images", root / "segmentation")
+    bad = root / "bad"
+    bad.mkdir()
+    (bad / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 10)
+    (bad / "notes.txt").write_bytes(b"plain text, not an image\n")
+    build_synthetic(root / "synthetic")
+
+
+def build_synthetic(folder: Path) -> None:
+    """Images whose correct crops are known exactly.
+
+    * halves.png: 200x100, left half pure red, right half pure blue.
+    * salient.png: 1200x400 flat grey with a 400x400 crop of a real photo
+      (coffee.png) at x=800..1199: the salient region is on the right.
+    """
+    folder.mkdir()
+    red = pyvips.Image.black(100, 100, bands=3) + [255, 0, 0]
+    blue = pyvips.Image.black(100, 100, bands=3) + [0, 0, 255]
+    red.join(blue, "horizontal").cast("uchar").write_to_file(str(folder / "halves.png"))
+    patch = pyvips.Image.new_from_file(str(SHARED_DATA / "photos/skimage/coffee.png"))
+    patch = patch.extract_area(100, 0, 400, 400)
+    canvas = (pyvips.Image.black(1200, 400, bands=3) + 128).cast("uchar")
+    canvas.insert(patch, 800, 0).write_to_file(str(folder / "salient.png"))
+
+
+@pytest.fixture(scope="session")
+def origin_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("origin")
+    build_origin(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
+    logs = tmp_path_factory.mktemp("logs")
+    # Console span export lets a test follow one trace through the service logs.
+    m = Mesh(
+        ports=Ports(),
+        origin_root=origin_root,
+        log_dir=logs,
+        env={"IMGMESH_TRACES_EXPORTER": "console"},
+    )
+    try:
+        m.start()
+    except Exception:
+        for log in sorted(logs.glob("*.log")):
+            print(f"--- {log.name}\n{log.read_text()[-4000:]}")
+        raise
+    yield m
+    m.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(mesh: Mesh) -> str:
+    return mesh.gateway_url

@@ -1,0 +1,49 @@
+"""Shared test helpers: locating shared data, HTTP GETs, decoding images."""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyvips
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("IMGMESH_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> dict:
+        import json
+
+        return json.loads(self.body)
+
+    def image(self) -> pyvips.Image:
+        return pyvips.Image.new_from_buffer(self.body, "")
+
+    def pixels(self) -> np.ndarray:
+        return self.image().numpy()
+
+
+def get(url: str, headers: dict[str, str] | None = None, timeout: float = 120) -> Reply:
+    """GET ``url``; 4xx/5xx come back as a Reply too."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            return Reply(resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read())
+    except urllib.error.HTTPError as exc:
+        return Reply(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two boolean masks."""
+    union = np.logical_or(a, b).sum()
+    return float(np.logical_and(a, b).sum() / union) if union else 1.0
