@@ -7,6 +7,8 @@ batch is real compute batching, then split back per request.
 
 Config parameters (config.pbtxt ``parameters``):
     intra_op_threads: onnxruntime intra-op threads (default 0 = onnxruntime decides).
+    allow_spinning: "0" stops idle onnxruntime threads from busy-waiting, which
+        otherwise steals CPU from the libvips work sharing the cores (default "1").
 
 Pattern from https://github.com/triton-inference-server/python_backend
 (examples/add_sub/model.py): ``initialize`` / ``execute`` / ``finalize``.
@@ -29,6 +31,9 @@ class TritonPythonModel:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = int(params.get("intra_op_threads", "0"))
         opts.inter_op_num_threads = 1
+        opts.add_session_config_entry(
+            "session.intra_op.allow_spinning", params.get("allow_spinning", "1")
+        )
         path = os.path.join(args["model_repository"], args["model_version"], "model.onnx")
         self.session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
         self.input_names = [i["name"] for i in config["input"]]

@@ -1,0 +1,90 @@
+"""``make bench``: (a) 12 MP JPEG -> 300x300 JPEG q80 through the full HTTP
+path vs in-process pyvips; (b) e-bgremove on 1 MP photos through the mesh vs a
+rembg-style in-process loop. Same inputs, same run; prints a table."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import pyvips
+
+from bench.baselines import RembgStyle, vips_thumbnails
+from bench.load import Result, http_load
+from inference.fetch_models import U2NETP, model_path
+from mesh.processes import Mesh, Ports
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared" / "data"
+# 3024 x 4032 = 12.2 MP camera JPEG from the segmentation set.
+TWELVE_MP = SHARED / "segmentation/images/dis5k_te1_furniture_easel_41350193222.jpg"
+# Real photos scaled to ~1 MP (1155 x 866) for background removal.
+ONE_MP_SOURCES = [
+    "segmentation/images/humanseg_011.jpg", "segmentation/images/humanseg_045.jpg",
+    "segmentation/images/davis16_dog_00000.jpg", "segmentation/images/davis16_camel_00000.jpg",
+    "photos/thumbor/800px-Katherine_Maher.jpg", "photos/skimage/astronaut.png",
+    "photos/skimage/coffee.png", "segmentation/images/davis16_cows_00000.jpg",
+]
+
+
+def prepare_origin(root: Path) -> list[str]:
+    """Write the benchmark inputs; return the 1 MP names."""
+    (root / "bench").mkdir(parents=True)
+    (root / "bench" / "12mp.jpg").write_bytes(TWELVE_MP.read_bytes())
+    names = []
+    for i, rel in enumerate(ONE_MP_SOURCES):
+        image = pyvips.Image.thumbnail(str(SHARED / rel), 1155, height=866, size="force")
+        name = f"bench/1mp_{i}.jpg"
+        image.write_to_file(str(root / name), Q=90)
+        names.append(name)
+    return names
+
+
+def row(result: Result, reference: Result | None) -> str:
+    ratio = f"{result.rps / reference.rps:5.2f}" if reference else "  1.00"
+    return (f"| {result.name:<46} | {result.requests:>4} | {result.rps:7.2f} | "
+            f"{result.pct(50):8.1f} | {result.pct(99):8.1f} | {ratio} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--thumbnails", type=int, default=80, help="requests in (a)")
+    parser.add_argument("--cutouts", type=int, default=24, help="requests in (b)")
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "origin"
+        one_mp = prepare_origin(root)
+        mesh = Mesh(ports=Ports(), origin_root=root, log_dir=Path(tmp) / "logs")
+        mesh.start()
+        try:
+            url = f"{mesh.gateway_url}/bench/12mp.jpg?tr=w-300,h-300,f-jpg,q-80"
+            thumbs_http = http_load(f"HTTP mesh, concurrency {args.concurrency}",
+                                    [url] * args.thumbnails, args.concurrency,
+                                    warmup=args.concurrency)
+            cut_urls = [f"{mesh.gateway_url}/{one_mp[i % len(one_mp)]}?tr=e-bgremove"
+                        for i in range(args.cutouts)]
+            cut_http = http_load(f"HTTP mesh e-bgremove, concurrency {args.concurrency}",
+                                 cut_urls, args.concurrency, warmup=args.concurrency)
+        finally:
+            mesh.stop()
+        thumbs_vips = vips_thumbnails(TWELVE_MP.read_bytes(), args.thumbnails, 2, 300, 80)
+        inputs = [(root / one_mp[i % len(one_mp)]).read_bytes() for i in range(args.cutouts)]
+        cut_rembg = RembgStyle(model_path(U2NETP)).run(inputs)
+
+    header = (f"| {'run':<46} | {'n':>4} | {'req/s':>7} | {'p50 ms':>8} | {'p99 ms':>8} | ratio |\n"
+              f"|{'-' * 48}|{'-' * 6}|{'-' * 9}|{'-' * 10}|{'-' * 10}|-------|")
+    print("\n(a) 12.2 MP JPEG -> 300x300 JPEG q80 (target ratio >= 0.85)")
+    print(header)
+    print(row(thumbs_vips, None))
+    print(row(thumbs_http, thumbs_vips))
+    print("\n(b) e-bgremove, u2netp, 1 MP JPEG -> RGBA PNG (target ratio >= 1.5)")
+    print(header)
+    print(row(cut_rembg, None))
+    print(row(cut_http, cut_rembg))
+
+
+if __name__ == "__main__":
+    main()

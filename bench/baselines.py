@@ -1,0 +1,78 @@
+"""In-process baselines the service is compared with.
+
+* pyvips ``thumbnail_buffer`` on a thread pool (what imgproxy-style servers do
+  per request, without any HTTP or gRPC).
+* rembg's way of running u2netp (https://github.com/danielgatis/rembg,
+  sessions/u2net.py + bg.py): PIL decode, LANCZOS resize to 320x320, divide by
+  the max, ImageNet mean/std, one onnxruntime call per image with default
+  session options, min-max the output, LANCZOS resize the matte back,
+  ``putalpha``, PNG encode.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pyvips
+from PIL import Image
+
+from bench.load import Result
+
+MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+def vips_thumbnails(buffer: bytes, count: int, threads: int, size: int, quality: int) -> Result:
+    """``count`` center-cropped ``size``x``size`` JPEG thumbnails on ``threads`` threads."""
+
+    def one(_: int) -> float:
+        start = time.perf_counter()
+        thumb = pyvips.Image.thumbnail_buffer(buffer, size, height=size, crop="centre")
+        thumb.jpegsave_buffer(Q=quality, optimize_coding=True, keep=pyvips.enums.ForeignKeep.NONE)
+        return (time.perf_counter() - start) * 1000
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, range(threads)))  # warm-up
+        start = time.perf_counter()
+        latencies = list(pool.map(one, range(count)))
+        seconds = time.perf_counter() - start
+    return Result(f"pyvips thumbnail_buffer, {threads} threads", count, seconds, latencies)
+
+
+class RembgStyle:
+    """u2netp the way rembg runs it, one image at a time."""
+
+    def __init__(self, onnx_path: Path) -> None:
+        self.session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+        self.input_name = self.session.get_inputs()[0].name
+        self.output_name = self.session.get_outputs()[0].name
+
+    def remove(self, data: bytes) -> bytes:
+        img = Image.open(io.BytesIO(data)).convert("RGB")
+        small = np.asarray(img.resize((320, 320), Image.LANCZOS), dtype=np.float32)
+        small = (small / np.max(small) - MEAN) / STD
+        pred = self.session.run(
+            [self.output_name], {self.input_name: small.transpose(2, 0, 1)[None].astype(np.float32)}
+        )[0][0, 0]
+        pred = (pred - pred.min()) / (pred.max() - pred.min())
+        mask = Image.fromarray((pred * 255).astype(np.uint8)).resize(img.size, Image.LANCZOS)
+        img.putalpha(mask)
+        out = io.BytesIO()
+        img.save(out, "PNG")
+        return out.getvalue()
+
+    def run(self, inputs: list[bytes]) -> Result:
+        self.remove(inputs[0])  # warm-up
+        latencies = []
+        start = time.perf_counter()
+        for data in inputs:
+            t = time.perf_counter()
+            self.remove(data)
+            latencies.append((time.perf_counter() - t) * 1000)
+        return Result("rembg-style loop (PIL + onnxruntime)", len(inputs),
+                      time.perf_counter() - start, latencies)
