@@ -17,7 +17,7 @@ setup: $(STAMP) gen/.stamp $(MODELS) $(SAMPLES)
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q --only-binary=:all: -r requirements.txt
+	$(PY) -m pip install -q --prefer-binary -r requirements.txt
 	printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/gen" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/imgmesh.pth"
 	touch $@
 
