@@ -8,7 +8,9 @@ The wheel bundles the ``tritonserver`` binary, the python backend
   stub being the one for the running Python (``sys.version_info``);
 * ``LD_LIBRARY_PATH`` including this Python's ``sysconfig LIBDIR`` (the stub
   embeds ``libpython3.X.so``);
-* ``PYTHONPATH`` = this venv's site-packages, so model.py finds numpy<2 and
+* this venv's ``bin/`` first on ``PATH``: the stub's embedded interpreter
+  ignores ``PYTHONPATH`` and derives ``sys.prefix`` from the ``python3`` it
+  finds on ``PATH``, so only then does model.py see the venv's numpy<2 and
   onnxruntime;
 * every address bound to 127.0.0.1, and a per-run shared-memory prefix for the
   python backend, removed from ``/dev/shm`` on stop.
@@ -88,9 +90,10 @@ def triton_env() -> dict[str, str]:
     env["LD_LIBRARY_PATH"] = os.pathsep.join(
         p for p in (libdir, env.get("LD_LIBRARY_PATH", "")) if p
     )
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (sysconfig.get_paths()["purelib"], env.get("PYTHONPATH", "")) if p
+    env["PATH"] = os.pathsep.join(
+        p for p in (str(Path(sys.executable).parent), env.get("PATH", "")) if p
     )
+    env["VIRTUAL_ENV"] = sys.prefix
     # onnxruntime threads are set per model in config.pbtxt; keep OpenMP quiet.
     env.setdefault("OMP_NUM_THREADS", "1")
     return env
