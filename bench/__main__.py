@@ -21,10 +21,14 @@ SHARED = REPO_ROOT.parent / "shared" / "data"
 TWELVE_MP = SHARED / "segmentation/images/dis5k_te1_furniture_easel_41350193222.jpg"
 # Real photos scaled to ~1 MP (1155 x 866) for background removal.
 ONE_MP_SOURCES = [
-    "segmentation/images/humanseg_011.jpg", "segmentation/images/humanseg_045.jpg",
-    "segmentation/images/davis16_dog_00000.jpg", "segmentation/images/davis16_camel_00000.jpg",
-    "photos/thumbor/800px-Katherine_Maher.jpg", "photos/skimage/astronaut.png",
-    "photos/skimage/coffee.png", "segmentation/images/davis16_cows_00000.jpg",
+    "segmentation/images/humanseg_011.jpg",
+    "segmentation/images/humanseg_045.jpg",
+    "segmentation/images/davis16_dog_00000.jpg",
+    "segmentation/images/davis16_camel_00000.jpg",
+    "photos/thumbor/800px-Katherine_Maher.jpg",
+    "photos/skimage/astronaut.png",
+    "photos/skimage/coffee.png",
+    "segmentation/images/davis16_cows_00000.jpg",
 ]
 
 
@@ -43,8 +47,10 @@ def prepare_origin(root: Path) -> list[str]:
 
 def row(result: Result, reference: Result | None) -> str:
     ratio = f"{result.rps / reference.rps:5.2f}" if reference else "  1.00"
-    return (f"| {result.name:<46} | {result.requests:>4} | {result.rps:7.2f} | "
-            f"{result.pct(50):8.1f} | {result.pct(99):8.1f} | {ratio} |")
+    return (
+        f"| {result.name:<46} | {result.requests:>4} | {result.rps:7.2f} | "
+        f"{result.pct(50):8.1f} | {result.pct(99):8.1f} | {ratio} |"
+    )
 
 
 def main() -> None:
@@ -61,21 +67,32 @@ def main() -> None:
         mesh.start()
         try:
             url = f"{mesh.gateway_url}/bench/12mp.jpg?tr=w-300,h-300,f-jpg,q-80"
-            thumbs_http = http_load(f"HTTP mesh, concurrency {args.concurrency}",
-                                    [url] * args.thumbnails, args.concurrency,
-                                    warmup=args.concurrency)
-            cut_urls = [f"{mesh.gateway_url}/{one_mp[i % len(one_mp)]}?tr=e-bgremove"
-                        for i in range(args.cutouts)]
-            cut_http = http_load(f"HTTP mesh e-bgremove, concurrency {args.concurrency}",
-                                 cut_urls, args.concurrency, warmup=args.concurrency)
+            thumbs_http = http_load(
+                f"HTTP mesh, concurrency {args.concurrency}",
+                [url] * args.thumbnails,
+                args.concurrency,
+                warmup=args.concurrency,
+            )
+            cut_urls = [
+                f"{mesh.gateway_url}/{one_mp[i % len(one_mp)]}?tr=e-bgremove"
+                for i in range(args.cutouts)
+            ]
+            cut_http = http_load(
+                f"HTTP mesh e-bgremove, concurrency {args.concurrency}",
+                cut_urls,
+                args.concurrency,
+                warmup=args.concurrency,
+            )
         finally:
             mesh.stop()
         thumbs_vips = vips_thumbnails(TWELVE_MP.read_bytes(), args.thumbnails, 2, 300, 80)
         inputs = [(root / one_mp[i % len(one_mp)]).read_bytes() for i in range(args.cutouts)]
         cut_rembg = RembgStyle(model_path(U2NETP)).run(inputs)
 
-    header = (f"| {'run':<46} | {'n':>4} | {'req/s':>7} | {'p50 ms':>8} | {'p99 ms':>8} | ratio |\n"
-              f"|{'-' * 48}|{'-' * 6}|{'-' * 9}|{'-' * 10}|{'-' * 10}|-------|")
+    header = (
+        f"| {'run':<46} | {'n':>4} | {'req/s':>7} | {'p50 ms':>8} | {'p99 ms':>8} | ratio |\n"
+        f"|{'-' * 48}|{'-' * 6}|{'-' * 9}|{'-' * 10}|{'-' * 10}|-------|"
+    )
     print("\n(a) 12.2 MP JPEG -> 300x300 JPEG q80 (target ratio >= 0.85)")
     print(header)
     print(row(thumbs_vips, None))

@@ -74,5 +74,9 @@ class RembgStyle:
             t = time.perf_counter()
             self.remove(data)
             latencies.append((time.perf_counter() - t) * 1000)
-        return Result("rembg-style loop (PIL + onnxruntime)", len(inputs),
-                      time.perf_counter() - start, latencies)
+        return Result(
+            "rembg-style loop (PIL + onnxruntime)",
+            len(inputs),
+            time.perf_counter() - start,
+            latencies,
+        )

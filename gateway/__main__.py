@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+from pathlib import Path
 
 from aiohttp import web
 
 from gateway.app import GatewayConfig, create_app
+from gateway.signing import REQUIRE_MODES
 from telemetry.tracing import (
     instrument_aiohttp_server,
     instrument_grpc_aio_client,
@@ -26,12 +29,31 @@ def main() -> None:
     p.add_argument(
         "--render-timeout", type=float, default=float(env("IMGMESH_RENDER_TIMEOUT_S", "60"))
     )
+    p.add_argument(
+        "--named-transformations",
+        default=env("IMGMESH_NAMED_TRANSFORMATIONS", ""),
+        help="JSON file: {name: transformation string} for n-<name>",
+    )
+    p.add_argument(
+        "--require-signed", choices=REQUIRE_MODES, default=env("IMGMESH_REQUIRE_SIGNED", "none")
+    )
+    p.add_argument("--ai-budget-ms", type=int, default=int(env("IMGMESH_AI_BUDGET_MS", "0")))
     a = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     setup_tracing("gateway")
     instrument_grpc_aio_client()
     instrument_aiohttp_server()
-    app = create_app(GatewayConfig(a.transform, a.cache_control, a.render_timeout))
+    named = json.loads(Path(a.named_transformations).read_text()) if a.named_transformations else {}
+    config = GatewayConfig(
+        a.transform,
+        a.cache_control,
+        a.render_timeout,
+        named_transformations=named,
+        signing_key=env("IMGMESH_SIGNING_KEY") or None,
+        require_signed=a.require_signed,
+        ai_budget_ms=a.ai_budget_ms,
+    )
+    app = create_app(config)
     # aiohttp handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish.
     web.run_app(app, host=a.host, port=a.port, shutdown_timeout=10, access_log=None)
 

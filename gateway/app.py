@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import formatdate
 
 import grpc
 from aiohttp import web
@@ -12,8 +13,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 
 from gateway.errors import error_response, from_rpc_error
 from gateway.negotiation import accepted_formats
+from gateway.signing import SignatureError, verify
 from gateway.transform_client import TransformClient
-from gateway.urlgrammar import GrammarError, build_graph, split_request
+from gateway.urlgrammar import ClientHints, GrammarError, build_graph, split_request
+from imgmesh.v1 import transform_pb2
 
 REQUESTS = Counter("imgmesh_gateway_requests_total", "HTTP requests", ["route", "status"])
 REQUEST_SECONDS = Histogram(
@@ -32,11 +35,20 @@ class GatewayConfig:
         transform_address: ``host:port`` of transform_svc.
         cache_control: Cache-Control for successful image responses.
         render_timeout_s: deadline for one render (seconds).
+        named_transformations: ``n-<name>`` -> transformation string.
+        signing_key: private key for ``ik-s`` signed URLs; None = signing off.
+        require_signed: ``none`` | ``ai`` (AI transformations only) | ``all``.
+        ai_budget_ms: AI renders slower than this get ImageKit's intermediate
+            response (200, HTML, ``is-intermediate-response: true``); 0 = wait.
     """
 
     transform_address: str = "127.0.0.1:50051"
     cache_control: str = "public, max-age=3600"
     render_timeout_s: float = 60.0
+    named_transformations: dict[str, str] = field(default_factory=dict)
+    signing_key: str | None = None
+    require_signed: str = "none"
+    ai_budget_ms: int = 0
 
 
 CONFIG = web.AppKey("config", GatewayConfig)
@@ -61,25 +73,89 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         REQUEST_SECONDS.labels(route, str(status)).observe(time.perf_counter() - start)
 
 
+ACCEPT_CH = "Sec-CH-DPR, Sec-CH-Width, DPR, Width"
+INTERMEDIATE_BODY = (
+    "<!DOCTYPE html><html><head><title>Preparing</title></head>"
+    "<body><p>The asset is currently being prepared. Please retry in a few seconds.</p>"
+    "</body></html>"
+)
+
+
+def client_hints(request: web.Request) -> ClientHints:
+    """Sec-CH-DPR / DPR (ratio) and Sec-CH-Width / Width (px) request headers."""
+    headers = request.headers
+
+    def read(*names: str) -> float | None:
+        for name in names:
+            try:
+                value = float(headers[name])
+            except (KeyError, ValueError):
+                continue
+            if 0 < value < 100_000:
+                return value
+        return None
+
+    width = read("Sec-CH-Width", "Width")
+    return ClientHints(dpr=read("Sec-CH-DPR", "DPR"), width=int(width) if width else None)
+
+
 async def image_handler(request: web.Request) -> web.StreamResponse:
     """GET an image through the ImageKit URL grammar."""
-    accept = request.headers.get("Accept")
+    config = request.app[CONFIG]
     try:
-        chain, source = split_request(request.path, request.query.get("tr"))
-        graph = build_graph(chain, source, accepted_formats(accept))
+        chain, source = split_request(
+            request.path, request.query.get("tr"), config.named_transformations
+        )
+        built = build_graph(
+            chain, source, accepted_formats(request.headers.get("Accept")), client_hints(request)
+        )
+        required = config.require_signed == "all" or (
+            config.require_signed == "ai" and built.has_ai
+        )
+        verify(
+            config.signing_key,
+            request.raw_path.split("?", 1)[0],
+            request.query_string,
+            required=required,
+        )
     except GrammarError as exc:
         return web.json_response(exc.to_json(), status=400)
-    try:
-        reply = await request.app[TRANSFORM_CLIENT].render(graph)
-    except grpc.aio.AioRpcError as exc:
-        return from_rpc_error(exc)
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": reply.content_type,
-            "Cache-Control": request.app[CONFIG].cache_control,
-            "Vary": "Accept",
-        }
+    except SignatureError as exc:
+        return error_response(exc.code, exc.message)
+    client = request.app[TRANSFORM_CLIENT]
+    render = transform_pb2.RenderRequest(
+        graph=built.graph,
+        if_none_match=request.headers.get("If-None-Match", ""),
+        ai_budget_ms=config.ai_budget_ms,
     )
+    try:
+        reply = await client.render(render)
+    except grpc.aio.AioRpcError as exc:
+        response = from_rpc_error(exc)
+        if response.status != 404 or not built.default_image:
+            return response
+        render.graph.source.origin_path = built.default_image  # di-: same transformation
+        try:
+            reply = await client.render(render)
+        except grpc.aio.AioRpcError as exc2:
+            return from_rpc_error(exc2)
+    vary = "Accept" + (", " + ACCEPT_CH if built.uses_client_hints else "")
+    headers = {"Vary": vary, "Accept-CH": ACCEPT_CH}
+    if reply.intermediate:
+        headers.update({"is-intermediate-response": "true", "Cache-Control": "no-store"})
+        return web.Response(text=INTERMEDIATE_BODY, content_type="text/html", headers=headers)
+    headers["Cache-Control"] = config.cache_control
+    if reply.etag:
+        headers["ETag"] = reply.etag
+    if reply.last_modified_unix:
+        headers["Last-Modified"] = formatdate(reply.last_modified_unix, usegmt=True)
+    if reply.not_modified:
+        return web.Response(status=304, headers=headers)
+    if built.content_dpr is not None:
+        headers["Content-DPR"] = f"{built.content_dpr:g}"
+    headers["Content-Type"] = reply.content_type
+    headers["X-Imgmesh-Cache"] = "hit" if reply.cache_hit else "miss"
+    response = web.StreamResponse(headers=headers)
     response.content_length = len(reply.image)
     await response.prepare(request)
     await response.write(reply.image)

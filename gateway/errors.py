@@ -17,6 +17,9 @@ HTTP_STATUS: dict[str, int] = {
     "impossible_edit": 422,
     "origin_unavailable": 502,
     "model_unavailable": 503,
+    "signature_required": 401,
+    "invalid_signature": 401,
+    "url_expired": 401,
     "transform_unavailable": 503,
     "timeout": 504,
     "internal": 500,
@@ -24,6 +27,7 @@ HTTP_STATUS: dict[str, int] = {
 
 RETRY_AFTER_S = 5  # seconds suggested to clients when a dependency is down
 ERROR_CODE_METADATA_KEY = "imgmesh-error-code"
+HTTP_STATUS_METADATA_KEY = "imgmesh-http-status"
 
 
 def error_response(code: str, message: str, **extra: str) -> web.Response:
@@ -37,11 +41,13 @@ def error_response(code: str, message: str, **extra: str) -> web.Response:
 
 
 def from_rpc_error(exc: grpc.aio.AioRpcError) -> web.Response:
-    """Map a failed Render to an HTTP error response."""
-    code = None
-    for key, value in exc.trailing_metadata() or ():
-        if key == ERROR_CODE_METADATA_KEY:
-            code = value if isinstance(value, str) else value.decode()
+    """Map a failed Render to an HTTP error response. transform_svc sends the
+    public code and HTTP status in trailing metadata; a call that never reached
+    it (no metadata) is transform_unavailable / timeout."""
+    meta = {
+        k: (v if isinstance(v, str) else v.decode()) for k, v in (exc.trailing_metadata() or ())
+    }
+    code = meta.get(ERROR_CODE_METADATA_KEY)
     if code is None:
         status = exc.code()
         if status == grpc.StatusCode.DEADLINE_EXCEEDED:
@@ -49,4 +55,9 @@ def from_rpc_error(exc: grpc.aio.AioRpcError) -> web.Response:
         if status == grpc.StatusCode.UNAVAILABLE:
             return error_response("transform_unavailable", "transform service unavailable")
         return error_response("internal", "internal error")
-    return error_response(code, exc.details() or code)
+    status_text = meta.get(HTTP_STATUS_METADATA_KEY, "")
+    http_status = int(status_text) if status_text.isdigit() else HTTP_STATUS.get(code, 500)
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if http_status == 503 else None
+    return web.json_response(
+        {"code": code, "message": exc.details() or code}, status=http_status, headers=headers
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from imgmesh.v1 import edit_pb2, transform_pb2, transform_pb2_grpc
+from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 
@@ -31,15 +31,13 @@ class TransformClient:
         self.stub = transform_pb2_grpc.TransformStub(self.channel)
         self.health = health_pb2_grpc.HealthStub(self.channel)
 
-    async def render(self, graph: edit_pb2.EditGraph) -> transform_pb2.RenderReply:
-        """Render ``graph``.
+    async def render(self, request: transform_pb2.RenderRequest) -> transform_pb2.RenderReply:
+        """Render one request (deadline ``timeout_s``).
 
         Raises:
             grpc.aio.AioRpcError: the service failed or is unreachable.
         """
-        return await self.stub.Render(
-            transform_pb2.RenderRequest(graph=graph), timeout=self.timeout_s
-        )
+        return await self.stub.Render(request, timeout=self.timeout_s)
 
     async def ready(self) -> bool:
         """True when transform_svc reports SERVING."""

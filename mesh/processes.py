@@ -53,12 +53,17 @@ class Mesh:
         origin_root: local origin directory for transform_svc.
         log_dir: each service's stdout/stderr goes to ``<log_dir>/<name>.log``.
         env: extra environment for transform_svc and the gateway.
+        cache_dir / result_cache: transform_svc's result cache.
+        gateway_args: extra gateway flags.
     """
 
     ports: Ports = field(default_factory=Ports)
     origin_root: Path = REPO_ROOT / "samples"
     log_dir: Path = REPO_ROOT / "build" / "logs"
     env: dict[str, str] = field(default_factory=dict)
+    cache_dir: Path = REPO_ROOT / "build" / "cache"
+    result_cache: str = "disk"
+    gateway_args: list[str] = field(default_factory=list)
     triton: TritonServer | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -118,6 +123,8 @@ class Mesh:
                 f"--metrics-port={self.ports.transform_metrics}",
                 f"--origin-root={self.origin_root}",
                 f"--triton-url=127.0.0.1:{self.ports.triton_grpc}",
+                f"--cache-dir={self.cache_dir}",
+                f"--result-cache={self.result_cache}",
             ],
         )
         channel = grpc.insecure_channel(f"127.0.0.1:{self.ports.transform}")
@@ -144,6 +151,7 @@ class Mesh:
             [
                 f"--port={self.ports.gateway}",
                 f"--transform=127.0.0.1:{self.ports.transform}",
+                *self.gateway_args,
             ],
         )
         deadline = time.monotonic() + timeout_s

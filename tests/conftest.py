@@ -62,6 +62,7 @@ def mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         origin_root=origin_root,
         log_dir=logs,
         env={"IMGMESH_TRACES_EXPORTER": "console"},
+        cache_dir=tmp_path_factory.mktemp("cache"),
     )
     try:
         m.start()

@@ -5,13 +5,29 @@ from __future__ import annotations
 import pytest
 
 from gateway.negotiation import accepted_formats
-from gateway.urlgrammar import GrammarError, build_graph, split_request
+from gateway.urlgrammar import Built, ClientHints, GrammarError, build_graph, split_request
 from imgmesh.v1 import edit_pb2
 
 
-def graph(path: str, tr: str | None = None, accepted: list[int] | None = None):
-    chain, source = split_request(path, tr)
-    return build_graph(chain, source, accepted or [])
+def graph(
+    path: str,
+    tr: str | None = None,
+    accepted: list[int] | None = None,
+    hints: ClientHints | None = None,
+    named: dict[str, str] | None = None,
+):
+    return built(path, tr, accepted, hints, named).graph
+
+
+def built(
+    path: str,
+    tr: str | None = None,
+    accepted: list[int] | None = None,
+    hints: ClientHints | None = None,
+    named: dict[str, str] | None = None,
+) -> Built:
+    chain, source = split_request(path, tr, named)
+    return build_graph(chain, source, accepted or [], hints)
 
 
 def only_step(g: edit_pb2.EditGraph, kind: str):
@@ -160,9 +176,14 @@ def test_bg_is_the_pad_colour_in_pad_resize():
     assert (r.background.r, r.background.g, r.background.b, r.background.a) == (243,) * 3 + (255,)
 
 
-def test_bg_with_alpha():
+def test_bg_with_alpha_is_a_decimal_opacity():
     c = only_step(graph("/a.jpg", "bg-FF000080"), "background_color").color
-    assert (c.r, c.g, c.b, c.a) == (255, 0, 0, 128)
+    assert (c.r, c.g, c.b, c.a) == (255, 0, 0, 204)  # 80 -> 0.80 opacity
+
+
+def test_bg_colour_names():
+    c = only_step(graph("/a.jpg", "bg-lightgreen"), "background_color").color
+    assert (c.r, c.g, c.b, c.a) == (144, 238, 144, 255)
 
 
 def test_bg_without_pad_mode_is_a_background_colour_step():
@@ -170,7 +191,7 @@ def test_bg_without_pad_mode_is_a_background_colour_step():
     assert [s.WhichOneof("op") for s in g.steps] == ["resize", "background_color"]
 
 
-@pytest.mark.parametrize("value", ["F3F3F", "GGGGGG", "F3F3F3F3F3", "red", ""])
+@pytest.mark.parametrize("value", ["F3F3F", "GGGGGG", "F3F3F3F3F3", "FF0000AB", "Red", ""])
 def test_bad_bg(value):
     assert error("/a.jpg", f"bg-{value}").parameter == "bg"
 
@@ -178,6 +199,7 @@ def test_bad_bg(value):
 def test_rotate_is_clockwise_degrees_and_auto_is_implicit():
     assert only_step(graph("/a.jpg", "rt-90"), "rotate").degrees == 90
     assert only_step(graph("/a.jpg", "rt--45"), "rotate").degrees == -45
+    assert only_step(graph("/a.jpg", "rt-N45"), "rotate").degrees == -45
     assert list(graph("/a.jpg", "rt-auto").steps) == []
 
 
@@ -221,7 +243,7 @@ def test_repeated_parameter_in_one_step_is_rejected():
     assert error("/a.jpg", "w-10,w-20").parameter == "w"
 
 
-def test_unknown_effect_and_unknown_parameter():
+def test_unknown_effect_and_unknown_parameter():  # noqa: D103
     assert error("/a.jpg", "e-foo").parameter == "e"
     exc = error("/a.jpg", "zz-1")
     assert (exc.code, exc.parameter) == ("unknown_parameter", "zz")

@@ -33,6 +33,14 @@ def parse_args() -> TransformConfig:
         "--vips-concurrency", type=int, default=int(env("IMGMESH_VIPS_CONCURRENCY", "1"))
     )
     p.add_argument("--segmentation-model", default=env("IMGMESH_SEGMENTATION_MODEL", "u2netp"))
+    p.add_argument(
+        "--result-cache",
+        default=env("IMGMESH_RESULT_CACHE", "disk"),
+        help="disk | disk:/path | redis://host:port/db | none",
+    )
+    p.add_argument("--cache-dir", type=Path, default=Path(env("IMGMESH_CACHE_DIR", "build/cache")))
+    p.add_argument("--cache-size-mb", type=int, default=int(env("IMGMESH_CACHE_SIZE_MB", "1024")))
+    p.add_argument("--failure-ttl", type=float, default=float(env("IMGMESH_FAILURE_TTL_S", "10")))
     a = p.parse_args()
     hosts = frozenset(h.strip().lower() for h in a.allowed_hosts.split(",") if h.strip())
     return TransformConfig(
@@ -44,6 +52,10 @@ def parse_args() -> TransformConfig:
         workers=a.workers,
         vips_concurrency=a.vips_concurrency,
         segmentation_model=a.segmentation_model,
+        result_cache=a.result_cache,
+        cache_dir=a.cache_dir,
+        cache_size_bytes=a.cache_size_mb * 1024 * 1024,
+        failure_ttl_s=a.failure_ttl,
     )
 
 

@@ -19,6 +19,7 @@ CONTENT_TYPES: dict[int, str] = {
     edit_pb2.FORMAT_PNG: "image/png",
     edit_pb2.FORMAT_WEBP: "image/webp",
     edit_pb2.FORMAT_AVIF: "image/avif",
+    edit_pb2.FORMAT_GIF: "image/gif",
 }
 
 # libvips "vips-loader" metadata -> our format; anything else -> JPEG/PNG by alpha.
@@ -27,6 +28,7 @@ _LOADER_FORMATS = {
     "pngload": edit_pb2.FORMAT_PNG,
     "webpload": edit_pb2.FORMAT_WEBP,
     "heifload": edit_pb2.FORMAT_AVIF,
+    "gifload": edit_pb2.FORMAT_GIF,
 }
 
 
@@ -52,22 +54,45 @@ def choose_format(encode: edit_pb2.Encode, source: int, has_alpha: bool) -> int:
     return edit_pb2.FORMAT_PNG if has_alpha else edit_pb2.FORMAT_JPEG
 
 
-def encode(image: pyvips.Image, fmt: int, quality: int) -> bytes:
+def keep_flags(enc: edit_pb2.Encode) -> int:
+    """libvips ForeignKeep flags: nothing by default; md-true keeps EXIF/XMP/IPTC,
+    cp-true keeps the ICC profile (the pixels are sRGB either way)."""
+    flags = pyvips.enums.ForeignKeep.NONE
+    if enc.keep_metadata:
+        flags |= (
+            pyvips.enums.ForeignKeep.EXIF
+            | pyvips.enums.ForeignKeep.XMP
+            | pyvips.enums.ForeignKeep.IPTC
+        )
+    if enc.keep_color_profile:
+        flags |= pyvips.enums.ForeignKeep.ICC
+    return flags
+
+
+def encode(image: pyvips.Image, fmt: int, enc: edit_pb2.Encode) -> bytes:
     """Encode an sRGB uchar image (3/4 bands) to ``fmt``.
 
     JPEG has no alpha: a 4-band image is flattened onto white first.
-    ``quality`` 1..100 (0 = DEFAULT_QUALITY); PNG ignores it.
+    ``enc.quality`` 1..100 (0 = DEFAULT_QUALITY) for JPEG/WebP/AVIF;
+    ``lossless`` for WebP/AVIF; ``progressive`` for JPEG (progressive) and PNG
+    (Adam7 interlace).
     """
-    q = quality or DEFAULT_QUALITY
-    keep = pyvips.enums.ForeignKeep.NONE
+    q = enc.quality or DEFAULT_QUALITY
+    keep = keep_flags(enc)
     if fmt == edit_pb2.FORMAT_JPEG:
         if image.hasalpha():
             image = image.flatten(background=[255, 255, 255]).cast("uchar")
-        return image.jpegsave_buffer(Q=q, optimize_coding=True, keep=keep)
+        return image.jpegsave_buffer(
+            Q=q, optimize_coding=True, interlace=enc.progressive, keep=keep
+        )
     if fmt == edit_pb2.FORMAT_PNG:
-        return image.pngsave_buffer(compression=6, keep=keep)
+        return image.pngsave_buffer(compression=6, interlace=enc.progressive, keep=keep)
     if fmt == edit_pb2.FORMAT_WEBP:
-        return image.webpsave_buffer(Q=q, keep=keep)
+        return image.webpsave_buffer(Q=q, lossless=enc.lossless, keep=keep)
     if fmt == edit_pb2.FORMAT_AVIF:
-        return image.heifsave_buffer(Q=q, compression="av1", effort=2, keep=keep)
+        return image.heifsave_buffer(
+            Q=q, lossless=enc.lossless, compression="av1", effort=2, keep=keep
+        )
+    if fmt == edit_pb2.FORMAT_GIF:
+        return image.gifsave_buffer(keep=keep)
     raise ValueError(f"unknown format {fmt}")

@@ -1,6 +1,13 @@
-"""Errors raised while rendering, each carrying a stable ErrorCode from the contract."""
+"""Errors raised while rendering, each carrying a stable ErrorCode from the contract.
+
+A failed Render returns a gRPC status plus two trailing metadata entries: the
+public error code (``imgmesh-error-code``) and the HTTP status the public APIs
+answer with (``imgmesh-http-status``), so the mapping lives in one place.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import grpc
 
@@ -8,24 +15,49 @@ from imgmesh.v1 import transform_pb2
 
 ErrorCode = transform_pb2.ErrorCode
 
-# ErrorCode -> the gRPC status a failed Render returns with it.
-GRPC_STATUS: dict[int, grpc.StatusCode] = {
-    ErrorCode.ERROR_CODE_INVALID_PARAMETER: grpc.StatusCode.INVALID_ARGUMENT,
-    ErrorCode.ERROR_CODE_SOURCE_NOT_FOUND: grpc.StatusCode.NOT_FOUND,
-    ErrorCode.ERROR_CODE_IMAGE_TOO_LARGE: grpc.StatusCode.RESOURCE_EXHAUSTED,
-    ErrorCode.ERROR_CODE_UNSUPPORTED_IMAGE: grpc.StatusCode.INVALID_ARGUMENT,
-    ErrorCode.ERROR_CODE_IMPOSSIBLE_EDIT: grpc.StatusCode.FAILED_PRECONDITION,
-    ErrorCode.ERROR_CODE_MODEL_UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
-    ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
-    ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN: grpc.StatusCode.PERMISSION_DENIED,
-}
-
 ERROR_CODE_METADATA_KEY = "imgmesh-error-code"
+HTTP_STATUS_METADATA_KEY = "imgmesh-http-status"
 
 
-def code_name(code: int) -> str:
-    """``ERROR_CODE_SOURCE_NOT_FOUND`` -> ``source_not_found`` (the public, stable name)."""
-    return ErrorCode.Name(code).removeprefix("ERROR_CODE_").lower()
+@dataclass(frozen=True)
+class ErrorKind:
+    """How one ErrorCode surfaces: gRPC status, HTTP status, public code."""
+
+    grpc_status: grpc.StatusCode
+    http_status: int
+    public_code: str
+
+
+KINDS: dict[int, ErrorKind] = {
+    ErrorCode.ERROR_CODE_INVALID_PARAMETER: ErrorKind(
+        grpc.StatusCode.INVALID_ARGUMENT, 400, "invalid_parameter"
+    ),
+    ErrorCode.ERROR_CODE_SOURCE_NOT_FOUND: ErrorKind(
+        grpc.StatusCode.NOT_FOUND, 404, "source_not_found"
+    ),
+    ErrorCode.ERROR_CODE_IMAGE_TOO_LARGE: ErrorKind(
+        grpc.StatusCode.RESOURCE_EXHAUSTED, 413, "image_too_large"
+    ),
+    ErrorCode.ERROR_CODE_UNSUPPORTED_IMAGE: ErrorKind(
+        grpc.StatusCode.INVALID_ARGUMENT, 415, "unsupported_image"
+    ),
+    ErrorCode.ERROR_CODE_IMPOSSIBLE_EDIT: ErrorKind(
+        grpc.StatusCode.FAILED_PRECONDITION, 422, "impossible_edit"
+    ),
+    ErrorCode.ERROR_CODE_MODEL_UNAVAILABLE: ErrorKind(
+        grpc.StatusCode.UNAVAILABLE, 503, "model_unavailable"
+    ),
+    ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE: ErrorKind(
+        grpc.StatusCode.UNAVAILABLE, 502, "origin_unavailable"
+    ),
+    ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN: ErrorKind(
+        grpc.StatusCode.PERMISSION_DENIED, 403, "source_forbidden"
+    ),
+    ErrorCode.ERROR_CODE_MODEL_NOT_DEPLOYED: ErrorKind(
+        grpc.StatusCode.UNIMPLEMENTED, 501, "model_unavailable"
+    ),
+}
+INTERNAL = ErrorKind(grpc.StatusCode.INTERNAL, 500, "internal")
 
 
 class TransformError(Exception):
@@ -42,9 +74,9 @@ class TransformError(Exception):
         self.message = message
 
     @property
-    def grpc_status(self) -> grpc.StatusCode:
-        """The gRPC status code for this error."""
-        return GRPC_STATUS.get(self.code, grpc.StatusCode.INTERNAL)
+    def kind(self) -> ErrorKind:
+        """gRPC status, HTTP status and public code of this error."""
+        return KINDS.get(self.code, INTERNAL)
 
 
 def not_found(message: str = "source image not found") -> TransformError:
@@ -65,6 +97,10 @@ def invalid(message: str) -> TransformError:
 
 def model_unavailable(message: str) -> TransformError:
     return TransformError(ErrorCode.ERROR_CODE_MODEL_UNAVAILABLE, message)
+
+
+def model_not_deployed(message: str) -> TransformError:
+    return TransformError(ErrorCode.ERROR_CODE_MODEL_NOT_DEPLOYED, message)
 
 
 def too_large(message: str) -> TransformError:

@@ -16,13 +16,13 @@ import pyvips
 from opentelemetry import trace
 from prometheus_client import Histogram
 
-from imgmesh.v1 import edit_pb2
+from imgmesh.v1 import edit_pb2, transform_pb2
 from transform_svc import encode as encoding
 from transform_svc import imaging
 from transform_svc.context import RenderContext
 from transform_svc.errors import invalid, unsupported
 from transform_svc.ops import REGISTRY, RegisteredOp
-from transform_svc.origin import Origin
+from transform_svc.origin import Fetched
 
 OP_SECONDS = Histogram(
     "imgmesh_transform_op_seconds",
@@ -55,19 +55,35 @@ def _lookup(step: edit_pb2.Step) -> tuple[RegisteredOp, object]:
 class Executor:
     """Renders EditGraphs for one process."""
 
-    def __init__(self, origin: Origin, ctx: RenderContext) -> None:
-        self.origin = origin
+    def __init__(self, ctx: RenderContext) -> None:
         self.ctx = ctx
 
-    async def render(self, graph: edit_pb2.EditGraph) -> Rendered:
-        """Render ``graph`` to encoded bytes.
+    async def passthrough(self, fetched: Fetched) -> transform_pb2.RenderReply:
+        """``orig-true``: the source bytes as they are, after checking they decode.
+
+        Raises:
+            TransformError: unsupported_image.
+        """
+        image = await asyncio.to_thread(imaging.load, fetched.data)
+        loader = image.get("vips-loader")
+        fmt = encoding.source_format(loader)
+        content_type = encoding.CONTENT_TYPES.get(fmt, "application/octet-stream")
+        return transform_pb2.RenderReply(
+            image=fetched.data,
+            content_type=content_type,
+            width=image.width,
+            height=image.height,
+            has_alpha=image.hasalpha(),
+            last_modified_unix=fetched.info.last_modified_unix,
+        )
+
+    async def render(self, graph: edit_pb2.EditGraph, buffer: bytes) -> Rendered:
+        """Render ``graph`` on the encoded source ``buffer``.
 
         Raises:
             TransformError: any documented error code.
         """
         ops = [_lookup(step) for step in graph.steps]
-        with _tracer.start_as_current_span("source.fetch"):
-            buffer = await self.origin.fetch(graph.source)
         image, loader, consumed = await asyncio.to_thread(self._load, buffer, ops)
         pending: list[tuple[RegisteredOp, object]] = []
         for op, params in ops[consumed:]:
@@ -125,7 +141,7 @@ class Executor:
         start = time.perf_counter()
         fmt = encoding.choose_format(enc, encoding.source_format(loader), image.hasalpha())
         try:
-            data = encoding.encode(image, fmt, enc.quality)
+            data = encoding.encode(image, fmt, enc)
         except pyvips.Error as exc:
             raise unsupported(f"image could not be decoded: {imaging.first_line(exc)}") from exc
         OP_SECONDS.labels("encode").observe(time.perf_counter() - start)

@@ -11,8 +11,9 @@ import pyvips
 from imgmesh.v1 import edit_pb2
 from transform_svc.errors import unsupported
 
-# ImageKit default background for padding: opaque white.
-WHITE = (255, 255, 255, 255)
+# ImageKit's default background colour ("bg ... Default Value - black"),
+# https://imagekit.io/docs/effects-and-enhancements#background-color---bg
+DEFAULT_BACKGROUND = (0, 0, 0, 255)
 
 # Focus -> libvips compass direction (vips_gravity / VipsCompassDirection).
 COMPASS: dict[int, str] = {
@@ -83,9 +84,10 @@ def to_srgb(image: pyvips.Image, *, apply_icc: bool = True) -> pyvips.Image:
 def background_for(image: pyvips.Image, color: edit_pb2.Color | None) -> list[float]:
     """Colour as a libvips background vector matching ``image``'s band count.
 
-    Unset colour (all zero and alpha 0 in proto3) means opaque white.
+    Unset colour (all zero and alpha 0 in proto3) means DEFAULT_BACKGROUND.
     """
-    rgba = WHITE if color is None or not color.ByteSize() else (color.r, color.g, color.b, color.a)
+    unset = color is None or not color.ByteSize()
+    rgba = DEFAULT_BACKGROUND if unset else (color.r, color.g, color.b, color.a)  # type: ignore[union-attr]
     return list(rgba[: image.bands]) if image.bands >= 3 else [rgba[0]]
 
 

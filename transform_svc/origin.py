@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,6 +39,28 @@ class OriginConfig:
     fetch_timeout_s: float = 10.0
 
 
+@dataclass(frozen=True)
+class SourceInfo:
+    """What identifies a version of the source.
+
+    Attributes:
+        validator: changes whenever the source bytes change (mtime+size for
+            files, the origin's ETag/Last-Modified for URLs, sha256 for inline).
+        last_modified_unix: seconds since the epoch; 0 = unknown.
+    """
+
+    validator: str
+    last_modified_unix: int = 0
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """Source bytes and their version."""
+
+    data: bytes
+    info: SourceInfo
+
+
 class Origin:
     """Fetches the bytes of an ``edit_pb2.Source``."""
 
@@ -45,8 +69,22 @@ class Origin:
         self.root = config.root.resolve()
         self._session: aiohttp.ClientSession | None = None
 
-    async def fetch(self, source: edit_pb2.Source) -> bytes:
-        """Return the encoded source image.
+    async def stat(self, source: edit_pb2.Source) -> SourceInfo | None:
+        """The source's version without reading it, where that is cheap
+        (local files and inline bytes); None for URLs.
+
+        Raises:
+            TransformError: source_not_found.
+        """
+        kind = source.WhichOneof("kind")
+        if kind == "origin_path":
+            return await asyncio.to_thread(self.stat_local, source.origin_path)
+        if kind == "inline_bytes":
+            return SourceInfo(hashlib.sha256(source.inline_bytes).hexdigest())
+        return None
+
+    async def fetch(self, source: edit_pb2.Source) -> Fetched:
+        """Return the encoded source image and its version.
 
         Raises:
             TransformError: source_not_found, source_forbidden, origin_unavailable,
@@ -54,13 +92,20 @@ class Origin:
         """
         kind = source.WhichOneof("kind")
         if kind == "origin_path":
-            return await asyncio.to_thread(self.read_local, source.origin_path)
+            info = await asyncio.to_thread(self.stat_local, source.origin_path)
+            data = await asyncio.to_thread(self.read_local, source.origin_path)
+            return Fetched(data, info)
         if kind == "url":
             return await self.fetch_url(source.url)
         if kind == "inline_bytes":
             self._check_size(len(source.inline_bytes))
-            return source.inline_bytes
+            return Fetched(source.inline_bytes, await self.stat(source))  # type: ignore[arg-type]
         raise TransformError(ErrorCode.ERROR_CODE_INVALID_PARAMETER, "no source image given")
+
+    def stat_local(self, relative: str) -> SourceInfo:
+        """Version of a local-origin file: mtime (ns) and size."""
+        st = self.resolve_local(relative).stat()
+        return SourceInfo(f"{st.st_mtime_ns}-{st.st_size}", int(st.st_mtime))
 
     def resolve_local(self, relative: str) -> Path:
         """Resolve ``relative`` inside the origin root.
@@ -82,7 +127,7 @@ class Origin:
         self._check_size(path.stat().st_size)
         return path.read_bytes()
 
-    async def fetch_url(self, url: str) -> bytes:
+    async def fetch_url(self, url: str) -> Fetched:
         """GET an allow-listed http(s) URL, streaming with a size bound."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -115,7 +160,8 @@ class Origin:
                     size += len(chunk)
                     self._check_size(size)
                     chunks.append(chunk)
-                return b"".join(chunks)
+                data = b"".join(chunks)
+                return Fetched(data, _url_info(resp.headers, data))
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise TransformError(
                 ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE,
@@ -130,3 +176,16 @@ class Origin:
         """Close the HTTP client session."""
         if self._session is not None:
             await self._session.close()
+
+
+def _url_info(headers: object, data: bytes) -> SourceInfo:
+    etag = headers.get("ETag")  # type: ignore[attr-defined]
+    modified = headers.get("Last-Modified")  # type: ignore[attr-defined]
+    stamp = 0
+    if modified:
+        try:
+            stamp = int(parsedate_to_datetime(modified).timestamp())
+        except (TypeError, ValueError):
+            stamp = 0
+    validator = etag or modified or hashlib.sha256(data).hexdigest()
+    return SourceInfo(validator, stamp)

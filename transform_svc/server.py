@@ -18,10 +18,17 @@ from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 from inference.client import InferenceClient
 from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
 from transform_svc import ops
+from transform_svc.cache import open_cache
 from transform_svc.context import RenderContext
-from transform_svc.errors import ERROR_CODE_METADATA_KEY, TransformError, code_name
+from transform_svc.errors import (
+    ERROR_CODE_METADATA_KEY,
+    HTTP_STATUS_METADATA_KEY,
+    INTERNAL,
+    TransformError,
+)
 from transform_svc.executor import Executor
 from transform_svc.origin import Origin, OriginConfig
+from transform_svc.results import Renderer
 
 log = logging.getLogger("transform_svc")
 
@@ -49,6 +56,10 @@ class TransformConfig:
         workers: threads running libvips pipelines.
         vips_concurrency: libvips threads per pipeline.
         segmentation_model: default model for RemoveBackground.
+        result_cache: ``disk`` | ``disk:/path`` | ``redis://...`` | ``none``.
+        cache_dir: directory of the ``disk`` cache.
+        cache_size_bytes: LRU bound of the disk cache.
+        failure_ttl_s: how long a failed render is remembered (seconds).
     """
 
     port: int = 50051
@@ -60,42 +71,41 @@ class TransformConfig:
     vips_concurrency: int = 1
     segmentation_model: str = "u2netp"
     host: str = "127.0.0.1"
+    result_cache: str = "disk"
+    cache_dir: Path = Path("build/cache")
+    cache_size_bytes: int = 1 << 30
+    failure_ttl_s: float = 10.0
 
 
 class TransformServicer(transform_pb2_grpc.TransformServicer):
-    """Render = Executor.render + error mapping to gRPC status and metadata."""
+    """Render = Renderer.render + error mapping to gRPC status and metadata."""
 
-    def __init__(self, executor: Executor) -> None:
-        self.executor = executor
+    def __init__(self, renderer: Renderer) -> None:
+        self.renderer = renderer
 
     async def Render(  # noqa: N802 - gRPC method name
         self, request: transform_pb2.RenderRequest, context: grpc.aio.ServicerContext
     ) -> transform_pb2.RenderReply:
         start = time.perf_counter()
-        code = "ok"
+        kind = None
         try:
-            out = await self.executor.render(request.graph)
-            return transform_pb2.RenderReply(
-                image=out.data,
-                content_type=out.content_type,
-                width=out.width,
-                height=out.height,
-                has_alpha=out.has_alpha,
-            )
+            return await self.renderer.render(request)
         except TransformError as exc:
-            code = code_name(exc.code)
-            context.set_trailing_metadata(((ERROR_CODE_METADATA_KEY, code),))
-            await context.abort(exc.grpc_status, exc.message)
-            raise  # unreachable: abort raises
+            kind, message = exc.kind, exc.message
         except Exception:
-            code = "internal"
             log.exception("render failed")
-            context.set_trailing_metadata(((ERROR_CODE_METADATA_KEY, code),))
-            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
-            raise
+            kind, message = INTERNAL, "internal error"
         finally:
+            code = kind.public_code if kind else "ok"
             RENDERS.labels(code).inc()
             RENDER_SECONDS.labels(code).observe(time.perf_counter() - start)
+        context.set_trailing_metadata(
+            (
+                (ERROR_CODE_METADATA_KEY, kind.public_code),
+                (HTTP_STATUS_METADATA_KEY, str(kind.http_status)),
+            )
+        )
+        await context.abort(kind.grpc_status, message)
 
 
 async def serve(
@@ -116,14 +126,16 @@ async def serve(
 
     inference = InferenceClient(config.triton_url)
     origin = Origin(OriginConfig(root=config.origin_root, allowed_hosts=config.allowed_hosts))
-    executor = Executor(origin, RenderContext(inference, config.segmentation_model))
+    executor = Executor(RenderContext(inference, config.segmentation_model))
+    cache = open_cache(config.result_cache, config.cache_dir, config.cache_size_bytes)
+    renderer = Renderer(origin, executor, cache, failure_ttl_s=config.failure_ttl_s)
     server = grpc.aio.server(
         options=[
             ("grpc.max_send_message_length", 256 * 1024 * 1024),
             ("grpc.max_receive_message_length", 256 * 1024 * 1024),
         ]
     )
-    transform_pb2_grpc.add_TransformServicer_to_server(TransformServicer(executor), server)
+    transform_pb2_grpc.add_TransformServicer_to_server(TransformServicer(renderer), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     port = server.add_insecure_port(f"{config.host}:{config.port}")
@@ -144,3 +156,4 @@ async def serve(
         await server.stop(grace=10)
         await inference.close()
         await origin.close()
+        await cache.close()

@@ -2,88 +2,207 @@
 
 Within one comma-joined step the ops run in a fixed order chosen for speed and
 meaning: resize/crop (so later ops see fewer pixels) -> rotate -> flip -> blur
--> sharpen -> background removal -> background colour. ``bg`` inside a pad crop
+-> sharpen -> the step's AI op -> other effects in URL order (trim, border,
+radius, shadow, gradient, ...) -> background colour. ``bg`` inside a pad crop
 mode is the pad colour; with background removal in the same step it is also
 laid under the cut-out subject.
+
+Client hints (https://imagekit.io/docs/image-transformation#client-hints):
+``w-auto`` takes ``Sec-CH-Width``/``Width`` (already in device px) rounded up to
+the next 100, ``dpr-auto`` takes ``Sec-CH-DPR``/``DPR``; ``Content-DPR`` =
+selected width / (hinted width / DPR).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from gateway.urlgrammar.errors import GrammarError
-from gateway.urlgrammar.params import StepSpec, parse_step
+from gateway.urlgrammar.params import EXTRACT_MODES, PAD_MODES, StepSpec, parse_step
 from gateway.urlgrammar.split import Param
 from imgmesh.v1 import edit_pb2
 
-_PAD_MODES = (edit_pb2.CROP_MODE_PAD_RESIZE, edit_pb2.CROP_MODE_PAD_EXTRACT)
+# With these, the pixel size after DPR must stay within 1..5000 px or DPR is ignored.
+DPR_MAX_PX = 5000
 
 
-def steps_for(spec: StepSpec) -> list[edit_pb2.Step]:
-    """Typed steps for one parsed step.
+@dataclass(frozen=True)
+class ClientHints:
+    """Request client hints: DPR (ratio) and intrinsic width (px)."""
 
-    Raises:
-        GrammarError: ``ar`` / ``c`` / ``cm`` / ``fo`` without ``w`` or ``h``.
-    """
-    out: list[edit_pb2.Step] = []
-    has_size = spec.width is not None or spec.height is not None
-    if has_size:
-        resize = edit_pb2.Resize(
-            aspect_ratio=spec.aspect_ratio or 0.0,
-            crop_mode=spec.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO,
-            focus=spec.focus or edit_pb2.FOCUS_CENTER,
-        )
-        if spec.width is not None:
-            resize.width.CopyFrom(spec.width)
-        if spec.height is not None:
-            resize.height.CopyFrom(spec.height)
-        if spec.background is not None and resize.crop_mode in _PAD_MODES:
-            resize.background.CopyFrom(spec.background)
-        out.append(edit_pb2.Step(resize=resize))
-    else:
-        for key, value in (("ar", spec.aspect_ratio), ("c/cm", spec.crop_mode), ("fo", spec.focus)):
-            if value is not None:
+    dpr: float | None = None
+    width: int | None = None
+
+
+@dataclass
+class Built:
+    """An EditGraph plus what the HTTP layer needs to know about it."""
+
+    graph: edit_pb2.EditGraph
+    content_dpr: float | None = None
+    uses_client_hints: bool = False
+    has_ai: bool = False
+    default_image: str | None = None
+
+
+def _resolve_dpr(spec: StepSpec, hints: ClientHints) -> float | None:
+    if spec.dpr_auto:
+        return hints.dpr or 1.0
+    return spec.dpr
+
+
+def _resize(spec: StepSpec, hints: ClientHints, built: Built) -> edit_pb2.Step | None:
+    width = spec.width
+    dpr = _resolve_dpr(spec, hints)
+    if spec.width_auto:
+        built.uses_client_hints = True
+        if hints.width:
+            selected = math.ceil(hints.width / 100) * 100
+            width = edit_pb2.Dimension(px=selected)
+            built.content_dpr = round(selected / (hints.width / (hints.dpr or 1.0)), 2)
+            dpr = None  # the hinted width already includes the DPR
+    if spec.dpr_auto:
+        built.uses_client_hints = True
+        if built.content_dpr is None and dpr:
+            built.content_dpr = dpr
+    has_size = width is not None or spec.height is not None
+    if not has_size:
+        for key, value in (
+            ("ar", spec.aspect_ratio),
+            ("c", spec.crop_mode),
+            ("fo", spec.focus),
+            ("dpr", spec.dpr),
+            ("z", spec.zoom),
+        ):
+            if value is not None and not spec.width_auto:
                 raise GrammarError(
                     "invalid_parameter",
                     f"{key} needs w or h in the same step",
-                    key.split("/")[0],
+                    key,
                     "combine with w-* or h-*",
                 )
+        if spec.position:
+            raise GrammarError(
+                "invalid_parameter",
+                "x/y/xc/yc need w, h and cm-extract",
+                next(iter(spec.position)),
+                "cm-extract|cm-pad_extract with w, h",
+            )
+        return None
+    resize = edit_pb2.Resize(
+        aspect_ratio=spec.aspect_ratio or 0.0,
+        crop_mode=spec.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO,
+        focus=spec.focus or edit_pb2.FOCUS_CENTER,
+        focus_object=spec.focus_object,
+        zoom=spec.zoom or 0.0,
+        dpr=dpr or 0.0,
+    )
+    if width is not None:
+        resize.width.CopyFrom(width)
+    if spec.height is not None:
+        resize.height.CopyFrom(spec.height)
+    if spec.background is not None and resize.crop_mode in PAD_MODES:
+        resize.background.CopyFrom(spec.background)
+    if spec.position:
+        if resize.crop_mode not in EXTRACT_MODES:
+            raise GrammarError(
+                "invalid_parameter",
+                "x/y/xc/yc need cm-extract or cm-pad_extract",
+                next(iter(spec.position)),
+                "cm-extract|cm-pad_extract",
+            )
+        for key, value in spec.position.items():
+            setattr(resize, key, value)
+    if spec.zoom is not None and spec.focus not in (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT):
+        raise GrammarError(
+            "invalid_parameter",
+            "z needs fo-face or fo-<object>",
+            "z",
+            "combine with fo-face or fo-<object>",
+        )
+    return edit_pb2.Step(resize=resize)
+
+
+def steps_for(spec: StepSpec, hints: ClientHints, built: Built) -> list[edit_pb2.Step]:
+    """Typed steps for one parsed step.
+
+    Raises:
+        GrammarError: parameters that need others in the same step.
+    """
+    out: list[edit_pb2.Step] = []
+    resize = _resize(spec, hints, built)
+    if resize is not None:
+        out.append(resize)
+    if spec.ai_name == "bg-genfill" and (
+        resize is None
+        or resize.resize.crop_mode not in PAD_MODES
+        or not resize.resize.HasField("width")
+        or not resize.resize.HasField("height")
+    ):
+        raise GrammarError(
+            "invalid_parameter",
+            "bg-genfill needs w, h and cm-pad_resize or cm-pad_extract",
+            "bg",
+            "w-*, h-*, cm-pad_resize|cm-pad_extract",
+        )
     if spec.rotate is not None:
-        bg = spec.background or edit_pb2.Color(r=255, g=255, b=255, a=255)
+        bg = spec.background or edit_pb2.Color(r=0, g=0, b=0, a=255)
         out.append(edit_pb2.Step(rotate=edit_pb2.Rotate(degrees=spec.rotate, background=bg)))
+    if spec.flip is not None:
+        out.append(edit_pb2.Step(flip=spec.flip))
     if spec.blur_sigma is not None:
         out.append(edit_pb2.Step(blur=edit_pb2.Blur(sigma=spec.blur_sigma)))
     if spec.sharpen_sigma is not None:
         out.append(edit_pb2.Step(sharpen=edit_pb2.Sharpen(sigma=spec.sharpen_sigma)))
-    if spec.remove_background is not None:
-        out.append(
-            edit_pb2.Step(remove_background=edit_pb2.RemoveBackground(model=spec.remove_background))
-        )
-    used_as_pad = has_size and spec.crop_mode in _PAD_MODES
-    if spec.background is not None and (not used_as_pad or spec.remove_background is not None):
+    if spec.ai is not None:
+        out.append(spec.ai)
+        built.has_ai = True
+    out.extend(spec.effects)
+    used_as_pad = resize is not None and resize.resize.crop_mode in PAD_MODES
+    removes = spec.ai is not None and spec.ai.WhichOneof("op") == "remove_background"
+    if spec.background is not None and (not used_as_pad or removes):
         out.append(edit_pb2.Step(background_color=edit_pb2.BackgroundColor(color=spec.background)))
     return out
 
 
 def build_graph(
-    chain: list[list[Param]], source_path: str, accepted: list[int]
-) -> edit_pb2.EditGraph:
+    chain: list[list[Param]],
+    source_path: str,
+    accepted: list[int],
+    hints: ClientHints | None = None,
+) -> Built:
     """Parse a tokenized chain into an EditGraph with source ``origin_path``.
 
     Args:
         accepted: formats the client accepts (from Accept), for f-auto.
+        hints: client hints from the request headers.
 
     Raises:
         GrammarError: any parameter error.
     """
+    hints = hints or ClientHints()
     graph = edit_pb2.EditGraph(source=edit_pb2.Source(origin_path=source_path))
+    built = Built(graph)
     encode = edit_pb2.Encode(format=edit_pb2.FORMAT_AUTO)
+    flag_fields = {
+        "lo": "lossless",
+        "pr": "progressive",
+        "md": "keep_metadata",
+        "cp": "keep_color_profile",
+        "orig": "original",
+    }
     for params in chain:
         spec = parse_step(params)
-        graph.steps.extend(steps_for(spec))
+        graph.steps.extend(steps_for(spec, hints, built))
         if spec.format is not None:
             encode.format = spec.format
         if spec.quality is not None:
             encode.quality = spec.quality
+        for key, value in spec.flags.items():
+            setattr(encode, flag_fields[key], value)
+        if spec.default_image is not None:
+            built.default_image = spec.default_image
     encode.accepted.extend(accepted)
     graph.encode.CopyFrom(encode)
-    return graph
+    return built

@@ -2,31 +2,43 @@
 
 Each parser validates its value and records it on a :class:`StepSpec`; the
 builder turns a StepSpec into typed EditGraph steps. Ranges and defaults follow
-https://imagekit.io/docs/image-resize-and-crop and
-https://imagekit.io/docs/effects-and-enhancements.
+https://imagekit.io/docs/image-resize-and-crop,
+https://imagekit.io/docs/effects-and-enhancements and
+https://imagekit.io/docs/ai-transformations.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gateway.urlgrammar.errors import GrammarError, invalid
 from gateway.urlgrammar.split import Param
+from gateway.urlgrammar.values import (
+    boolean,
+    color,
+    dimension,
+    integer,
+    number,
+    sub_params,
+)
 from imgmesh.v1 import edit_pb2
-
-MAX_SIDE = 16_384  # px, largest w/h accepted
 
 CROP_MODES: dict[tuple[str, str], int] = {
     ("c", "maintain_ratio"): edit_pb2.CROP_MODE_MAINTAIN_RATIO,
     ("c", "force"): edit_pb2.CROP_MODE_FORCE,
     ("c", "at_least"): edit_pb2.CROP_MODE_AT_LEAST,
     ("c", "at_max"): edit_pb2.CROP_MODE_AT_MAX,
+    ("c", "at_max_enlarge"): edit_pb2.CROP_MODE_AT_MAX_ENLARGE,
     ("cm", "pad_resize"): edit_pb2.CROP_MODE_PAD_RESIZE,
     ("cm", "extract"): edit_pb2.CROP_MODE_EXTRACT,
     ("cm", "pad_extract"): edit_pb2.CROP_MODE_PAD_EXTRACT,
 }
+EXTRACT_MODES = (edit_pb2.CROP_MODE_EXTRACT, edit_pb2.CROP_MODE_PAD_EXTRACT)
+PAD_MODES = (edit_pb2.CROP_MODE_PAD_RESIZE, edit_pb2.CROP_MODE_PAD_EXTRACT)
 
 FOCUS: dict[str, int] = {
     "center": edit_pb2.FOCUS_CENTER,
@@ -39,7 +51,20 @@ FOCUS: dict[str, int] = {
     "bottom_left": edit_pb2.FOCUS_BOTTOM_LEFT,
     "bottom_right": edit_pb2.FOCUS_BOTTOM_RIGHT,
     "auto": edit_pb2.FOCUS_AUTO,
+    "face": edit_pb2.FOCUS_FACE,
 }
+
+# fo-<object>: the 80 COCO classes (https://cocodataset.org/#explore), spaces as "_".
+COCO_CLASSES = (
+    "person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant "
+    "stop_sign parking_meter bench bird cat dog horse sheep cow elephant bear zebra giraffe "
+    "backpack umbrella handbag tie suitcase frisbee skis snowboard sports_ball kite "
+    "baseball_bat baseball_glove skateboard surfboard tennis_racket bottle wine_glass cup "
+    "fork knife spoon bowl banana apple sandwich orange broccoli carrot hot_dog pizza donut "
+    "cake chair couch potted_plant bed dining_table toilet tv laptop mouse remote keyboard "
+    "cell_phone microwave oven toaster sink refrigerator book clock vase scissors teddy_bear "
+    "hair_drier toothbrush"
+).split()
 
 FORMATS: dict[str, int] = {
     "auto": edit_pb2.FORMAT_AUTO,
@@ -48,32 +73,60 @@ FORMATS: dict[str, int] = {
     "png": edit_pb2.FORMAT_PNG,
     "webp": edit_pb2.FORMAT_WEBP,
     "avif": edit_pb2.FORMAT_AVIF,
+    "gif": edit_pb2.FORMAT_GIF,
 }
 
-# e-<name>: AI effects map to the segmentation model serving them.
-BACKGROUND_REMOVAL_EFFECTS = {"bgremove": "", "removedotbg": ""}
+GRADIENT_DIRECTIONS = {
+    "top": 0,
+    "top_right": 45,
+    "right": 90,
+    "bottom_right": 135,
+    "bottom": 180,
+    "bottom_left": 225,
+    "left": 270,
+    "top_left": 315,
+}
 
-_HEX = re.compile(r"^[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# Model-backed edits -> the Triton model slot that serves them.
+MODEL_SLOTS = {
+    "e-upscale": "realesrgan_x4plus",
+    "e-retouch": "retouch",
+    "e-genvar": "genvar",
+    "e-changebg": "changebg",
+    "e-edit": "edit",
+    "bg-genfill": "genfill",
+    "ik-genimg": "genimg",
+}
 
 
 @dataclass
 class StepSpec:
-    """Everything one comma-joined step asked for (unset = None)."""
+    """Everything one comma-joined step asked for (unset = None / False)."""
 
     width: edit_pb2.Dimension | None = None
     height: edit_pb2.Dimension | None = None
+    width_auto: bool = False
     aspect_ratio: float | None = None
     crop_mode: int | None = None
     crop_key: str | None = None  # "c" or "cm", whichever set crop_mode
     focus: int | None = None
+    focus_object: str = ""
+    zoom: float | None = None
+    position: dict[str, int] = field(default_factory=dict)  # x, y, xc, yc
+    dpr: float | None = None
+    dpr_auto: bool = False
     background: edit_pb2.Color | None = None
     rotate: float | None = None
+    flip: edit_pb2.Flip | None = None
     blur_sigma: float | None = None
     sharpen_sigma: float | None = None
-    remove_background: str | None = None  # model name ("" = service default)
+    effects: list[edit_pb2.Step] = field(default_factory=list)  # e-*, t, b, r in URL order
+    ai: edit_pb2.Step | None = None  # the one AI op of the step
+    ai_name: str = ""
     format: int | None = None
     quality: int | None = None
+    flags: dict[str, bool] = field(default_factory=dict)  # lo, pr, md, cp, orig
+    default_image: str | None = None
     seen: set[str] = field(default_factory=set)
 
 
@@ -92,39 +145,41 @@ def param(*keys: str) -> Callable[[Parser], Parser]:
     return decorate
 
 
-def dimension(key: str, value: str) -> edit_pb2.Dimension:
-    """``300`` -> px 300; ``0.5`` -> ratio 0.5 (0 < ratio < 1)."""
-    allowed = f"an integer 1..{MAX_SIDE} (px) or a ratio 0 < r < 1"
-    if re.fullmatch(r"\d+", value):
-        px = int(value)
-        if 1 <= px <= MAX_SIDE:
-            return edit_pb2.Dimension(px=px)
-    elif re.fullmatch(r"0?\.\d+", value):
-        ratio = float(value)
-        if 0 < ratio < 1:
-            return edit_pb2.Dimension(ratio=ratio)
-    raise invalid(key, value, allowed)
+def set_ai(spec: StepSpec, name: str, step: edit_pb2.Step) -> None:
+    """Record the step's AI op; a second one is an error (chain them with ':')."""
+    if spec.ai is not None:
+        raise GrammarError(
+            "invalid_parameter",
+            f"only one AI transformation per step ({spec.ai_name} and {name}); "
+            "chain them with ':', e.g. e-bgremove:e-dropshadow",
+            name.split("-")[0],
+            "one AI transformation per step",
+        )
+    spec.ai, spec.ai_name = step, name
 
 
-def integer(key: str, value: str, lo: int, hi: int) -> int:
-    """An integer in [lo, hi]."""
-    if re.fullmatch(r"\d+", value) and lo <= int(value) <= hi:
-        return int(value)
-    raise invalid(key, value, f"an integer {lo}..{hi}")
+def prompt(key: str, value: str, required: bool) -> str:
+    """``prompt-<text>`` or ``prompte-<url-safe base64>`` -> the prompt text."""
+    if value.startswith("prompt-") and len(value) > 7:
+        return value[7:]
+    if value.startswith("prompte-"):
+        try:
+            return base64.urlsafe_b64decode(value[8:] + "=" * (-len(value[8:]) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise invalid(key, value, "prompte-<url-safe base64 of UTF-8 text>") from exc
+    if not value and not required:
+        return ""
+    raise invalid(key, value, "prompt-<text> or prompte-<base64>")
 
 
-def color(key: str, value: str) -> edit_pb2.Color:
-    """``RRGGBB`` or ``RRGGBBAA`` hex -> Color (alpha 255 if omitted)."""
-    if not _HEX.match(value):
-        raise invalid(key, value, "a hex colour RRGGBB or RRGGBBAA")
-    rgba = [int(value[i : i + 2], 16) for i in range(0, len(value), 2)]
-    if len(rgba) == 3:
-        rgba.append(255)
-    return edit_pb2.Color(r=rgba[0], g=rgba[1], b=rgba[2], a=rgba[3])
+# --- resize and crop -----------------------------------------------------------------
 
 
 @param("w")
 def _w(value: str, spec: StepSpec) -> None:
+    if value == "auto":
+        spec.width_auto = True
+        return
     spec.width = dimension("w", value)
 
 
@@ -166,14 +221,93 @@ PARAMS["cm"] = _crop("cm")
 
 @param("fo")
 def _fo(value: str, spec: StepSpec) -> None:
-    if value not in FOCUS:
-        raise invalid("fo", value, "|".join(FOCUS))
-    spec.focus = FOCUS[value]
+    if value in FOCUS:
+        spec.focus = FOCUS[value]
+    elif value in COCO_CLASSES:
+        spec.focus, spec.focus_object = edit_pb2.FOCUS_OBJECT, value
+    elif value == "custom":
+        raise GrammarError(
+            "invalid_parameter",
+            "fo-custom needs a custom focus area stored with the asset, "
+            "and imgmesh has no asset store: use x/y or xc/yc with cm-extract",
+            "fo",
+            "|".join(FOCUS) + " or an object name",
+        )
+    else:
+        raise invalid("fo", value, "|".join(FOCUS) + " or an object: " + ", ".join(COCO_CLASSES))
+
+
+@param("z")
+def _z(value: str, spec: StepSpec) -> None:
+    spec.zoom = number("z", value, 0.01, 100, "a number > 0 (< 1 zooms out, > 1 zooms in)")
+    if spec.zoom <= 0:
+        raise invalid("z", value, "a number > 0")
+
+
+@param("dpr")
+def _dpr(value: str, spec: StepSpec) -> None:
+    if value == "auto":
+        spec.dpr_auto = True
+        return
+    spec.dpr = number("dpr", value, 0.1, 5, "0.1..5 or auto")
+
+
+def _position_parser(key: str) -> Parser:
+    def parse(value: str, spec: StepSpec) -> None:
+        spec.position[key] = integer(key, value, -65_535, 65_535)
+
+    return parse
+
+
+for _key in ("x", "y", "xc", "yc"):
+    PARAMS[_key] = _position_parser(_key)
+
+
+# --- colour, rotation, flips, blur -----------------------------------------------------
 
 
 @param("bg")
 def _bg(value: str, spec: StepSpec) -> None:
+    if value.startswith("genfill"):
+        text = prompt("bg", value[len("genfill") :].lstrip("-"), required=False)
+        set_ai(
+            spec,
+            "bg-genfill",
+            edit_pb2.Step(
+                model_edit=edit_pb2.ModelEdit(
+                    operation="bg-genfill", model=MODEL_SLOTS["bg-genfill"], prompt=text
+                )
+            ),
+        )
+        return
     spec.background = color("bg", value)
+
+
+@param("rt")
+def _rt(value: str, spec: StepSpec) -> None:
+    if value == "auto":  # EXIF autorotation always happens on load
+        return
+    spec.rotate = number(
+        "rt", value, -360, 360, "degrees -360..360 (N prefix = counter-clockwise) or auto"
+    )
+
+
+@param("fl")
+def _fl(value: str, spec: StepSpec) -> None:
+    flips = {"h": (True, False), "v": (False, True), "h_v": (True, True), "v_h": (True, True)}
+    if value not in flips:
+        raise invalid("fl", value, "h|v|h_v|v_h")
+    h, v = flips[value]
+    spec.flip = edit_pb2.Flip(horizontal=h, vertical=v)
+
+
+@param("bl")
+def _bl(value: str, spec: StepSpec) -> None:
+    # ImageKit gives a blur radius 1..100 px; a Gaussian's visible radius is ~2 sigma.
+    spec.blur_sigma = integer("bl", value, 1, 100) / 2.0
+
+
+# --- output ---------------------------------------------------------------------------
 
 
 @param("q")
@@ -188,39 +322,187 @@ def _f(value: str, spec: StepSpec) -> None:
     spec.format = FORMATS[value]
 
 
-@param("bl")
-def _bl(value: str, spec: StepSpec) -> None:
-    # ImageKit gives a blur radius 1..100 px; a Gaussian's visible radius is ~2 sigma.
-    spec.blur_sigma = integer("bl", value, 1, 100) / 2.0
+def _flag_parser(key: str) -> Parser:
+    def parse(value: str, spec: StepSpec) -> None:
+        spec.flags[key] = boolean(key, value)
+
+    return parse
 
 
-@param("rt")
-def _rt(value: str, spec: StepSpec) -> None:
-    if value == "auto":  # EXIF autorotation always happens on load
+for _key in ("lo", "pr", "md", "cp", "orig"):
+    PARAMS[_key] = _flag_parser(_key)
+
+
+@param("di")
+def _di(value: str, spec: StepSpec) -> None:
+    path = value.replace("@@", "/").strip("/")
+    if not path or ".." in path.split("/"):
+        raise invalid("di", value, "an image path with @@ as the folder separator")
+    spec.default_image = path
+
+
+# --- effects ----------------------------------------------------------------------------
+
+
+@param("t")
+def _t(value: str, spec: StepSpec) -> None:
+    if value == "false":
         return
-    if not _NUMBER.match(value) or not -360 <= float(value) <= 360:
-        raise invalid("rt", value, "degrees -360..360 (clockwise) or auto")
-    spec.rotate = float(value)
+    threshold = 10 if value == "true" else integer("t", value, 1, 99)
+    spec.effects.append(edit_pb2.Step(trim=edit_pb2.Trim(threshold=threshold)))
+
+
+@param("b")
+def _b(value: str, spec: StepSpec) -> None:
+    width, sep, colour = value.partition("_")
+    if not sep:
+        raise invalid("b", value, "<width px>_<colour>, e.g. b-5_FF0000")
+    border = edit_pb2.Border(width=integer("b", width, 1, 1000), color=color("b", colour))
+    spec.effects.append(edit_pb2.Step(border=border))
+
+
+@param("r")
+def _r(value: str, spec: StepSpec) -> None:
+    radius = (
+        edit_pb2.Radius(max=True)
+        if value == "max"
+        else edit_pb2.Radius(radius=integer("r", value, 1, 65_535))
+    )
+    spec.effects.append(edit_pb2.Step(radius=radius))
+
+
+def _e_shadow(arg: str, spec: StepSpec) -> None:
+    sub = sub_params(
+        "e-shadow", arg, {"bl": "0..15", "st": "0..100", "x": "N100..100", "y": "N100..100"}
+    )
+    shadow = edit_pb2.Shadow(
+        blur=number("e-shadow", sub.get("bl", "10"), 0, 15),
+        saturation=int(number("e-shadow", sub.get("st", "30"), 0, 100)),
+        x_percent=number("e-shadow", sub.get("x", "2"), -100, 100),
+        y_percent=number("e-shadow", sub.get("y", "2"), -100, 100),
+    )
+    spec.effects.append(edit_pb2.Step(shadow=shadow))
+
+
+def _e_gradient(arg: str, spec: StepSpec) -> None:
+    sub = sub_params(
+        "e-gradient",
+        arg,
+        {"ld": "0..359 or a direction", "from": "colour", "to": "colour", "sp": "stop point"},
+    )
+    ld = sub.get("ld", "180")
+    direction = (
+        GRADIENT_DIRECTIONS[ld] if ld in GRADIENT_DIRECTIONS else number("e-gradient", ld, 0, 359)
+    )
+    sp = number("e-gradient", sub.get("sp", "1"), 0.01, 65_535)
+    gradient = edit_pb2.Gradient(
+        direction=direction,
+        from_color=color("e-gradient", sub.get("from", "FFFFFF")),
+        to_color=color("e-gradient", sub.get("to", "00000000")),
+        stop_point=sp if sp <= 1 else 0.0,
+        stop_px=int(sp) if sp > 1 else 0,
+    )
+    spec.effects.append(edit_pb2.Step(gradient=gradient))
+
+
+def _e_usm(arg: str, spec: StepSpec) -> None:
+    parts = arg.split("-") if arg else ["2", "2", "0.8", "0.024"]
+    if len(parts) != 4:
+        raise invalid("e-usm", arg, "e-usm-<radius>-<sigma>-<amount>-<threshold>, positive numbers")
+    r, s, a, t = (number("e-usm", p, 0, 1000) for p in parts)
+    spec.effects.append(
+        edit_pb2.Step(
+            unsharp_mask=edit_pb2.UnsharpMask(radius=r, sigma=s, amount=a, threshold=min(t, 1.0))
+        )
+    )
+
+
+def _e_dropshadow(arg: str, spec: StepSpec) -> None:
+    sub = sub_params("e-dropshadow", arg, {"az": "0..360", "el": "0..90", "st": "0..100"})
+    set_ai(
+        spec,
+        "e-dropshadow",
+        edit_pb2.Step(
+            drop_shadow=edit_pb2.DropShadow(
+                azimuth=number("e-dropshadow", sub.get("az", "215"), 0, 360),
+                elevation=number("e-dropshadow", sub.get("el", "45"), 0, 90),
+                saturation=number("e-dropshadow", sub.get("st", "60"), 0, 100),
+            )
+        ),
+    )
+
+
+EFFECTS = (
+    "bgremove",
+    "removedotbg",
+    "dropshadow",
+    "sharpen",
+    "usm",
+    "grayscale",
+    "contrast",
+    "shadow",
+    "gradient",
+    "upscale",
+    "retouch",
+    "genvar",
+    "changebg",
+    "edit",
+)
 
 
 @param("e")
 def _e(value: str, spec: StepSpec) -> None:
     name, _, arg = value.partition("-")
-    if name in BACKGROUND_REMOVAL_EFFECTS and not arg:
-        if spec.remove_background is not None:
-            raise GrammarError(
-                "invalid_parameter",
-                "only one AI transformation per step; chain them with ':'",
-                "e",
-                "one of " + "|".join(BACKGROUND_REMOVAL_EFFECTS),
-            )
-        spec.remove_background = BACKGROUND_REMOVAL_EFFECTS[name]
-        return
-    if name == "sharpen":
-        # e-sharpen[-N], N 1..99 (ImageKit); sigma grows with N, default 0.5 px.
+    if name in ("bgremove", "removedotbg") and not arg:
+        set_ai(spec, f"e-{name}", edit_pb2.Step(remove_background=edit_pb2.RemoveBackground()))
+    elif name == "dropshadow":
+        _e_dropshadow(arg, spec)
+    elif name == "sharpen":
+        # e-sharpen[-N], N 1..99; sigma grows with N (0.5 px default).
         spec.sharpen_sigma = integer("e-sharpen", arg, 1, 99) / 10.0 if arg else 0.5
-        return
-    raise invalid("e", value, "bgremove|removedotbg|sharpen[-N]")
+    elif name == "usm":
+        _e_usm(arg, spec)
+    elif name in ("grayscale", "contrast") and not arg:
+        step = (
+            edit_pb2.Step(grayscale=edit_pb2.Grayscale())
+            if name == "grayscale"
+            else edit_pb2.Step(contrast=edit_pb2.Contrast())
+        )
+        spec.effects.append(step)
+    elif name == "shadow":
+        _e_shadow(arg, spec)
+    elif name == "gradient":
+        _e_gradient(arg, spec)
+    elif name in ("upscale", "retouch", "genvar", "changebg", "edit"):
+        op = f"e-{name}"
+        text = prompt(op, arg, required=name in ("changebg", "edit"))
+        if name in ("upscale", "retouch") and arg:
+            raise invalid(op, arg, "no value")
+        set_ai(
+            spec,
+            op,
+            edit_pb2.Step(
+                model_edit=edit_pb2.ModelEdit(operation=op, model=MODEL_SLOTS[op], prompt=text)
+            ),
+        )
+    else:
+        raise invalid("e", value, "|".join(EFFECTS))
+
+
+@param("ik")
+def _ik(value: str, spec: StepSpec) -> None:
+    if not value.startswith("genimg"):
+        raise invalid("ik", value, "ik-genimg-prompt-<text> as the first path segment")
+    text = prompt("ik-genimg", value[len("genimg") :].lstrip("-"), required=True)
+    set_ai(
+        spec,
+        "ik-genimg",
+        edit_pb2.Step(
+            model_edit=edit_pb2.ModelEdit(
+                operation="ik-genimg", model=MODEL_SLOTS["ik-genimg"], prompt=text
+            )
+        ),
+    )
 
 
 def parse_step(params: list[Param]) -> StepSpec:

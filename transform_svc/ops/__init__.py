@@ -74,7 +74,10 @@ def load_all() -> None:
     from transform_svc.ops import (  # noqa: F401
         adjust,
         background,
+        drop_shadow,
+        effects,
         geometry,
+        model_edit,
         remove_background,
         resize,
     )

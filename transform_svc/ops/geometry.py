@@ -33,7 +33,7 @@ def extract(image: pyvips.Image, params: edit_pb2.Extract, ctx: RenderContext) -
 
 @register("pad")
 def pad(image: pyvips.Image, params: edit_pb2.Pad, ctx: RenderContext) -> pyvips.Image:
-    """Add borders (px) filled with the colour (unset = opaque white)."""
+    """Add borders (px) filled with the colour (unset = imaging.DEFAULT_BACKGROUND)."""
     if imaging.needs_alpha(params.color):
         image = imaging.ensure_alpha(image)
     return image.embed(

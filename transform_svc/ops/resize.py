@@ -31,7 +31,7 @@ import pyvips
 from imgmesh.v1 import edit_pb2
 from transform_svc import imaging
 from transform_svc.context import RenderContext
-from transform_svc.errors import impossible, invalid
+from transform_svc.errors import impossible, invalid, model_not_deployed
 from transform_svc.ops import register, register_load_fusion
 
 # Larger than any accepted image side: "unconstrained" for vips_thumbnail.
@@ -44,6 +44,7 @@ _FIT_MODES = (
     edit_pb2.CROP_MODE_PAD_RESIZE,
 )
 _EXTRACT_MODES = (edit_pb2.CROP_MODE_EXTRACT, edit_pb2.CROP_MODE_PAD_EXTRACT)
+DETECTED_FOCUS = (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT)
 
 
 def _length(dim: edit_pb2.Dimension, current: int) -> int | None:
@@ -62,8 +63,11 @@ def target_box(params: edit_pb2.Resize, width: int, height: int) -> tuple[int | 
         TransformError: invalid_parameter when neither side can be derived;
             impossible_edit when a side exceeds MAX_OUTPUT_SIDE.
     """
+    dpr = params.dpr or 1.0
     w = _length(params.width, width)
     h = _length(params.height, height)
+    w = max(1, round(w * dpr)) if w else w
+    h = max(1, round(h * dpr)) if h else h
     ar = params.aspect_ratio
     if ar > 0:
         if w and not h:
@@ -94,6 +98,10 @@ class ThumbnailPlan:
 def plan(params: edit_pb2.Resize, width: int, height: int) -> ThumbnailPlan | None:
     """Plan a thumbnail for a W x H upright image; None for the extract modes."""
     mode = params.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO
+    if params.focus in DETECTED_FOCUS:
+        raise model_not_deployed(
+            f"fo-{params.focus_object or 'face'} needs a detector model that is not deployed"
+        )
     if mode in _EXTRACT_MODES:
         return None
     w, h = target_box(params, width, height)
@@ -173,11 +181,45 @@ def resize_on_load(
     return _run(make, params, width, height)
 
 
+def _region_origin(params: edit_pb2.Resize, w: int, h: int) -> tuple[int, int] | None:
+    """Top-left of the extract region from x/y or xc/yc (px); None if unset."""
+    has = params.HasField
+    if not any(has(f) for f in ("x", "y", "xc", "yc")):
+        return None
+    left = params.x if has("x") else (params.xc - w // 2 if has("xc") else None)
+    top = params.y if has("y") else (params.yc - h // 2 if has("yc") else None)
+    return left, top  # type: ignore[return-value]
+
+
 def extract(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image:
-    """cm-extract / cm-pad_extract on an upright sRGB image."""
+    """cm-extract / cm-pad_extract on an upright sRGB image: position from
+    x/y (top-left) or xc/yc (centre) when given, else the focus."""
     w, h = target_box(params, image.width, image.height)
     w = w or image.width
     h = h or image.height
+    origin = _region_origin(params, w, h)
+    if origin is not None:
+        left, top = origin
+        left = (image.width - w) // 2 if left is None else left
+        top = (image.height - h) // 2 if top is None else top
+        inside = 0 <= left and 0 <= top and left + w <= image.width and top + h <= image.height
+        if params.crop_mode == edit_pb2.CROP_MODE_EXTRACT:
+            if not inside:
+                raise impossible(
+                    f"cm-extract {w}x{h} at ({left}, {top}) leaves the "
+                    f"{image.width}x{image.height} image; use cm-pad_extract to pad"
+                )
+            return image.extract_area(left, top, w, h)
+        if imaging.needs_alpha(params.background):
+            image = imaging.ensure_alpha(image)
+        return image.embed(
+            -left,
+            -top,
+            w,
+            h,
+            extend="background",
+            background=imaging.background_for(image, params.background),
+        )
     if params.crop_mode == edit_pb2.CROP_MODE_EXTRACT:
         if w > image.width or h > image.height:
             raise impossible(

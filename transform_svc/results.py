@@ -1,0 +1,169 @@
+"""Render with a result cache, conditional requests and the async AI budget.
+
+* Key = sha256(deterministically serialised EditGraph without the source
+  bytes, source version). The output ETag is derived from it, so an
+  ``If-None-Match`` for a local file is answered from a stat alone.
+* Successful outputs are cached; outputs of AI steps without expiry
+  (they are the expensive ones), others for ``ttl_s``. Failures are
+  remembered in memory for ``failure_ttl_s`` so a broken URL isn't re-rendered
+  on every hit.
+* Concurrent identical renders share one computation. With an AI budget, a
+  render still running when the budget is spent gets an *intermediate* reply;
+  it goes on, and the next request gets the cached result (ImageKit's async
+  AI behaviour, https://imagekit.io/docs/ai-transformations).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from dataclasses import dataclass
+
+from prometheus_client import Counter
+
+from imgmesh.v1 import edit_pb2, transform_pb2
+from transform_svc.cache import ResultCache
+from transform_svc.errors import TransformError
+from transform_svc.executor import Executor
+from transform_svc.ops.model_edit import require_model
+from transform_svc.origin import Fetched, Origin, SourceInfo
+
+CACHE_LOOKUPS = Counter("imgmesh_transform_cache_lookups_total", "Result cache lookups", ["result"])
+
+AI_STEPS = frozenset({"remove_background", "drop_shadow", "model_edit"})
+
+
+def has_ai_step(graph: edit_pb2.EditGraph) -> bool:
+    """True if any step needs a model."""
+    return any(step.WhichOneof("op") in AI_STEPS for step in graph.steps)
+
+
+def graph_digest(graph: edit_pb2.EditGraph) -> str:
+    """sha256 of the graph with inline source bytes replaced by nothing (the
+    source version covers them)."""
+    normalised = edit_pb2.EditGraph()
+    normalised.CopyFrom(graph)
+    if normalised.source.WhichOneof("kind") == "inline_bytes":
+        normalised.source.inline_bytes = b""
+    return hashlib.sha256(normalised.SerializeToString(deterministic=True)).hexdigest()
+
+
+def result_key(graph: edit_pb2.EditGraph, info: SourceInfo) -> str:
+    return hashlib.sha256(f"{graph_digest(graph)}|{info.validator}".encode()).hexdigest()
+
+
+def etag_for(key: str) -> str:
+    return f'"{key[:32]}"'
+
+
+@dataclass
+class _Failure:
+    expires: float
+    error: TransformError
+
+
+class Renderer:
+    """Cache-aware front of the Executor (one per process)."""
+
+    def __init__(
+        self,
+        origin: Origin,
+        executor: Executor,
+        cache: ResultCache,
+        *,
+        ttl_s: float | None = 86_400.0,
+        failure_ttl_s: float = 10.0,
+    ) -> None:
+        self.origin = origin
+        self.executor = executor
+        self.cache = cache
+        self.ttl_s = ttl_s
+        self.failure_ttl_s = failure_ttl_s
+        self._inflight: dict[str, asyncio.Task[transform_pb2.RenderReply]] = {}
+        self._failures: dict[str, _Failure] = {}
+
+    async def render(self, request: transform_pb2.RenderRequest) -> transform_pb2.RenderReply:
+        """Answer one Render call.
+
+        Raises:
+            TransformError: from fetching or rendering (possibly remembered).
+        """
+        graph = request.graph
+        await self.preflight(graph)
+        if graph.encode.original:
+            return await self.executor.passthrough(await self.origin.fetch(graph.source))
+        fetched: Fetched | None = None
+        info = await self.origin.stat(graph.source)
+        if info is None:  # URL sources: the version is known once the bytes are here
+            fetched = await self.origin.fetch(graph.source)
+            info = fetched.info
+        key = result_key(graph, info)
+        if request.if_none_match and request.if_none_match == etag_for(key):
+            return transform_pb2.RenderReply(
+                not_modified=True, etag=etag_for(key), last_modified_unix=info.last_modified_unix
+            )
+        self._raise_remembered(key)
+        cached = await self.cache.get(key)
+        CACHE_LOOKUPS.labels("hit" if cached else "miss").inc()
+        if cached:
+            reply = transform_pb2.RenderReply.FromString(cached)
+            reply.cache_hit = True
+            return reply
+        task = self._inflight.get(key) or self._start(key, graph, fetched)
+        if request.ai_budget_ms and has_ai_step(graph):
+            done, _ = await asyncio.wait({task}, timeout=request.ai_budget_ms / 1000)
+            if not done:
+                return transform_pb2.RenderReply(intermediate=True)
+        reply = await asyncio.shield(task)
+        return reply
+
+    async def preflight(self, graph: edit_pb2.EditGraph) -> None:
+        """Refuse before any work when a step's model slot is empty (501).
+
+        Raises:
+            TransformError: model_unavailable (501) naming the model slot.
+        """
+        for step in graph.steps:
+            if step.WhichOneof("op") == "model_edit":
+                await require_model(step.model_edit, self.executor.ctx)
+
+    def _start(
+        self, key: str, graph: edit_pb2.EditGraph, fetched: Fetched | None
+    ) -> asyncio.Task[transform_pb2.RenderReply]:
+        task = asyncio.create_task(self._compute(key, graph, fetched))
+        self._inflight[key] = task
+        task.add_done_callback(lambda _t: self._inflight.pop(key, None))
+        return task
+
+    async def _compute(
+        self, key: str, graph: edit_pb2.EditGraph, fetched: Fetched | None
+    ) -> transform_pb2.RenderReply:
+        try:
+            if fetched is None:
+                fetched = await self.origin.fetch(graph.source)
+            out = await self.executor.render(graph, fetched.data)
+        except TransformError as exc:
+            self._failures[key] = _Failure(time.monotonic() + self.failure_ttl_s, exc)
+            raise
+        reply = transform_pb2.RenderReply(
+            image=out.data,
+            content_type=out.content_type,
+            width=out.width,
+            height=out.height,
+            has_alpha=out.has_alpha,
+            etag=etag_for(key),
+            last_modified_unix=fetched.info.last_modified_unix,
+        )
+        ttl = None if has_ai_step(graph) else self.ttl_s
+        await self.cache.set(key, reply.SerializeToString(), ttl)
+        return reply
+
+    def _raise_remembered(self, key: str) -> None:
+        failure = self._failures.get(key)
+        if failure is None:
+            return
+        if failure.expires < time.monotonic():
+            del self._failures[key]
+            return
+        raise failure.error
