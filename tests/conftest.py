@@ -3,15 +3,20 @@ ports) per test session, serving an origin directory built in a temp dir."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import pyvips
 
-from mesh.processes import Mesh, Ports
-from tests.helpers import SHARED_DATA
+from mesh.processes import Mesh, Ports, free_port
+from tests.helpers import SHARED_DATA, get
 
 
 def build_origin(root: Path) -> None:
@@ -44,6 +49,11 @@ def build_synthetic(folder: Path) -> None:
     patch = patch.extract_area(100, 0, 400, 400)
     canvas = (pyvips.Image.black(1200, 400, bands=3) + 128).cast("uchar")
     canvas.insert(patch, 800, 0).write_to_file(str(folder / "salient.png"))
+    # low contrast: coffee squeezed into grey levels 100..150
+    coffee = pyvips.Image.new_from_file(str(SHARED_DATA / "photos/skimage/coffee.png"))
+    (coffee * (50 / 255) + 100).cast("uchar").write_to_file(str(folder / "flat.png"))
+    # a photo inside a uniform 20 px white border (for trim)
+    patch.embed(20, 20, 440, 440, extend="white").write_to_file(str(folder / "framed.png"))
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +61,10 @@ def origin_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("origin")
     build_origin(root)
     return root
+
+
+SIGNING_KEY = "test-private-key"
+NAMED = {"thumb": "w-120,h-80", "gray_thumb": "n-thumb,e-grayscale:rt-90"}
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +75,9 @@ def mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         ports=Ports(),
         origin_root=origin_root,
         log_dir=logs,
-        env={"IMGMESH_TRACES_EXPORTER": "console"},
+        env={"IMGMESH_TRACES_EXPORTER": "console", "IMGMESH_SIGNING_KEY": SIGNING_KEY},
         cache_dir=tmp_path_factory.mktemp("cache"),
+        gateway_args=[f"--named-transformations={named_file(tmp_path_factory)}"],
     )
     try:
         m.start()
@@ -77,3 +92,42 @@ def mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 @pytest.fixture(scope="session")
 def base_url(mesh: Mesh) -> str:
     return mesh.gateway_url
+
+
+def named_file(factory: pytest.TempPathFactory) -> Path:
+    path = factory.mktemp("config") / "named.json"
+    path.write_text(json.dumps(NAMED))
+    return path
+
+
+@pytest.fixture(scope="session")
+def strict_gateway(mesh: Mesh, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second gateway on the same transform_svc that requires signed URLs
+    and answers AI renders slower than 1 ms with an intermediate response."""
+    port = free_port()
+    logs = tmp_path_factory.mktemp("strict")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gateway",
+            f"--port={port}",
+            f"--transform=127.0.0.1:{mesh.ports.transform}",
+            "--require-signed=all",
+            "--ai-budget-ms=1",
+        ],
+        env={**os.environ, "IMGMESH_SIGNING_KEY": SIGNING_KEY},
+        stdout=(logs / "gateway.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if get(f"{url}/healthz", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(15)

@@ -19,6 +19,7 @@ from imgmesh.v1 import edit_pb2
 from transform_svc.context import RenderContext
 from transform_svc.errors import impossible
 from transform_svc.ops import register
+from transform_svc.ops.effects import shadow_layer
 
 
 def cast_shadow(image: pyvips.Image, params: edit_pb2.DropShadow) -> pyvips.Image:
@@ -40,7 +41,7 @@ def cast_shadow(image: pyvips.Image, params: edit_pb2.DropShadow) -> pyvips.Imag
     sigma = 0.02 * h + 0.25 * length
     shade = shade.gaussblur(max(sigma, 0.5))
     shade = (shade.cast("float") * strength).cast("uchar")
-    black = pyvips.Image.black(image.width, image.height, bands=3).cast("uchar").bandjoin(shade)
+    black = shadow_layer(image.width, image.height, shade)
     return black.composite2(image, "over").cast("uchar")
 
 

@@ -122,6 +122,12 @@ def radius(image: pyvips.Image, params: edit_pb2.Radius, ctx: RenderContext) -> 
     return rgb.bandjoin(mask)
 
 
+def shadow_layer(width: int, height: int, alpha: pyvips.Image) -> pyvips.Image:
+    """Black sRGB layer with the given alpha band."""
+    black = pyvips.Image.black(width, height, bands=3).cast("uchar")
+    return black.bandjoin(alpha).copy(interpretation="srgb")
+
+
 @register("shadow")
 def shadow(image: pyvips.Image, params: edit_pb2.Shadow, ctx: RenderContext) -> pyvips.Image:
     """Non-AI shadow: the alpha (or the whole frame if opaque), blurred by
@@ -142,7 +148,7 @@ def shadow(image: pyvips.Image, params: edit_pb2.Shadow, ctx: RenderContext) -> 
     if params.blur > 0:
         shade = shade.gaussblur(params.blur)
     shade = (shade.cast("float") * (params.saturation / 100.0)).cast("uchar")
-    black = (pyvips.Image.black(w, h, bands=3)).cast("uchar").bandjoin(shade)
+    black = shadow_layer(w, h, shade)
     placed = image.embed(pad, pad, w, h, extend="background", background=[0, 0, 0, 0])
     return black.composite2(placed, "over").cast("uchar")
 
@@ -168,5 +174,5 @@ def gradient(image: pyvips.Image, params: edit_pb2.Gradient, ctx: RenderContext)
     f, to = params.from_color, params.to_color
     bands = [t * (getattr(to, c) - getattr(f, c)) + getattr(f, c) for c in ("r", "g", "b", "a")]
     overlay = bands[0].bandjoin(bands[1:]).cast("uchar").copy(interpretation="srgb")
-    base = image
-    return base.composite2(overlay, "over").cast("uchar")
+    out = image.composite2(overlay, "over").cast("uchar")
+    return out if image.hasalpha() else out.extract_band(0, n=3)
