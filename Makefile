@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
-MODELS := model_repository/u2netp/1/model.onnx
+MODELS := model_repository/u2netp/1/model.onnx model_repository/blazeface/1/model.onnx
 SAMPLES := samples/photos/.fetched
 
 .PHONY: setup run test bench lint protos models samples clean
@@ -28,7 +28,7 @@ gen/.stamp: $(STAMP) $(PROTOS)
 	touch $@
 
 models: $(MODELS)
-$(MODELS): $(STAMP) inference/fetch_models.py inference/onnx_batch.py
+$(MODELS) &: $(STAMP) inference/fetch_models.py inference/onnx_batch.py
 	$(PY) -m inference.fetch_models --force
 
 samples: $(SAMPLES)

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pyvips
 
+from bench import faces
 from bench.baselines import RembgStyle, vips_thumbnails
 from bench.load import Result, http_load
 from inference.fetch_models import U2NETP, model_path
 from mesh.processes import Mesh, Ports
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+COPIES = 16
 SHARED = REPO_ROOT.parent / "shared" / "data"
 # 3024 x 4032 = 12.2 MP camera JPEG from the segmentation set.
 TWELVE_MP = SHARED / "segmentation/images/dis5k_te1_furniture_easel_41350193222.jpg"
@@ -36,6 +38,11 @@ def prepare_origin(root: Path) -> list[str]:
     """Write the benchmark inputs; return the 1 MP names."""
     (root / "bench").mkdir(parents=True)
     (root / "bench" / "12mp.jpg").write_bytes(TWELVE_MP.read_bytes())
+    # Distinct copies: identical concurrent requests would share one render.
+    for i in range(COPIES):
+        (root / "bench" / f"12mp_{i}.jpg").write_bytes(TWELVE_MP.read_bytes())
+    for face in sorted((SHARED / "faces").glob("*.jpg")):
+        (root / "bench" / face.name).write_bytes(face.read_bytes())
     names = []
     for i, rel in enumerate(ONE_MP_SOURCES):
         image = pyvips.Image.thumbnail(str(SHARED / rel), 1155, height=866, size="force")
@@ -63,18 +70,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "origin"
         one_mp = prepare_origin(root)
-        mesh = Mesh(ports=Ports(), origin_root=root, log_dir=Path(tmp) / "logs")
+        # (a), (b), (d) measure rendering: the result cache is off.
+        mesh = Mesh(
+            ports=Ports(), origin_root=root, log_dir=Path(tmp) / "logs", result_cache="none"
+        )
         mesh.start()
         try:
-            url = f"{mesh.gateway_url}/bench/12mp.jpg?tr=w-300,h-300,f-jpg,q-80"
+            urls = [
+                f"{mesh.gateway_url}/bench/12mp_{i % COPIES}.jpg?tr=w-300,h-300,f-jpg,q-80"
+                for i in range(args.thumbnails)
+            ]
             thumbs_http = http_load(
                 f"HTTP mesh, concurrency {args.concurrency}",
-                [url] * args.thumbnails,
+                urls,
                 args.concurrency,
                 warmup=args.concurrency,
             )
+            # q changes nothing for the PNG output but keeps every URL distinct.
             cut_urls = [
-                f"{mesh.gateway_url}/{one_mp[i % len(one_mp)]}?tr=e-bgremove"
+                f"{mesh.gateway_url}/{one_mp[i % len(one_mp)]}?tr=e-bgremove,q-{1 + i}"
                 for i in range(args.cutouts)
             ]
             cut_http = http_load(
@@ -83,6 +97,33 @@ def main() -> None:
                 args.concurrency,
                 warmup=args.concurrency,
             )
+            names = sorted(p.name for p in (SHARED / "faces").glob("*.jpg"))
+            face_urls = [
+                f"{mesh.gateway_url}/bench/{names[i % len(names)]}?tr=w-150,h-150,fo-face,q-{1 + i}"
+                for i in range(32)
+            ]
+            face_http = http_load(
+                f"HTTP mesh fo-face crop, concurrency {args.concurrency}",
+                face_urls,
+                args.concurrency,
+                warmup=4,
+            )
+        finally:
+            mesh.stop()
+        # (c) the result cache: first requests vs repeats of the same URLs.
+        mesh = Mesh(
+            ports=Ports(),
+            origin_root=root,
+            log_dir=Path(tmp) / "logs2",
+            cache_dir=Path(tmp) / "cache",
+        )
+        mesh.start()
+        try:
+            cache_urls = [
+                f"{mesh.gateway_url}/bench/12mp.jpg?tr=h-240,bl-2,q-{q}" for q in range(20, 60)
+            ]
+            uncached = http_load("first request (miss), concurrency 1", cache_urls, 1)
+            cached = http_load("repeat (cache hit), concurrency 1", cache_urls, 1)
         finally:
             mesh.stop()
         thumbs_vips = vips_thumbnails(TWELVE_MP.read_bytes(), args.thumbnails, 2, 300, 80)
@@ -101,6 +142,14 @@ def main() -> None:
     print(header)
     print(row(cut_rembg, None))
     print(row(cut_http, cut_rembg))
+    print("\n(c) result cache: 12.2 MP JPEG -> h-240 blurred JPEG")
+    print(header)
+    print(row(uncached, None))
+    print(row(cached, uncached))
+    print("\n(d) fo-face crops (BlazeFace in Triton), 500x375 photos, all distinct URLs")
+    print(header)
+    print(row(face_http, None))
+    faces.main()
 
 
 if __name__ == "__main__":

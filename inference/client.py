@@ -60,27 +60,41 @@ class InferenceClient:
         Raises:
             ModelUnavailableError: Triton is down, the model is missing or failed.
         """
+        outputs = await self.infer_outputs(model, input_name, batch, (output_name,))
+        return outputs[output_name]
+
+    async def infer_outputs(
+        self, model: str, input_name: str, batch: np.ndarray, output_names: tuple[str, ...]
+    ) -> dict[str, np.ndarray]:
+        """Like :meth:`infer` for a model with several outputs.
+
+        Returns:
+            {output name: tensor}.
+
+        Raises:
+            ModelUnavailableError: Triton is down, the model is missing or failed.
+        """
         start = time.perf_counter()
         status = "ok"
         with _tracer.start_as_current_span("triton.infer") as span:
             span.set_attribute("triton.model", model)
             span.set_attribute("triton.batch", int(batch.shape[0]))
             headers: dict[str, str] = {}
-            propagate.inject(headers)  # W3C traceparent for Triton's own tracing
+            propagate.inject(headers)
             inp = triton_grpc.InferInput(input_name, list(batch.shape), "FP32")
             inp.set_data_from_numpy(batch)
             try:
                 result = await self._get().infer(
                     model,
                     [inp],
-                    outputs=[triton_grpc.InferRequestedOutput(output_name)],
+                    outputs=[triton_grpc.InferRequestedOutput(n) for n in output_names],
                     client_timeout=self.timeout_s,
                     headers=headers,
                 )
-                out = result.as_numpy(output_name)
-                if out is None:
-                    raise ModelUnavailableError(f"{model}: no output {output_name!r}")
-                return out
+                outputs = {n: result.as_numpy(n) for n in output_names}
+                if any(v is None for v in outputs.values()):
+                    raise ModelUnavailableError(f"{model}: missing outputs")
+                return outputs  # type: ignore[return-value]
             except InferenceServerException as exc:
                 status = "error"
                 raise ModelUnavailableError(f"{model}: {exc.message()}") from exc

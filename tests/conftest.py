@@ -27,6 +27,7 @@ def build_origin(root: Path) -> None:
         pytest.fail(f"shared test data not found at {SHARED_DATA} (set IMGMESH_SHARED_DATA)")
     shutil.copytree(SHARED_DATA / "photos", root / "photos")
     shutil.copytree(SHARED_DATA / "segmentation" / "images", root / "segmentation")
+    shutil.copytree(SHARED_DATA / "faces", root / "faces")
     bad = root / "bad"
     bad.mkdir()
     (bad / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 10)

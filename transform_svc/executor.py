@@ -87,6 +87,11 @@ class Executor:
         image, loader, consumed = await asyncio.to_thread(self._load, buffer, ops)
         pending: list[tuple[RegisteredOp, object]] = []
         for op, params in ops[consumed:]:
+            if op.prepare is not None:
+                if pending:
+                    image = await asyncio.to_thread(self._run_sync, image, pending)
+                    pending = []
+                image, params = await op.prepare(image, params, self.ctx)
             if not op.is_async:
                 pending.append((op, params))
                 continue

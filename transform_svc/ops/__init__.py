@@ -7,7 +7,8 @@ An op is either sync (``(image, params, ctx) -> image``, run on a worker
 thread) or async (``async (image, params, ctx) -> image``, run on the event
 loop, e.g. a Triton call). An op may also provide a *load fusion*: when it is
 the first step, it gets the encoded bytes instead of a decoded image so it can
-use libvips shrink-on-load (``thumbnail_buffer``).
+use libvips shrink-on-load (``thumbnail_buffer``); and a *prepare* coroutine
+that completes its parameters before it runs (e.g. face detection).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from transform_svc.context import RenderContext
 SyncOp = Callable[[pyvips.Image, Any, RenderContext], pyvips.Image]
 AsyncOp = Callable[[pyvips.Image, Any, RenderContext], Awaitable[pyvips.Image]]
 LoadFusion = Callable[[bytes, Any, RenderContext], "pyvips.Image | None"]
+Prepare = Callable[[pyvips.Image, Any, RenderContext], Awaitable[tuple[pyvips.Image, Any]]]
 
 
 @dataclass
@@ -34,6 +36,7 @@ class RegisteredOp:
     func: SyncOp | AsyncOp
     is_async: bool
     fuse_load: LoadFusion | None = None
+    prepare: Prepare | None = None
 
 
 REGISTRY: dict[str, RegisteredOp] = {}
@@ -69,6 +72,19 @@ def register_load_fusion(name: str) -> Callable[[LoadFusion], LoadFusion]:
     return decorate
 
 
+def register_prepare(name: str) -> Callable[[Prepare], Prepare]:
+    """Decorator: give the already-registered op ``name`` an async preparation
+    run on the event loop before it (e.g. resolving fo-face into a focus box
+    with a detector in Triton). It returns the (possibly materialised) image
+    and the (possibly completed) parameters."""
+
+    def decorate(func: Prepare) -> Prepare:
+        REGISTRY[name].prepare = func
+        return func
+
+    return decorate
+
+
 def load_all() -> None:
     """Import every op module so each registers itself."""
     from transform_svc.ops import (  # noqa: F401
@@ -76,6 +92,7 @@ def load_all() -> None:
         background,
         drop_shadow,
         effects,
+        focus,
         geometry,
         model_edit,
         remove_background,

@@ -98,9 +98,10 @@ class ThumbnailPlan:
 def plan(params: edit_pb2.Resize, width: int, height: int) -> ThumbnailPlan | None:
     """Plan a thumbnail for a W x H upright image; None for the extract modes."""
     mode = params.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO
-    if params.focus in DETECTED_FOCUS:
+    if params.focus == edit_pb2.FOCUS_OBJECT:
         raise model_not_deployed(
-            f"fo-{params.focus_object or 'face'} needs a detector model that is not deployed"
+            f"fo-{params.focus_object} needs Triton model 'object_detector', which is not "
+            "deployed in model_repository/"
         )
     if mode in _EXTRACT_MODES:
         return None
@@ -152,6 +153,45 @@ def _run(
     return _finish(imaging.to_srgb(image, apply_icc=False), p, params)
 
 
+def face_crop(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image | None:
+    """Crop around ``focus_box`` (fo-face, fo-<object>), then scale to the target.
+
+    The window has the target's aspect ratio and the size the crop mode would
+    keep (maintain_ratio: the target scaled back by the cover scale
+    s = max(w/W, h/H), i.e. w/s x h/s; extract: w x h px),
+    divided by ``zoom`` (> 1 tighter, < 1 looser), never larger than the image;
+    it is centred on the box and shifted to stay inside the image. None when the
+    mode or a missing side leaves nothing to crop.
+    """
+    if not params.HasField("focus_box"):
+        return None
+    w, h = target_box(params, image.width, image.height)
+    mode = params.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO
+    if (
+        not w
+        or not h
+        or mode not in (edit_pb2.CROP_MODE_MAINTAIN_RATIO, edit_pb2.CROP_MODE_EXTRACT)
+    ):
+        return None
+    if mode == edit_pb2.CROP_MODE_MAINTAIN_RATIO:
+        scale = max(w / image.width, h / image.height)
+        win_w, win_h = w / scale, h / scale
+    else:
+        win_w, win_h = float(w), float(h)
+    zoom = params.zoom or 1.0
+    win_w, win_h = win_w / zoom, win_h / zoom
+    shrink = min(1.0, image.width / win_w, image.height / win_h)
+    win_w, win_h = max(1, round(win_w * shrink)), max(1, round(win_h * shrink))
+    box = params.focus_box
+    cx, cy = box.left + box.width / 2, box.top + box.height / 2
+    left = int(min(max(cx - win_w / 2, 0), image.width - win_w))
+    top = int(min(max(cy - win_h / 2, 0), image.height - win_h))
+    window = image.extract_area(left, top, win_w, win_h)
+    if (win_w, win_h) == (w, h):
+        return window
+    return window.thumbnail_image(w, height=h, size="force")
+
+
 @register("resize")
 def resize(image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext) -> pyvips.Image:
     """Resize/crop/pad an sRGB image (3/4 bands) per the rules in the module doc.
@@ -159,6 +199,11 @@ def resize(image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext) -> 
     Raises:
         TransformError: invalid_parameter, impossible_edit.
     """
+    if params.focus == edit_pb2.FOCUS_FACE:
+        cropped = face_crop(image, params)
+        if cropped is not None:
+            return cropped
+        params = _with_focus(params, edit_pb2.FOCUS_CENTER)
     out = _run(image.thumbnail_image, params, image.width, image.height)
     return out if out is not None else extract(image, params)
 
@@ -170,8 +215,8 @@ def resize_on_load(
     """Shrink-on-load: decode straight at (near) the target size with
     ``thumbnail_buffer`` (also autorotates and converts ICC to sRGB).
     Declines (None) for the extract modes."""
-    if params.crop_mode in _EXTRACT_MODES:
-        return None
+    if params.crop_mode in _EXTRACT_MODES or params.focus in DETECTED_FOCUS:
+        return None  # extract needs the whole image; detection needs pixels first
     header = imaging.load(buffer)
     width, height = imaging.upright_size(header)
 
@@ -189,6 +234,13 @@ def _region_origin(params: edit_pb2.Resize, w: int, h: int) -> tuple[int, int] |
     left = params.x if has("x") else (params.xc - w // 2 if has("xc") else None)
     top = params.y if has("y") else (params.yc - h // 2 if has("yc") else None)
     return left, top  # type: ignore[return-value]
+
+
+def _with_focus(params: edit_pb2.Resize, focus: int) -> edit_pb2.Resize:
+    copy = edit_pb2.Resize()
+    copy.CopyFrom(params)
+    copy.focus = focus
+    return copy
 
 
 def extract(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image:

@@ -1,0 +1,63 @@
+"""fo-face: BlazeFace in Triton finds the faces and the crop keeps them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import pyvips
+from numpy.lib.stride_tricks import sliding_window_view
+
+from tests.helpers import SHARED_DATA, get
+
+BOXES = json.loads((SHARED_DATA / "faces" / "faces_boxes.json").read_text())
+
+
+def locate(crop: np.ndarray, src: np.ndarray) -> tuple[int, int]:
+    """(left, top) where ``crop`` sits in ``src`` (exact pixel match)."""
+    h, w = crop.shape[:2]
+    key = crop[0, :8].reshape(-1)
+    for top in range(src.shape[0] - h + 1):
+        windows = sliding_window_view(src[top, :, :].reshape(-1), 24)[::3]
+        for left in np.where((windows == key).all(axis=1))[0]:
+            if left + w <= src.shape[1] and (src[top : top + h, left : left + w] == crop).all():
+                return int(left), top
+    raise AssertionError("crop not found in the source")
+
+
+@pytest.mark.parametrize("name", sorted(BOXES))
+def test_face_crop_contains_every_labelled_face(base_url, name):
+    faces = [f for f in BOXES[name]["faces"] if not f["ignore"]]
+    x0 = min(f["x"] for f in faces)
+    y0 = min(f["y"] for f in faces)
+    x1 = max(f["x"] + f["w"] for f in faces)
+    y1 = max(f["y"] + f["h"] for f in faces)
+    src = pyvips.Image.new_from_file(str(SHARED_DATA / "faces" / name)).numpy()
+    # An unscaled window 20 % larger than the faces: it can only hold them all
+    # if the detector found every face and the crop is centred on them.
+    w = min(src.shape[1], int((x1 - x0) * 1.2) + 10)
+    h = min(src.shape[0], int((y1 - y0) * 1.2) + 10)
+    r = get(f"{base_url}/faces/{name}?tr=w-{w},h-{h},cm-extract,fo-face,f-png")
+    assert r.status == 200, r.body[:200]
+    crop = r.pixels()
+    assert crop.shape[:2] == (h, w)
+    left, top = locate(crop, src)
+    for f in faces:
+        assert left <= f["x"] and f["x"] + f["w"] <= left + w, (name, f, left, w)
+        assert top <= f["y"] and f["y"] + f["h"] <= top + h, (name, f, top, h)
+
+
+def test_face_focus_with_maintain_ratio_and_zoom(base_url):
+    name = "2008_001009.jpg"  # 360 x 480, two faces between y 79 and 305
+    plain = get(f"{base_url}/faces/{name}?tr=w-200,h-200,fo-face")
+    zoomed = get(f"{base_url}/faces/{name}?tr=w-200,h-200,fo-face,z-2")
+    centre = get(f"{base_url}/faces/{name}?tr=w-200,h-200")
+    for r in (plain, zoomed, centre):
+        assert r.status == 200 and (r.image().width, r.image().height) == (200, 200)
+    assert plain.body != centre.body and zoomed.body != plain.body
+
+
+def test_object_focus_without_a_detector_is_501(base_url):
+    r = get(f"{base_url}/photos/skimage/coffee.png?tr=w-100,h-100,fo-cup")
+    assert r.status == 501 and "object_detector" in r.json()["message"]

@@ -1,0 +1,80 @@
+"""Detected focus for resize: ``fo-face`` finds faces with BlazeFace in Triton
+and records their union as ``Resize.focus_box``; the resize op then crops
+around it (see ``resize.face_crop``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pyvips
+
+from imgmesh.v1 import edit_pb2
+from inference import face_detection
+from inference.client import ModelUnavailableError
+from transform_svc.context import RenderContext
+from transform_svc.errors import model_unavailable
+from transform_svc.ops import register_prepare, resize  # noqa: F401 - registers resize first
+
+
+def face_tiles(image: pyvips.Image) -> tuple[float, list[face_detection.Region], np.ndarray]:
+    """Scale ``image`` to at most WORK_SIDE px and cut the model's regions.
+
+    Returns:
+        (scale of the working image relative to ``image``, regions,
+        ``uint8[N,256,256,3]`` RGB tiles).
+    """
+    rgb = image.flatten(background=[0, 0, 0]) if image.hasalpha() else image
+    scale = min(1.0, face_detection.WORK_SIDE / max(rgb.width, rgb.height))
+    work = rgb.resize(scale) if scale < 1.0 else rgb
+    work = work.copy_memory()
+    regions = face_detection.plan_regions(work.width, work.height)
+    size = face_detection.SIZE
+    tiles = []
+    for r in regions:
+        square = work.embed(-r.left, -r.top, r.side, r.side, extend="black")
+        tile = square.thumbnail_image(size, height=size, size="force") if r.side != size else square
+        tiles.append(tile.cast("uchar").numpy()[:size, :size, :3])
+    return scale, regions, np.stack(tiles)
+
+
+def union_box(
+    faces: list[face_detection.Face], scale: float, width: int, height: int
+) -> edit_pb2.Box:
+    """The px box (in the full image) holding every face, clamped to the image."""
+    left = max(0.0, min(f.left for f in faces) / scale)
+    top = max(0.0, min(f.top for f in faces) / scale)
+    right = min(float(width), max(f.right for f in faces) / scale)
+    bottom = min(float(height), max(f.bottom for f in faces) / scale)
+    return edit_pb2.Box(
+        left=int(left),
+        top=int(top),
+        width=max(1, int(right - left)),
+        height=max(1, int(bottom - top)),
+    )
+
+
+@register_prepare("resize")
+async def detect_focus(
+    image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext
+) -> tuple[pyvips.Image, edit_pb2.Resize]:
+    """Fill ``focus_box`` for fo-face (no faces found: centre focus).
+
+    Raises:
+        TransformError: model_unavailable when Triton cannot run the detector.
+    """
+    if params.focus != edit_pb2.FOCUS_FACE or params.HasField("focus_box"):
+        return image, params
+    image = await asyncio.to_thread(image.copy_memory)
+    scale, regions, tiles = await asyncio.to_thread(face_tiles, image)
+    try:
+        faces = await face_detection.detect(ctx.inference, tiles, regions)
+    except ModelUnavailableError as exc:
+        raise model_unavailable(str(exc)) from exc
+    resolved = edit_pb2.Resize()
+    resolved.CopyFrom(params)
+    if faces:
+        resolved.focus_box.CopyFrom(union_box(faces, scale, image.width, image.height))
+    else:
+        resolved.focus = edit_pb2.FOCUS_CENTER
+    return image, resolved
