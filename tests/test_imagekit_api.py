@@ -277,3 +277,55 @@ def test_slow_ai_render_gets_an_intermediate_response_then_the_image(strict_gate
             return
         time.sleep(0.5)
     pytest.fail("the AI render never completed")
+
+
+# --- layers ------------------------------------------------------------------------------
+
+
+def test_image_layer_with_its_own_transformation_at_lx_ly(base_url):
+    layer = "l-image,i-synthetic@@halves.png,w-20,lx-5,ly-5,l-end"
+    px = get(f"{base_url}/synthetic/flat.png?tr=w-200,{layer},f-png").pixels().astype(int)
+    assert px.shape == (133, 200, 3)
+    assert (np.abs(px[6:14, 6:14] - [255, 0, 0]) <= 3).all()  # the layer's red half
+    assert (np.abs(px[6:14, 16:24] - [0, 0, 255]) <= 3).all()  # its blue half
+    assert 90 < px[40, 100].mean() < 160  # the base (flat grey-ish photo) elsewhere
+
+
+def test_negative_offsets_measure_from_the_far_edge_and_layer_chains_apply(base_url):
+    layer = "l-image,i-synthetic@@halves.png,w-20:rt-180,lx-N2,ly-N2,l-end"
+    px = get(f"{base_url}/synthetic/flat.png?tr=w-200,{layer},f-png").pixels().astype(int)
+    # 20x10, rotated 180 degrees (blue now on the left), 2 px from the bottom-right
+    # corner of the 200x133 base: columns 178..197, rows 121..130
+    assert (np.abs(px[123:129, 180:186] - [0, 0, 255]) <= 3).all()
+    assert (np.abs(px[123:129, 190:196] - [255, 0, 0]) <= 3).all()
+
+
+def test_text_layer_draws_in_its_colour_on_its_background(base_url):
+    layer = "l-text,i-IMGMESH,fs-40,co-00FF00,bg-000000,pa-4,lfo-top_left,l-end"
+    px = get(f"{base_url}/synthetic/flat.png?tr={layer},f-png").pixels().astype(int)
+    box = px[:48, :200]
+    green = (box[..., 1] > 200) & (box[..., 0] < 60) & (box[..., 2] < 60)
+    black = box.max(axis=2) < 20
+    assert green.sum() > 200 and black.sum() > 500
+    assert not ((px[200:, :, 1] > 200) & (px[200:, :, 0] < 60)).any()  # nowhere else
+
+
+@pytest.mark.parametrize(
+    "tr,parameter,code",
+    [
+        ("l-image,w-20,l-end", "i", "invalid_parameter"),
+        ("l-image,i-a.png,w-20", "l", "invalid_parameter"),
+        ("w-20,l-end", "l", "invalid_parameter"),
+        ("l-video,i-a.mp4,l-end", "l", "invalid_parameter"),
+        ("l-text,i-hi,e-grayscale,l-end", "e", "unknown_parameter"),
+        ("l-text,i-hi,lfo-auto,l-end", "lfo", "invalid_parameter"),
+    ],
+)
+def test_bad_layers(base_url, tr, parameter, code):
+    r = get(f"{base_url}{COFFEE}?tr={tr}")
+    assert r.status == 400 and (r.json()["parameter"], r.json()["code"]) == (parameter, code)
+
+
+def test_missing_layer_source_is_404(base_url):
+    r = get(f"{base_url}{COFFEE}?tr=l-image,i-nope.png,l-end")
+    assert r.status == 404 and r.json()["code"] == "source_not_found"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import pyvips
+
+from imgmesh.v1 import edit_pb2
 from inference.client import InferenceClient
 
 
@@ -14,7 +18,9 @@ class RenderContext:
     Attributes:
         inference: the Triton client (one per process).
         segmentation_model: Triton model used when RemoveBackground.model is empty.
+        render_layer: renders a nested EditGraph to pixels (set by the Executor).
     """
 
     inference: InferenceClient
     segmentation_model: str = "u2netp"
+    render_layer: Callable[[edit_pb2.EditGraph], Awaitable[pyvips.Image]] | None = None

@@ -22,7 +22,7 @@ from transform_svc import imaging
 from transform_svc.context import RenderContext
 from transform_svc.errors import invalid, unsupported
 from transform_svc.ops import REGISTRY, RegisteredOp
-from transform_svc.origin import Fetched
+from transform_svc.origin import Fetched, Origin
 
 OP_SECONDS = Histogram(
     "imgmesh_transform_op_seconds",
@@ -55,8 +55,10 @@ def _lookup(step: edit_pb2.Step) -> tuple[RegisteredOp, object]:
 class Executor:
     """Renders EditGraphs for one process."""
 
-    def __init__(self, ctx: RenderContext) -> None:
+    def __init__(self, ctx: RenderContext, origin: Origin | None = None) -> None:
         self.ctx = ctx
+        self.origin = origin
+        ctx.render_layer = self.render_layer
 
     async def passthrough(self, fetched: Fetched) -> transform_pb2.RenderReply:
         """``orig-true``: the source bytes as they are, after checking they decode.
@@ -83,6 +85,26 @@ class Executor:
         Raises:
             TransformError: any documented error code.
         """
+        image, pending, loader = await self._pipeline(graph, buffer)
+        return await asyncio.to_thread(self._finish, image, pending, graph.encode, loader)
+
+    async def render_layer(self, graph: edit_pb2.EditGraph) -> pyvips.Image:
+        """Pixels of a layer's graph (its source from the origin), in memory.
+
+        Raises:
+            TransformError: any documented error code; no origin configured.
+        """
+        if self.origin is None:
+            raise unsupported("image layers need an origin")
+        fetched = await self.origin.fetch(graph.source)
+        image, pending, _ = await self._pipeline(graph, fetched.data)
+        return await asyncio.to_thread(lambda: self._run_sync(image, pending).copy_memory())
+
+    async def _pipeline(
+        self, graph: edit_pb2.EditGraph, buffer: bytes
+    ) -> tuple[pyvips.Image, list[tuple[RegisteredOp, object]], str]:
+        """Load and run the steps; the trailing sync ops are returned unrun so
+        the caller runs them on the thread that also encodes."""
         ops = [_lookup(step) for step in graph.steps]
         image, loader, consumed = await asyncio.to_thread(self._load, buffer, ops)
         pending: list[tuple[RegisteredOp, object]] = []
@@ -102,7 +124,7 @@ class Executor:
                 start = time.perf_counter()
                 image = await op.func(image, params, self.ctx)  # type: ignore[misc]
                 OP_SECONDS.labels(op.name).observe(time.perf_counter() - start)
-        return await asyncio.to_thread(self._finish, image, pending, graph.encode, loader)
+        return image, pending, loader
 
     def _load(
         self, buffer: bytes, ops: list[tuple[RegisteredOp, object]]

@@ -126,7 +126,7 @@ async def serve(
 
     inference = InferenceClient(config.triton_url)
     origin = Origin(OriginConfig(root=config.origin_root, allowed_hosts=config.allowed_hosts))
-    executor = Executor(RenderContext(inference, config.segmentation_model))
+    executor = Executor(RenderContext(inference, config.segmentation_model), origin)
     cache = open_cache(config.result_cache, config.cache_dir, config.cache_size_bytes)
     renderer = Renderer(origin, executor, cache, failure_ttl_s=config.failure_ttl_s)
     server = grpc.aio.server(

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 
 from gateway.urlgrammar.errors import GrammarError
+from gateway.urlgrammar.layers import image_layer, text_layer
 from gateway.urlgrammar.params import EXTRACT_MODES, PAD_MODES, StepSpec, parse_step
 from gateway.urlgrammar.split import Param
 from imgmesh.v1 import edit_pb2
@@ -159,11 +160,23 @@ def steps_for(spec: StepSpec, hints: ClientHints, built: Built) -> list[edit_pb2
         out.append(spec.ai)
         built.has_ai = True
     out.extend(spec.effects)
+    for layer in spec.layers:
+        if layer.value == "image":
+            out.append(image_layer(layer, lambda chain: _layer_steps(chain, hints, built)))
+        else:
+            out.append(text_layer(layer))
     used_as_pad = resize is not None and resize.resize.crop_mode in PAD_MODES
     removes = spec.ai is not None and spec.ai.WhichOneof("op") == "remove_background"
     if spec.background is not None and (not used_as_pad or removes):
         out.append(edit_pb2.Step(background_color=edit_pb2.BackgroundColor(color=spec.background)))
     return out
+
+
+def _layer_steps(chain: list[list[Param]], hints: ClientHints, built: Built) -> list[edit_pb2.Step]:
+    steps: list[edit_pb2.Step] = []
+    for params in chain:
+        steps.extend(steps_for(parse_step(params), hints, built))
+    return steps
 
 
 def build_graph(

@@ -127,6 +127,7 @@ class StepSpec:
     quality: int | None = None
     flags: dict[str, bool] = field(default_factory=dict)  # lo, pr, md, cp, orig
     default_image: str | None = None
+    layers: list[Param] = field(default_factory=list)  # l-image / l-text, in URL order
     seen: set[str] = field(default_factory=set)
 
 
@@ -514,10 +515,16 @@ def parse_step(params: list[Param]) -> StepSpec:
     spec = StepSpec()
     for p in params:
         key, value = p.key, p.value
+        if key == "l":  # the tokenizer already grouped l-image/l-text ... l-end
+            spec.layers.append(p)
+            continue
         parser = PARAMS.get(key)
         if parser is None:
             raise GrammarError(
-                "unknown_parameter", f"unknown parameter {key!r}", key, ", ".join(sorted(PARAMS))
+                "unknown_parameter",
+                f"unknown parameter {key!r}",
+                key,
+                ", ".join(sorted([*PARAMS, "l"])),
             )
         tag = f"e-{value.partition('-')[0]}" if key == "e" else key
         if tag in spec.seen:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.urlgrammar.errors import GrammarError
 
@@ -12,13 +13,20 @@ GENIMG_PREFIX = "ik-genimg"
 MAX_NAMED_DEPTH = 4
 
 
+LAYER_TYPES = ("image", "text")
+MAX_LAYER_DEPTH = 3  # "A layer can have a nested layer up to 3 levels."
+
+
 @dataclass(frozen=True)
 class Param:
     """One ``key-value`` token, e.g. ``w-300`` -> Param("w", "300");
-    ``e-sharpen-10`` -> Param("e", "sharpen-10"); a bare key has value ""."""
+    ``e-sharpen-10`` -> Param("e", "sharpen-10"); a bare key has value "".
+    A layer (``l-image ... l-end``) is Param("l", "image", children) where
+    children is the layer's own chain of steps."""
 
     key: str
     value: str
+    children: list[list[Param]] = field(default_factory=list, compare=False)
 
     def __str__(self) -> str:
         return f"{self.key}-{self.value}" if self.value else self.key
@@ -63,34 +71,76 @@ def tokenize(
 ) -> list[list[Param]]:
     """``"w-300,h-200:e-bgremove"`` -> ``[[w-300, h-200], [e-bgremove]]``.
 
+    ``l-image``/``l-text`` ... ``l-end`` become one layer Param holding the
+    layer's own chain (``:`` inside a layer chains the layer's steps).
     ``n-<name>`` is replaced in place by the tokens of the named transformation
     (its first step joins the current step, further steps follow it).
 
     Raises:
-        GrammarError: an empty step or empty parameter (e.g. ``"w-1,,h-2"``),
-            an unknown named transformation.
+        GrammarError: an empty step or parameter (e.g. ``"w-1,,h-2"``), an
+            unclosed or stray layer, an unknown named transformation.
     """
-    steps: list[list[Param]] = []
-    for raw_step in transformation.split(":"):
-        params: list[Param] = []
-        for token in raw_step.split(","):
-            token = token.strip()
-            if not token:
-                raise GrammarError(
-                    "invalid_parameter", f"empty parameter in transformation {transformation!r}"
-                )
-            key, _, value = token.partition("-")
-            if key != "n":
-                params.append(Param(key, value))
-                continue
-            expansion = expand(value, named or {}, depth)
-            params.extend(expansion[0])
-            if len(expansion) > 1:
-                steps.append(params)
-                steps.extend(expansion[1:-1])
-                params = list(expansion[-1])
-        steps.append(params)
+    parts = re.split(r"([,:])", transformation)
+    tokens, seps = parts[0::2], [""] + parts[1::2]
+    steps, k = _parse_chain(tokens, seps, 0, named or {}, depth, layer_depth=0)
+    if k != len(tokens):  # pragma: no cover - _parse_chain consumes everything
+        raise GrammarError("invalid_parameter", "unexpected l-end", "l", "l-image|l-text ... l-end")
     return steps
+
+
+def _parse_chain(
+    tokens: list[str],
+    seps: list[str],
+    k: int,
+    named: Mapping[str, str],
+    depth: int,
+    layer_depth: int,
+) -> tuple[list[list[Param]], int]:
+    start = k
+    steps: list[list[Param]] = [[]]
+    while k < len(tokens):
+        token = tokens[k].strip()
+        if not token:
+            raise GrammarError("invalid_parameter", "empty parameter in transformation")
+        if k > start and seps[k] == ":":
+            steps.append([])
+        key, _, value = token.partition("-")
+        if key == "l" and value == "end":
+            if layer_depth == 0:
+                raise GrammarError(
+                    "invalid_parameter",
+                    "l-end without l-image or l-text",
+                    "l",
+                    "l-image|l-text ... l-end",
+                )
+            return steps, k + 1
+        if key == "l":
+            if value not in LAYER_TYPES:
+                raise GrammarError(
+                    "invalid_parameter", f"unknown layer type {value!r}", "l", "image|text"
+                )
+            if layer_depth >= MAX_LAYER_DEPTH:
+                raise GrammarError(
+                    "invalid_parameter",
+                    "layers nest at most 3 levels",
+                    "l",
+                    "at most 3 nested layers",
+                )
+            children, k = _parse_chain(tokens, seps, k + 1, named, depth, layer_depth + 1)
+            steps[-1].append(Param("l", value, children))
+            continue
+        if key == "n":
+            expansion = expand(value, named, depth)
+            steps[-1].extend(expansion[0])
+            steps.extend(expansion[1:])
+        else:
+            steps[-1].append(Param(key, value))
+        k += 1
+    if layer_depth:
+        raise GrammarError(
+            "invalid_parameter", "layer not closed with l-end", "l", "l-image|l-text ... l-end"
+        )
+    return steps, k
 
 
 def expand(name: str, named: Mapping[str, str], depth: int) -> list[list[Param]]:

@@ -95,6 +95,7 @@ def load_all() -> None:
         focus,
         geometry,
         model_edit,
+        overlay,
         remove_background,
         resize,
     )
