@@ -28,6 +28,7 @@ def build_origin(root: Path) -> None:
     shutil.copytree(SHARED_DATA / "photos", root / "photos")
     shutil.copytree(SHARED_DATA / "segmentation" / "images", root / "segmentation")
     shutil.copytree(SHARED_DATA / "faces", root / "faces")
+    shutil.copytree(SHARED_DATA / "edge_cases" / "sharp", root / "edge")
     bad = root / "bad"
     bad.mkdir()
     (bad / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 10)

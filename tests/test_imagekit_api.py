@@ -329,3 +329,31 @@ def test_bad_layers(base_url, tr, parameter, code):
 def test_missing_layer_source_is_404(base_url):
     r = get(f"{base_url}{COFFEE}?tr=l-image,i-nope.png,l-end")
     assert r.status == 404 and r.json()["code"] == "source_not_found"
+
+
+# --- animation ---------------------------------------------------------------------------
+
+ANIMATED_GIF = "/edge/animated-loop-3.gif"  # 370 x 285, 10 frames
+ANIMATED_WEBP = "/edge/animated-loop-3.webp"
+
+
+@pytest.mark.parametrize(
+    "path,accept,content_type",
+    [
+        (ANIMATED_GIF, "*/*", "image/gif"),
+        (ANIMATED_GIF, "image/avif,image/webp,*/*", "image/webp"),
+        (ANIMATED_WEBP, "*/*", "image/webp"),
+    ],
+)
+def test_animations_stay_animated_through_resize_and_crop(base_url, path, accept, content_type):
+    r = get(f"{base_url}{path}?tr=w-100,h-100,bl-1", headers={"Accept": accept})
+    assert r.status == 200 and r.headers["content-type"] == content_type
+    frames = pyvips.Image.new_from_buffer(r.body, "", n=-1)
+    assert frames.width == 100 and frames.get("page-height") == 100
+    assert frames.height == 10 * 100  # all 10 frames kept
+
+
+def test_animation_to_a_still_format_is_the_first_frame(base_url):
+    r = get(f"{base_url}{ANIMATED_GIF}?tr=w-100,f-png")
+    image = r.image()
+    assert r.headers["content-type"] == "image/png" and (image.width, image.height) == (100, 77)

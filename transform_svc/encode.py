@@ -38,13 +38,24 @@ def source_format(loader: str) -> int:
     return _LOADER_FORMATS.get(base, edit_pb2.FORMAT_UNSPECIFIED)
 
 
-def choose_format(encode: edit_pb2.Encode, source: int, has_alpha: bool) -> int:
-    """Resolve AUTO/ORIGINAL to a concrete format (one of CONTENT_TYPES)."""
+ANIMATED_FORMATS = (edit_pb2.FORMAT_GIF, edit_pb2.FORMAT_WEBP)
+
+
+def choose_format(
+    encode: edit_pb2.Encode, source: int, has_alpha: bool, animated: bool = False
+) -> int:
+    """Resolve AUTO/ORIGINAL to a concrete format (one of CONTENT_TYPES).
+    Animations stay animated under AUTO: WebP if accepted, else the source's
+    GIF/WebP (AVIF output here is a still image)."""
     fmt = encode.format
     if fmt in CONTENT_TYPES:
         return fmt
     if fmt in (edit_pb2.FORMAT_AUTO, edit_pb2.FORMAT_UNSPECIFIED):
         accepted = set(encode.accepted)
+        if animated:
+            if edit_pb2.FORMAT_WEBP in accepted:
+                return edit_pb2.FORMAT_WEBP
+            return source if source in ANIMATED_FORMATS else edit_pb2.FORMAT_GIF
         if edit_pb2.FORMAT_AVIF in accepted:
             return edit_pb2.FORMAT_AVIF
         if edit_pb2.FORMAT_WEBP in accepted:

@@ -17,8 +17,8 @@ from opentelemetry import trace
 from prometheus_client import Histogram
 
 from imgmesh.v1 import edit_pb2, transform_pb2
+from transform_svc import animation, imaging
 from transform_svc import encode as encoding
-from transform_svc import imaging
 from transform_svc.context import RenderContext
 from transform_svc.errors import invalid, unsupported
 from transform_svc.ops import REGISTRY, RegisteredOp
@@ -106,14 +106,21 @@ class Executor:
         """Load and run the steps; the trailing sync ops are returned unrun so
         the caller runs them on the thread that also encodes."""
         ops = [_lookup(step) for step in graph.steps]
-        image, loader, consumed = await asyncio.to_thread(self._load, buffer, ops)
+        header = await asyncio.to_thread(imaging.load, buffer)
+        loader = header.get("vips-loader")
+        if animation.is_animated(header) and all(
+            not op.is_async and not op.needs_prepare(params) for op, params in ops
+        ):
+            image = await asyncio.to_thread(self._animated, buffer, ops)
+            return image, [], loader
+        image, consumed = await asyncio.to_thread(self._load, buffer, header, ops)
         pending: list[tuple[RegisteredOp, object]] = []
         for op, params in ops[consumed:]:
-            if op.prepare is not None:
+            if op.needs_prepare(params):
                 if pending:
                     image = await asyncio.to_thread(self._run_sync, image, pending)
                     pending = []
-                image, params = await op.prepare(image, params, self.ctx)
+                image, params = await op.prepare(image, params, self.ctx)  # type: ignore[misc]
             if not op.is_async:
                 pending.append((op, params))
                 continue
@@ -127,10 +134,14 @@ class Executor:
         return image, pending, loader
 
     def _load(
-        self, buffer: bytes, ops: list[tuple[RegisteredOp, object]]
-    ) -> tuple[pyvips.Image, str, int]:
+        self, buffer: bytes, header: pyvips.Image, ops: list[tuple[RegisteredOp, object]]
+    ) -> tuple[pyvips.Image, int]:
+        """Decode (fused with the first op when it can shrink on load).
+
+        Returns:
+            (image, how many leading ops the load already applied).
+        """
         start = time.perf_counter()
-        loader = imaging.load(buffer).get("vips-loader")
         image = None
         consumed = 0
         try:
@@ -139,11 +150,20 @@ class Executor:
                 image = op.fuse_load(buffer, params, self.ctx)  # type: ignore[misc]
                 consumed = 1 if image is not None else 0
             if image is None:
-                image = imaging.to_srgb(imaging.load(buffer).autorot())
+                image = imaging.to_srgb(header.autorot())
         except pyvips.Error as exc:
             raise unsupported(f"image could not be decoded: {imaging.first_line(exc)}") from exc
         OP_SECONDS.labels("load").observe(time.perf_counter() - start)
-        return image, loader, consumed
+        return image, consumed
+
+    def _animated(self, buffer: bytes, ops: list[tuple[RegisteredOp, object]]) -> pyvips.Image:
+        """Every frame through the sync ops (animated GIF/WebP)."""
+        try:
+            return animation.map_frames(buffer, lambda frame: self._run_sync(frame, ops))
+        except pyvips.Error as exc:
+            raise unsupported(
+                f"animation could not be processed: {imaging.first_line(exc)}"
+            ) from exc
 
     def _run_sync(
         self, image: pyvips.Image, ops: list[tuple[RegisteredOp, object]]
@@ -166,11 +186,17 @@ class Executor:
     ) -> Rendered:
         image = self._run_sync(image, pending)
         start = time.perf_counter()
-        fmt = encoding.choose_format(enc, encoding.source_format(loader), image.hasalpha())
+        animated = animation.page_height(image) < image.height
+        fmt = encoding.choose_format(
+            enc, encoding.source_format(loader), image.hasalpha(), animated
+        )
+        if fmt not in encoding.ANIMATED_FORMATS:
+            image = animation.first_frame(image)
         try:
             data = encoding.encode(image, fmt, enc)
         except pyvips.Error as exc:
             raise unsupported(f"image could not be decoded: {imaging.first_line(exc)}") from exc
         OP_SECONDS.labels("encode").observe(time.perf_counter() - start)
         has_alpha = image.hasalpha() and fmt != edit_pb2.FORMAT_JPEG
-        return Rendered(data, encoding.CONTENT_TYPES[fmt], image.width, image.height, has_alpha)
+        height = animation.page_height(image)
+        return Rendered(data, encoding.CONTENT_TYPES[fmt], image.width, height, has_alpha)

@@ -37,6 +37,13 @@ class RegisteredOp:
     is_async: bool
     fuse_load: LoadFusion | None = None
     prepare: Prepare | None = None
+    prepare_applies: Callable[[Any], bool] | None = None
+
+    def needs_prepare(self, params: Any) -> bool:
+        """True if this step must run its async preparation first."""
+        return self.prepare is not None and bool(
+            self.prepare_applies is None or self.prepare_applies(params)
+        )
 
 
 REGISTRY: dict[str, RegisteredOp] = {}
@@ -72,14 +79,15 @@ def register_load_fusion(name: str) -> Callable[[LoadFusion], LoadFusion]:
     return decorate
 
 
-def register_prepare(name: str) -> Callable[[Prepare], Prepare]:
+def register_prepare(name: str, applies: Callable[[Any], bool]) -> Callable[[Prepare], Prepare]:
     """Decorator: give the already-registered op ``name`` an async preparation
-    run on the event loop before it (e.g. resolving fo-face into a focus box
-    with a detector in Triton). It returns the (possibly materialised) image
-    and the (possibly completed) parameters."""
+    run on the event loop before it, for the params where ``applies(params)``
+    (e.g. resolving fo-face into a focus box with a detector in Triton). It
+    returns the (possibly materialised) image and the completed parameters."""
 
     def decorate(func: Prepare) -> Prepare:
         REGISTRY[name].prepare = func
+        REGISTRY[name].prepare_applies = applies
         return func
 
     return decorate

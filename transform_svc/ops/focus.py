@@ -54,7 +54,12 @@ def union_box(
     )
 
 
-@register_prepare("resize")
+def needs_detection(params: edit_pb2.Resize) -> bool:
+    """fo-face without a focus box yet."""
+    return params.focus == edit_pb2.FOCUS_FACE and not params.HasField("focus_box")
+
+
+@register_prepare("resize", needs_detection)
 async def detect_focus(
     image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext
 ) -> tuple[pyvips.Image, edit_pb2.Resize]:
@@ -63,7 +68,7 @@ async def detect_focus(
     Raises:
         TransformError: model_unavailable when Triton cannot run the detector.
     """
-    if params.focus != edit_pb2.FOCUS_FACE or params.HasField("focus_box"):
+    if not needs_detection(params):
         return image, params
     image = await asyncio.to_thread(image.copy_memory)
     scale, regions, tiles = await asyncio.to_thread(face_tiles, image)
