@@ -8,7 +8,7 @@ PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
 MODELS := model_repository/u2netp/1/model.onnx model_repository/blazeface/1/model.onnx
 SAMPLES := samples/photos/.fetched
 
-.PHONY: setup run test bench lint protos models samples clean
+.PHONY: setup run test test-deps bench lint protos models samples clean
 
 setup: $(STAMP) gen/.stamp $(MODELS) $(SAMPLES)
 
@@ -39,7 +39,11 @@ $(SAMPLES): $(STAMP)
 run: setup
 	$(PY) -m mesh
 
-test: setup
+# The shared result-cache test needs a Redis-compatible server (Debian package).
+test-deps:
+	command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } || echo "redis-server unavailable: the Redis cache test will be skipped"
+
+test: setup test-deps
 	$(PY) -m pytest -q tests
 
 bench: setup
