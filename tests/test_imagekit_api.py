@@ -357,3 +357,16 @@ def test_animation_to_a_still_format_is_the_first_frame(base_url):
     r = get(f"{base_url}{ANIMATED_GIF}?tr=w-100,f-png")
     image = r.image()
     assert r.headers["content-type"] == "image/png" and (image.width, image.height) == (100, 77)
+
+
+def test_changing_a_layer_source_invalidates_the_cached_result(base_url, origin_root):
+    layer_file = origin_root / "synthetic" / "layer_swap.png"
+    (pyvips.Image.black(10, 10, bands=3) + [255, 0, 0]).cast("uchar").write_to_file(str(layer_file))
+    layer = "l-image,i-synthetic@@layer_swap.png,lfo-top_left,l-end"
+    url = f"{base_url}/synthetic/flat.png?tr=w-100,{layer},f-png"
+    assert get(url).pixels()[5, 5].tolist() == [255, 0, 0]
+    time.sleep(0.01)
+    (pyvips.Image.black(10, 10, bands=3) + [0, 255, 0]).cast("uchar").write_to_file(str(layer_file))
+    again = get(url)
+    assert again.headers["x-imgmesh-cache"] == "miss"
+    assert again.pixels()[5, 5].tolist() == [0, 255, 0]

@@ -49,8 +49,20 @@ def graph_digest(graph: edit_pb2.EditGraph) -> str:
     return hashlib.sha256(normalised.SerializeToString(deterministic=True)).hexdigest()
 
 
-def result_key(graph: edit_pb2.EditGraph, info: SourceInfo) -> str:
-    return hashlib.sha256(f"{graph_digest(graph)}|{info.validator}".encode()).hexdigest()
+def result_key(graph: edit_pb2.EditGraph, info: SourceInfo, layers: list[str]) -> str:
+    """Cache key: the graph, the source's version and every layer source's version."""
+    text = "|".join([graph_digest(graph), info.validator, *layers])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def layer_sources(graph: edit_pb2.EditGraph) -> list[edit_pb2.Source]:
+    """Sources of image layers, nested ones included, in step order."""
+    found = []
+    for step in graph.steps:
+        if step.WhichOneof("op") == "overlay" and step.overlay.WhichOneof("layer") == "image":
+            found.append(step.overlay.image.source)
+            found.extend(layer_sources(step.overlay.image))
+    return found
 
 
 def etag_for(key: str) -> str:
@@ -98,7 +110,8 @@ class Renderer:
         if info is None:  # URL sources: the version is known once the bytes are here
             fetched = await self.origin.fetch(graph.source)
             info = fetched.info
-        key = result_key(graph, info)
+        layers = [await self.origin.stat(src) for src in layer_sources(graph)]
+        key = result_key(graph, info, [layer.validator if layer else "" for layer in layers])
         if request.if_none_match and request.if_none_match == etag_for(key):
             return transform_pb2.RenderReply(
                 not_modified=True, etag=etag_for(key), last_modified_unix=info.last_modified_unix
