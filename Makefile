@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
-MODELS := model_repository/u2netp/1/model.onnx model_repository/blazeface/1/model.onnx
+MODELS := model_repository/u2netp/1/model.onnx model_repository/blazeface/1/model.onnx model_repository/yolov3_tiny/1/model.onnx
 SAMPLES := samples/photos/.fetched
 
-.PHONY: setup run test test-deps bench lint protos models samples clean
+.PHONY: setup run test test-deps bench lint protos models samples verify-models clean
 
 setup: $(STAMP) gen/.stamp $(MODELS) $(SAMPLES)
 
@@ -28,13 +28,20 @@ gen/.stamp: $(STAMP) $(PROTOS)
 	touch $@
 
 models: $(MODELS)
-$(MODELS) &: $(STAMP) inference/fetch_models.py inference/onnx_batch.py
+$(MODELS) &: $(STAMP) inference/fetch_models.py inference/onnx_batch.py inference/darknet_onnx.py
 	$(PY) -m inference.fetch_models --force
 
 samples: $(SAMPLES)
 $(SAMPLES): $(STAMP)
 	$(PY) -m mesh.fetch_samples
 	touch $@
+
+# Independent check of the darknet -> ONNX conversion with OpenCV's importer,
+# in its own venv (OpenCV is not a service dependency).
+verify-models: setup
+	test -x .venv-verify/bin/python || $(PYTHON) -m venv .venv-verify
+	.venv-verify/bin/pip install -q "opencv-python-headless<5" onnxruntime onnx "numpy<2"
+	PYTHONPATH=$(CURDIR) .venv-verify/bin/python -m inference.verify_darknet
 
 run: setup
 	$(PY) -m mesh

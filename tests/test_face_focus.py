@@ -1,4 +1,4 @@
-"""fo-face: BlazeFace in Triton finds the faces and the crop keeps them."""
+"""fo-face (BlazeFace) and fo-<object> (YOLOv3-tiny) in Triton: the crop keeps them."""
 
 from __future__ import annotations
 
@@ -58,6 +58,16 @@ def test_face_focus_with_maintain_ratio_and_zoom(base_url):
     assert plain.body != centre.body and zoomed.body != plain.body
 
 
-def test_object_focus_without_a_detector_is_501(base_url):
-    r = get(f"{base_url}/photos/skimage/coffee.png?tr=w-100,h-100,fo-cup")
-    assert r.status == 501 and "object_detector" in r.json()["message"]
+def test_object_focus_crops_around_the_named_object(base_url):
+    def photo_fraction(tr: str) -> float:
+        px = get(f"{base_url}/synthetic/cup_right.png?tr={tr}").pixels().astype(int)
+        return float((np.abs(px - 128).max(axis=2) > 3).mean())
+
+    assert photo_fraction("w-400,h-400") < 0.01  # centre: grey canvas
+    assert photo_fraction("w-400,h-400,fo-cup") > 0.95  # YOLOv3-tiny found the cup
+    assert photo_fraction("w-400,h-400,fo-giraffe") < 0.01  # nothing found: centre
+
+
+def test_darknet_class_names_are_accepted(base_url):
+    r = get(f"{base_url}/photos/skimage/coffee.png?tr=w-100,h-100,fo-diningtable")
+    assert r.status == 200

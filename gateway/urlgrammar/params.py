@@ -26,6 +26,8 @@ from gateway.urlgrammar.values import (
     sub_params,
 )
 from imgmesh.v1 import edit_pb2
+from inference.coco import ALIASES as COCO_ALIASES
+from inference.coco import COCO_CLASSES
 
 CROP_MODES: dict[tuple[str, str], int] = {
     ("c", "maintain_ratio"): edit_pb2.CROP_MODE_MAINTAIN_RATIO,
@@ -53,18 +55,6 @@ FOCUS: dict[str, int] = {
     "auto": edit_pb2.FOCUS_AUTO,
     "face": edit_pb2.FOCUS_FACE,
 }
-
-# fo-<object>: the 80 COCO classes (https://cocodataset.org/#explore), spaces as "_".
-COCO_CLASSES = (
-    "person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant "
-    "stop_sign parking_meter bench bird cat dog horse sheep cow elephant bear zebra giraffe "
-    "backpack umbrella handbag tie suitcase frisbee skis snowboard sports_ball kite "
-    "baseball_bat baseball_glove skateboard surfboard tennis_racket bottle wine_glass cup "
-    "fork knife spoon bowl banana apple sandwich orange broccoli carrot hot_dog pizza donut "
-    "cake chair couch potted_plant bed dining_table toilet tv laptop mouse remote keyboard "
-    "cell_phone microwave oven toaster sink refrigerator book clock vase scissors teddy_bear "
-    "hair_drier toothbrush"
-).split()
 
 FORMATS: dict[str, int] = {
     "auto": edit_pb2.FORMAT_AUTO,
@@ -224,8 +214,9 @@ PARAMS["cm"] = _crop("cm")
 def _fo(value: str, spec: StepSpec) -> None:
     if value in FOCUS:
         spec.focus = FOCUS[value]
-    elif value in COCO_CLASSES:
-        spec.focus, spec.focus_object = edit_pb2.FOCUS_OBJECT, value
+    elif value in COCO_CLASSES or value in COCO_ALIASES:
+        spec.focus = edit_pb2.FOCUS_OBJECT
+        spec.focus_object = COCO_ALIASES.get(value, value)
     elif value == "custom":
         raise GrammarError(
             "invalid_parameter",

@@ -1,6 +1,7 @@
-"""Detected focus for resize: ``fo-face`` finds faces with BlazeFace in Triton
-and records their union as ``Resize.focus_box``; the resize op then crops
-around it (see ``resize.face_crop``)."""
+"""Detected focus for resize: ``fo-face`` finds faces with BlazeFace and
+``fo-<object>`` finds COCO objects with YOLOv3-tiny, both in Triton; their
+union is recorded as ``Resize.focus_box`` and the resize op crops around it
+(see ``resize.focus_crop``). Nothing found: centre focus."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pyvips
 
 from imgmesh.v1 import edit_pb2
-from inference import face_detection
+from inference import face_detection, object_detection
 from inference.client import ModelUnavailableError
 from transform_svc.context import RenderContext
 from transform_svc.errors import model_unavailable
@@ -54,16 +55,56 @@ def union_box(
     )
 
 
+DETECTED = (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT)
+
+
 def needs_detection(params: edit_pb2.Resize) -> bool:
-    """fo-face without a focus box yet."""
-    return params.focus == edit_pb2.FOCUS_FACE and not params.HasField("focus_box")
+    """fo-face / fo-<object> without a focus box yet."""
+    return params.focus in DETECTED and not params.HasField("focus_box")
+
+
+def letterbox(image: pyvips.Image, size: int) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """Fit ``image`` into ``size``x``size`` on grey (darknet's letterbox).
+
+    Returns:
+        (``float32[1,3,size,size]`` RGB 0..1, scale source->input, (left, top) pad px).
+    """
+    rgb = image.flatten(background=[128, 128, 128]) if image.hasalpha() else image
+    scale = size / max(rgb.width, rgb.height)
+    fitted = rgb.resize(scale)
+    left, top = (size - fitted.width) // 2, (size - fitted.height) // 2
+    canvas = fitted.embed(left, top, size, size, extend="background", background=[128, 128, 128])
+    pixels = canvas.cast("uchar").numpy()[:size, :size, :3].astype(np.float32) / 255.0
+    return np.ascontiguousarray(pixels.transpose(2, 0, 1)[None]), scale, (left, top)
+
+
+async def find_objects(image: pyvips.Image, name: str, ctx: RenderContext) -> edit_pb2.Box | None:
+    """Union box (px) of the detected ``name`` objects, or None.
+
+    Raises:
+        ModelUnavailableError: Triton cannot run the detector.
+    """
+    batch, scale, pad = await asyncio.to_thread(letterbox, image, object_detection.SIZE)
+    found = await object_detection.detect(ctx.inference, batch, name, scale, pad)
+    if not found:
+        return None
+    boxes = np.array([box for _, box in found])
+    left, top = max(0.0, boxes[:, 0].min()), max(0.0, boxes[:, 1].min())
+    right = min(float(image.width), boxes[:, 2].max())
+    bottom = min(float(image.height), boxes[:, 3].max())
+    return edit_pb2.Box(
+        left=int(left),
+        top=int(top),
+        width=max(1, int(right - left)),
+        height=max(1, int(bottom - top)),
+    )
 
 
 @register_prepare("resize", needs_detection)
 async def detect_focus(
     image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext
 ) -> tuple[pyvips.Image, edit_pb2.Resize]:
-    """Fill ``focus_box`` for fo-face (no faces found: centre focus).
+    """Fill ``focus_box`` for fo-face / fo-<object> (nothing found: centre focus).
 
     Raises:
         TransformError: model_unavailable when Triton cannot run the detector.
@@ -71,15 +112,21 @@ async def detect_focus(
     if not needs_detection(params):
         return image, params
     image = await asyncio.to_thread(image.copy_memory)
-    scale, regions, tiles = await asyncio.to_thread(face_tiles, image)
+    box: edit_pb2.Box | None = None
     try:
-        faces = await face_detection.detect(ctx.inference, tiles, regions)
+        if params.focus == edit_pb2.FOCUS_FACE:
+            scale, regions, tiles = await asyncio.to_thread(face_tiles, image)
+            faces = await face_detection.detect(ctx.inference, tiles, regions)
+            if faces:
+                box = union_box(faces, scale, image.width, image.height)
+        else:
+            box = await find_objects(image, params.focus_object, ctx)
     except ModelUnavailableError as exc:
         raise model_unavailable(str(exc)) from exc
     resolved = edit_pb2.Resize()
     resolved.CopyFrom(params)
-    if faces:
-        resolved.focus_box.CopyFrom(union_box(faces, scale, image.width, image.height))
+    if box is not None:
+        resolved.focus_box.CopyFrom(box)
     else:
         resolved.focus = edit_pb2.FOCUS_CENTER
     return image, resolved

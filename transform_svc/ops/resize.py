@@ -31,7 +31,7 @@ import pyvips
 from imgmesh.v1 import edit_pb2
 from transform_svc import imaging
 from transform_svc.context import RenderContext
-from transform_svc.errors import impossible, invalid, model_not_deployed
+from transform_svc.errors import impossible, invalid
 from transform_svc.ops import register, register_load_fusion
 
 # Larger than any accepted image side: "unconstrained" for vips_thumbnail.
@@ -98,11 +98,8 @@ class ThumbnailPlan:
 def plan(params: edit_pb2.Resize, width: int, height: int) -> ThumbnailPlan | None:
     """Plan a thumbnail for a W x H upright image; None for the extract modes."""
     mode = params.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO
-    if params.focus == edit_pb2.FOCUS_OBJECT:
-        raise model_not_deployed(
-            f"fo-{params.focus_object} needs Triton model 'object_detector', which is not "
-            "deployed in model_repository/"
-        )
+    if params.focus in DETECTED_FOCUS:  # detection found nothing (or never ran)
+        params = _with_focus(params, edit_pb2.FOCUS_CENTER)
     if mode in _EXTRACT_MODES:
         return None
     w, h = target_box(params, width, height)
@@ -153,7 +150,7 @@ def _run(
     return _finish(imaging.to_srgb(image, apply_icc=False), p, params)
 
 
-def face_crop(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image | None:
+def focus_crop(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image | None:
     """Crop around ``focus_box`` (fo-face, fo-<object>), then scale to the target.
 
     The window has the target's aspect ratio and the size the crop mode would
@@ -199,8 +196,8 @@ def resize(image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext) -> 
     Raises:
         TransformError: invalid_parameter, impossible_edit.
     """
-    if params.focus == edit_pb2.FOCUS_FACE:
-        cropped = face_crop(image, params)
+    if params.focus in DETECTED_FOCUS:
+        cropped = focus_crop(image, params)
         if cropped is not None:
             return cropped
         params = _with_focus(params, edit_pb2.FOCUS_CENTER)

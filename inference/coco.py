@@ -1,0 +1,24 @@
+"""The 80 COCO detection classes in darknet's ``coco.names`` order
+(https://cocodataset.org), spaces written as ``_`` as ImageKit's ``fo-<object>``
+URLs do (e.g. ``fo-traffic_light``)."""
+
+COCO_CLASSES = (
+    "person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant "
+    "stop_sign parking_meter bench bird cat dog horse sheep cow elephant bear zebra giraffe "
+    "backpack umbrella handbag tie suitcase frisbee skis snowboard sports_ball kite "
+    "baseball_bat baseball_glove skateboard surfboard tennis_racket bottle wine_glass cup "
+    "fork knife spoon bowl banana apple sandwich orange broccoli carrot hot_dog pizza donut "
+    "cake chair couch potted_plant bed dining_table toilet tv laptop mouse remote keyboard "
+    "cell_phone microwave oven toaster sink refrigerator book clock vase scissors teddy_bear "
+    "hair_drier toothbrush"
+).split()
+
+# darknet's coco.names spells six classes differently; both spellings are accepted.
+ALIASES = {
+    "motorbike": "motorcycle",
+    "aeroplane": "airplane",
+    "sofa": "couch",
+    "pottedplant": "potted_plant",
+    "diningtable": "dining_table",
+    "tvmonitor": "tv",
+}

