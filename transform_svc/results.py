@@ -31,6 +31,7 @@ from transform_svc.origin import Fetched, Origin, SourceInfo
 
 CACHE_LOOKUPS = Counter("imgmesh_transform_cache_lookups_total", "Result cache lookups", ["result"])
 
+MAX_FAILURES = 10_000  # remembered failures kept at most
 AI_STEPS = frozenset({"remove_background", "drop_shadow", "model_edit"})
 
 
@@ -157,7 +158,7 @@ class Renderer:
                 fetched = await self.origin.fetch(graph.source)
             out = await self.executor.render(graph, fetched.data)
         except TransformError as exc:
-            self._failures[key] = _Failure(time.monotonic() + self.failure_ttl_s, exc)
+            self._remember(key, exc)
             raise
         reply = transform_pb2.RenderReply(
             image=out.data,
@@ -171,6 +172,16 @@ class Renderer:
         ttl = None if has_ai_step(graph) else self.ttl_s
         await self.cache.set(key, reply.SerializeToString(), ttl)
         return reply
+
+    def _remember(self, key: str, error: TransformError) -> None:
+        """Keep a failure for failure_ttl_s; expired ones are dropped when the
+        table grows past MAX_FAILURES, so random bad URLs can't grow memory."""
+        now = time.monotonic()
+        if len(self._failures) >= MAX_FAILURES:
+            self._failures = {k: f for k, f in self._failures.items() if f.expires > now}
+            if len(self._failures) >= MAX_FAILURES:
+                self._failures.clear()
+        self._failures[key] = _Failure(now + self.failure_ttl_s, error)
 
     def _raise_remembered(self, key: str) -> None:
         failure = self._failures.get(key)
