@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
-MODELS := model_repository/u2netp/1/model.onnx model_repository/blazeface/1/model.onnx model_repository/yolov3_tiny/1/model.onnx
+MODELS := $(foreach m,u2netp blazeface yolov3_tiny realesr_animevideov3 realesrgan_x4plus,model_repository/$(m)/1/model.onnx)
 SAMPLES := samples/photos/.fetched
 
 .PHONY: setup run test test-deps bench lint protos models samples verify-models clean
@@ -28,7 +28,7 @@ gen/.stamp: $(STAMP) $(PROTOS)
 	touch $@
 
 models: $(MODELS)
-$(MODELS) &: $(STAMP) inference/fetch_models.py inference/onnx_batch.py inference/darknet_onnx.py
+$(MODELS) &: $(STAMP) inference/fetch_models.py inference/onnx_batch.py inference/darknet_onnx.py inference/ncnn_onnx.py
 	$(PY) -m inference.fetch_models --force
 
 samples: $(SAMPLES)
@@ -40,8 +40,9 @@ $(SAMPLES): $(STAMP)
 # in its own venv (OpenCV is not a service dependency).
 verify-models: setup
 	test -x .venv-verify/bin/python || $(PYTHON) -m venv .venv-verify
-	.venv-verify/bin/pip install -q "opencv-python-headless<5" onnxruntime onnx "numpy<2"
+	.venv-verify/bin/pip install -q "opencv-python-headless<5" onnxruntime onnx "numpy<2" ncnn pyvips pyvips-binary
 	PYTHONPATH=$(CURDIR) .venv-verify/bin/python -m inference.verify_darknet
+	PYTHONPATH=$(CURDIR) .venv-verify/bin/python -m inference.verify_ncnn
 
 run: setup
 	$(PY) -m mesh

@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.app import GatewayConfig, create_app
+from gateway.photoroom.auth import ApiKeys
 from gateway.signing import REQUIRE_MODES
 from telemetry.tracing import (
     instrument_aiohttp_server,
@@ -38,6 +39,11 @@ def main() -> None:
         "--require-signed", choices=REQUIRE_MODES, default=env("IMGMESH_REQUIRE_SIGNED", "none")
     )
     p.add_argument("--ai-budget-ms", type=int, default=int(env("IMGMESH_AI_BUDGET_MS", "0")))
+    p.add_argument(
+        "--api-keys",
+        default=env("IMGMESH_API_KEYS", ""),
+        help='JSON file {"<key>": {"plan": "plus", "images": 1000}}; default: the dev key',
+    )
     a = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     setup_tracing("gateway")
@@ -52,6 +58,7 @@ def main() -> None:
         signing_key=env("IMGMESH_SIGNING_KEY") or None,
         require_signed=a.require_signed,
         ai_budget_ms=a.ai_budget_ms,
+        api_keys=ApiKeys.load(Path(a.api_keys) if a.api_keys else None),
     )
     app = create_app(config)
     # aiohttp handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish.

@@ -13,6 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 
 from gateway.errors import error_response, from_rpc_error
 from gateway.negotiation import accepted_formats
+from gateway.photoroom.auth import ApiKeys
+from gateway.photoroom.handlers import API_KEYS, MAX_UPLOAD_BYTES, add_routes
 from gateway.signing import SignatureError, verify
 from gateway.transform_client import TransformClient
 from gateway.urlgrammar import ClientHints, GrammarError, build_graph, split_request
@@ -40,6 +42,7 @@ class GatewayConfig:
         require_signed: ``none`` | ``ai`` (AI transformations only) | ``all``.
         ai_budget_ms: AI renders slower than this get ImageKit's intermediate
             response (200, HTML, ``is-intermediate-response: true``); 0 = wait.
+        api_keys: ``x-api-key`` accounts for the Photoroom-style endpoints.
     """
 
     transform_address: str = "127.0.0.1:50051"
@@ -49,6 +52,7 @@ class GatewayConfig:
     signing_key: str | None = None
     require_signed: str = "none"
     ai_budget_ms: int = 0
+    api_keys: ApiKeys = field(default_factory=lambda: ApiKeys.load(None))
 
 
 CONFIG = web.AppKey("config", GatewayConfig)
@@ -186,8 +190,12 @@ def create_app(config: GatewayConfig) -> web.Application:
     Tracing: call ``telemetry.tracing.instrument_aiohttp_server()`` first; it
     makes every ``web.Application`` carry the OpenTelemetry server middleware.
     """
-    app = web.Application(middlewares=[metrics_middleware])
+    # Uploads up to Photoroom's 30 MB image limit plus the other form fields.
+    app = web.Application(
+        middlewares=[metrics_middleware], client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024
+    )
     app[CONFIG] = config
+    app[API_KEYS] = config.api_keys
 
     async def on_startup(app: web.Application) -> None:
         app[TRANSFORM_CLIENT] = TransformClient(config.transform_address, config.render_timeout_s)
@@ -200,5 +208,6 @@ def create_app(config: GatewayConfig) -> web.Application:
     app.router.add_get("/healthz", healthz, name="healthz")
     app.router.add_get("/readyz", readyz, name="readyz")
     app.router.add_get("/metrics", metrics, name="metrics")
+    add_routes(app, lambda request: request.app[TRANSFORM_CLIENT])
     app.router.add_get("/{tail:.+}", image_handler, name="image")
     return app

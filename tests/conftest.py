@@ -80,7 +80,11 @@ def mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         ports=Ports(),
         origin_root=origin_root,
         log_dir=logs,
-        env={"IMGMESH_TRACES_EXPORTER": "console", "IMGMESH_SIGNING_KEY": SIGNING_KEY},
+        env={
+            "IMGMESH_TRACES_EXPORTER": "console",
+            "IMGMESH_SIGNING_KEY": SIGNING_KEY,
+            "IMGMESH_ALLOWED_HOSTS": "127.0.0.1",  # the http_origin fixture
+        },
         cache_dir=tmp_path_factory.mktemp("cache"),
         gateway_args=[f"--named-transformations={named_file(tmp_path_factory)}"],
     )
@@ -92,6 +96,26 @@ def mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         raise
     yield m
     m.stop()
+
+
+@pytest.fixture(scope="session")
+def http_origin(origin_root: Path) -> Iterator[str]:
+    """The test origin served over HTTP on 127.0.0.1 (for imageUrl sources)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(origin_root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -219,7 +219,6 @@ def test_default_image_replaces_a_missing_source(base_url):
         (f"{COFFEE}?tr=e-changebg-prompt-snowy mountains", "changebg"),
         (f"{COFFEE}?tr=e-edit-prompte-YSBjYXQ", "edit"),
         (f"{COFFEE}?tr=e-genvar", "genvar"),
-        (f"{COFFEE}?tr=e-upscale", "realesrgan_x4plus"),
         (f"{COFFEE}?tr=e-retouch", "retouch"),
         (f"{COFFEE}?tr=bg-genfill-prompt-flowers,w-800,h-400,cm-pad_resize", "genfill"),
         ("/ik-genimg-prompt-A man eating a burger/gen/burger.jpg", "genimg"),
@@ -277,6 +276,22 @@ def test_slow_ai_render_gets_an_intermediate_response_then_the_image(strict_gate
             return
         time.sleep(0.5)
     pytest.fail("the AI render never completed")
+
+
+def test_upscale_quadruples_the_size_and_keeps_the_picture(base_url):
+    r = get(f"{base_url}{COFFEE}?tr=w-60:e-upscale,f-png")
+    up = r.pixels().astype(float)
+    assert up.shape == (160, 240, 3)
+    small = get(f"{base_url}{COFFEE}?tr=w-60,f-png").image()
+    plain = small.resize(4, kernel="lanczos3").numpy()[:160, :240].astype(float)
+    assert np.abs(up - plain).mean() < 12  # same picture...
+    detail = float(np.abs(np.diff(up, axis=1)).mean())
+    assert detail > float(np.abs(np.diff(plain, axis=1)).mean())  # ...with crisper edges
+
+
+def test_upscale_refuses_inputs_over_one_megapixel(base_url):
+    r = get(f"{base_url}/segmentation/dis5k_te1_furniture_easel_41350193222.jpg?tr=e-upscale")
+    assert r.status == 413 and r.json()["code"] == "image_too_large"
 
 
 # --- layers ------------------------------------------------------------------------------

@@ -80,17 +80,33 @@ def keep_flags(enc: edit_pb2.Encode) -> int:
     return flags
 
 
+def without_metadata(image: pyvips.Image) -> pyvips.Image:
+    """A copy with every EXIF/XMP/IPTC field removed (pixels and ICC untouched)."""
+    image = image.copy()
+    for name in image.get_fields():
+        if name.startswith("exif-") or name in ("xmp-data", "iptc-data"):
+            image.remove(name)
+    return image
+
+
 def encode(image: pyvips.Image, fmt: int, enc: edit_pb2.Encode) -> bytes:
     """Encode an sRGB uchar image (3/4 bands) to ``fmt``.
 
     JPEG has no alpha: a 4-band image is flattened onto white first.
     ``enc.quality`` 1..100 (0 = DEFAULT_QUALITY) for JPEG/WebP/AVIF;
     ``lossless`` for WebP/AVIF; ``progressive`` for JPEG (progressive) and PNG
-    (Adam7 interlace).
+    (Adam7 interlace); ``dpi`` written as the file's pixel density.
     """
     q = enc.quality or DEFAULT_QUALITY
     keep = keep_flags(enc)
+    if enc.dpi:  # libvips resolution is pixels per mm (PNG pHYs, JPEG JFIF density)
+        image = image.copy(xres=enc.dpi / 25.4, yres=enc.dpi / 25.4)
     if fmt == edit_pb2.FORMAT_JPEG:
+        if enc.dpi and not enc.keep_metadata:
+            # libvips writes a JPEG's density only in EXIF: keep a fresh EXIF
+            # block holding just the resolution, never the source's tags.
+            image = without_metadata(image)
+            keep |= pyvips.enums.ForeignKeep.EXIF
         if image.hasalpha():
             image = image.flatten(background=[255, 255, 255]).cast("uchar")
         return image.jpegsave_buffer(

@@ -32,7 +32,7 @@ from transform_svc.origin import Fetched, Origin, SourceInfo
 CACHE_LOOKUPS = Counter("imgmesh_transform_cache_lookups_total", "Result cache lookups", ["result"])
 
 MAX_FAILURES = 10_000  # remembered failures kept at most
-AI_STEPS = frozenset({"remove_background", "drop_shadow", "model_edit"})
+AI_STEPS = frozenset({"remove_background", "drop_shadow", "model_edit", "upscale", "text_removal"})
 
 
 def has_ai_step(graph: edit_pb2.EditGraph) -> bool:

@@ -79,7 +79,6 @@ GRADIENT_DIRECTIONS = {
 
 # Model-backed edits -> the Triton model slot that serves them.
 MODEL_SLOTS = {
-    "e-upscale": "realesrgan_x4plus",
     "e-retouch": "retouch",
     "e-genvar": "genvar",
     "e-changebg": "changebg",
@@ -465,10 +464,14 @@ def _e(value: str, spec: StepSpec) -> None:
         _e_shadow(arg, spec)
     elif name == "gradient":
         _e_gradient(arg, spec)
-    elif name in ("upscale", "retouch", "genvar", "changebg", "edit"):
+    elif name == "upscale":
+        if arg:
+            raise invalid("e-upscale", arg, "no value")
+        set_ai(spec, "e-upscale", edit_pb2.Step(upscale=edit_pb2.Upscale()))
+    elif name in ("retouch", "genvar", "changebg", "edit"):
         op = f"e-{name}"
         text = prompt(op, arg, required=name in ("changebg", "edit"))
-        if name in ("upscale", "retouch") and arg:
+        if name == "retouch" and arg:
             raise invalid(op, arg, "no value")
         set_ai(
             spec,

@@ -98,12 +98,16 @@ def load_all() -> None:
     from transform_svc.ops import (  # noqa: F401
         adjust,
         background,
+        cutout,
         drop_shadow,
         effects,
         focus,
         geometry,
+        layout,
         model_edit,
+        outline,
         overlay,
         remove_background,
         resize,
+        upscale,
     )

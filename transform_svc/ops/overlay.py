@@ -86,11 +86,31 @@ def position(base: pyvips.Image, layer: pyvips.Image, params: edit_pb2.Overlay) 
     return x, y
 
 
+def fit_to(layer: pyvips.Image, width: int, height: int, fit: int) -> pyvips.Image:
+    """Scale the layer to the canvas: FIT_FILL covers it (centred crop),
+    FIT_CONTAIN fits inside it (centred, transparent around); FIT_NONE: as is."""
+    if fit == edit_pb2.Overlay.FIT_NONE:
+        return layer
+    sx, sy = width / layer.width, height / layer.height
+    s = max(sx, sy) if fit == edit_pb2.Overlay.FIT_FILL else min(sx, sy)
+    scaled = layer.resize(s, kernel="lanczos3")
+    left, top = (scaled.width - width) // 2, (scaled.height - height) // 2
+    return scaled.embed(
+        -left, -top, width, height, extend="background", background=[0, 0, 0, 0]
+    ).cast("uchar")
+
+
 def composite(base: pyvips.Image, layer: pyvips.Image, params: edit_pb2.Overlay) -> pyvips.Image:
-    """``layer`` over ``base`` at :func:`position`; the output has alpha only
-    if the base had it."""
+    """``layer`` over ``base`` at :func:`position` (``under``: ``base`` over
+    the layer, both with alpha kept); otherwise the output has alpha only if
+    the base had it."""
     layer = imaging.ensure_alpha(imaging.to_srgb(layer, apply_icc=False))
+    layer = fit_to(layer, base.width, base.height, params.fit)
     x, y = position(base, layer, params)
+    if params.under:
+        canvas = pyvips.Image.black(base.width, base.height, bands=4).copy(interpretation="srgb")
+        canvas = canvas.composite2(layer, "over", x=x, y=y)
+        return canvas.composite2(imaging.ensure_alpha(base), "over").cast("uchar")
     out = base.composite2(layer, "over", x=x, y=y).cast("uchar")
     return out if base.hasalpha() else out.extract_band(0, n=3)
 

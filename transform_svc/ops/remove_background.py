@@ -35,12 +35,16 @@ def join_matte(image: pyvips.Image, matte: np.ndarray) -> pyvips.Image:
 async def remove_background(
     image: pyvips.Image, params: edit_pb2.RemoveBackground, ctx: RenderContext
 ) -> pyvips.Image:
-    """Cut out the salient subject: RGBA out, background alpha ~0, subject ~255.
+    """Cut out the salient subject: RGBA out, background alpha ~0, subject ~255
+    (``invert``: the reverse). ``keep_existing_alpha``: a source with
+    transparency is returned as is.
 
     Raises:
         TransformError: invalid_parameter for an unknown model; model_unavailable
             when Triton cannot serve it.
     """
+    if params.keep_existing_alpha and image.hasalpha() and image[image.bands - 1].min() < 255:
+        return image  # keepExistingAlphaChannel=auto: the source's transparency is the cut-out
     name = params.model or ctx.segmentation_model
     model = MODELS.get(name)
     if model is None:
@@ -54,4 +58,7 @@ async def remove_background(
         )
     except ModelUnavailableError as exc:
         raise model_unavailable(str(exc)) from exc
-    return await asyncio.to_thread(join_matte, image, model.postprocess(output))
+    matte = model.postprocess(output)
+    if params.invert:
+        matte = 255 - matte
+    return await asyncio.to_thread(join_matte, image, matte)
