@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
-MODELS := $(foreach m,u2netp blazeface yolov3_tiny realesr_animevideov3 realesrgan_x4plus,model_repository/$(m)/1/model.onnx)
+MODELS := $(foreach m,u2netp blazeface yolov3_tiny realesr_animevideov3 realesrgan_x4plus ppocr_det,model_repository/$(m)/1/model.onnx)
 SAMPLES := samples/photos/.fetched
 
 .PHONY: setup run test test-deps bench lint protos models samples verify-models clean

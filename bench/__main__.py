@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pyvips
 
-from bench import faces
+from bench import faces, text_removal
 from bench.baselines import RembgStyle, vips_thumbnails
-from bench.load import Result, http_load
+from bench.load import FormPost, Result, http_load
+from gateway.photoroom.auth import DEV_KEY
 from inference.fetch_models import U2NETP, model_path
 from mesh.processes import Mesh, Ports
 
@@ -118,6 +119,8 @@ def main() -> None:
                 args.concurrency,
                 warmup=4,
             )
+            photoroom = photoroom_runs(mesh.gateway_url, root, one_mp, args)
+            text_removal.run(mesh.gateway_url)
         finally:
             mesh.stop()
         # (c) the result cache: first requests vs repeats of the same URLs.
@@ -162,7 +165,57 @@ def main() -> None:
     print("\n(e) fo-person crops (YOLOv3-tiny in Triton), 1 MP photos, all distinct URLs")
     print(header)
     print(row(object_http, None))
+    print("\n(f) Photoroom-style POST /v2/edit, 1 MP JPEG upload (imageFile)")
+    print(header)
+    for result in photoroom:
+        print(row(result, None))
     faces.main()
+
+
+def photoroom_runs(
+    base: str, root: Path, one_mp: list[str], args: argparse.Namespace
+) -> list[Result]:
+    """Cut-out with the documented layout at concurrency 8, then the upscale
+    and text-removal timings one request at a time."""
+    key = {"x-api-key": DEV_KEY}
+    uploads = [(root / name).read_bytes() for name in one_mp]
+    cutout = [
+        FormPost(
+            f"{base}/v2/edit",
+            {
+                "outputSize": "1000x1000",
+                "padding": "0.1",
+                "background.color": "FFFFFF",
+                "export.dpi": str(72 + i),
+            },  # distinct requests: no shared render
+            {"imageFile": uploads[i % len(uploads)]},
+            key,
+        )
+        for i in range(args.cutouts)
+    ]
+    results = [
+        http_load(
+            f"cutout + layout, concurrency {args.concurrency}",
+            cutout,
+            args.concurrency,
+            warmup=args.concurrency,
+        )
+    ]
+    for mode, side in (("ai.fast", 256), ("ai.slow", 128)):
+        small = pyvips.Image.thumbnail_buffer(uploads[0], side, height=side, size="force")
+        posts = [
+            FormPost(
+                f"{base}/v2/edit",
+                {"removeBackground": "false", "upscale.mode": mode, "export.dpi": str(72 + i)},
+                {"imageFile": small.pngsave_buffer()},
+                key,
+            )
+            for i in range(3)
+        ]
+        results.append(
+            http_load(f"upscale.mode={mode}, {side}x{side} -> x4, one at a time", posts, 1)
+        )
+    return results
 
 
 if __name__ == "__main__":

@@ -27,8 +27,29 @@ class Result:
         return float(np.percentile(self.latencies_ms, q))
 
 
-async def _http_run(urls: list[str], concurrency: int) -> tuple[float, list[float]]:
-    queue: asyncio.Queue[str] = asyncio.Queue()
+@dataclass(frozen=True)
+class FormPost:
+    """A multipart/form-data POST (text fields and file parts)."""
+
+    url: str
+    fields: dict[str, str]
+    files: dict[str, bytes]
+    headers: dict[str, str]
+
+    def form(self) -> aiohttp.FormData:
+        data = aiohttp.FormData()
+        for name, value in self.fields.items():
+            data.add_field(name, value)
+        for name, blob in self.files.items():
+            data.add_field(name, blob, filename=name, content_type="application/octet-stream")
+        return data
+
+
+Request = str | FormPost  # a URL to GET, or a form to POST
+
+
+async def _http_run(urls: list[Request], concurrency: int) -> tuple[float, list[float]]:
+    queue: asyncio.Queue[Request] = asyncio.Queue()
     for url in urls:
         queue.put_nowait(url)
     latencies: list[float] = []
@@ -40,7 +61,11 @@ async def _http_run(urls: list[str], concurrency: int) -> tuple[float, list[floa
             while not queue.empty():
                 url = queue.get_nowait()
                 start = time.perf_counter()
-                async with session.get(url) as resp:
+                if isinstance(url, FormPost):
+                    call = session.post(url.url, data=url.form(), headers=url.headers)
+                else:
+                    call = session.get(url)
+                async with call as resp:
                     await resp.read()
                     if resp.status != 200:
                         raise RuntimeError(f"{url}: HTTP {resp.status}")
@@ -51,8 +76,9 @@ async def _http_run(urls: list[str], concurrency: int) -> tuple[float, list[floa
         return time.perf_counter() - start, latencies
 
 
-def http_load(name: str, urls: list[str], concurrency: int, warmup: int = 0) -> Result:
-    """GET every url (``warmup`` first, unmeasured) with ``concurrency`` in flight."""
+def http_load(name: str, urls: list[Request], concurrency: int, warmup: int = 0) -> Result:
+    """GET every url / POST every form (``warmup`` first, unmeasured) with
+    ``concurrency`` in flight."""
     if warmup:
         asyncio.run(_http_run(urls[:warmup], concurrency))
     seconds, latencies = asyncio.run(_http_run(urls, concurrency))

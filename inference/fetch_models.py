@@ -85,6 +85,17 @@ BLAZEFACE = PackagedModel(
     tf_surgery=True,
 )
 
+PPOCR_DET = PackagedModel(
+    name="ppocr_det",
+    registry="pypi",
+    requirement="rapidocr==3.10.0",
+    member="rapidocr/models/PP-OCRv6_det_small.onnx",
+    sha256="090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f",
+    input_names={"x": "x"},
+    output_names={"fetch_name_0": "prob"},
+    sample_shape=(3, 64, 96),
+)
+
 
 @dataclass(frozen=True)
 class DarknetModel:
@@ -168,6 +179,7 @@ MODELS: tuple[Model, ...] = (
     YOLOV3_TINY,
     REALESR_ANIMEVIDEOV3,
     REALESRGAN_X4PLUS,
+    PPOCR_DET,
 )
 
 

@@ -428,3 +428,34 @@ def test_segment_despill_clamps_green(base_url):
 def test_segment_rejects_unknown_fields(base_url):
     r = segment(base_url, cutout_png(), sharpen="true")
     assert r.status == 400 and r.json()["parameter"] == "sharpen"
+
+
+# --- text removal -------------------------------------------------------------------------
+
+
+def test_text_removal_erases_the_text_strokes(base_url):
+    source = (SHARED_DATA / "scene_text/english.png").read_bytes()
+    before = pyvips.Image.new_from_buffer(source, "").extract_band(0, n=3).numpy().astype(int)
+    r = edit(base_url, {"removeBackground": "false", "textRemoval.mode": "ai.all"}, source)
+    assert r.status == 200
+    after = r.pixels()[..., :3].astype(int)
+    assert after.shape == before.shape
+    changed = np.abs(after - before).max(axis=2) > 24
+    assert 0.01 < changed.mean() < 0.6  # text lines, not the whole picture
+
+    def edges(px: np.ndarray) -> float:
+        gx = np.abs(np.diff(px.mean(axis=2), axis=1))[:-1, :]
+        gy = np.abs(np.diff(px.mean(axis=2), axis=0))[:, :-1]
+        return float((gx + gy)[changed[:-1, :-1]].mean())
+
+    assert edges(after) < 0.5 * edges(before)  # the glyph edges are gone there
+
+
+def test_text_removal_leaves_a_text_free_image_alone(base_url):
+    r = edit(
+        base_url,
+        {"keepExistingAlphaChannel": "auto", "textRemoval.mode": "ai.artificial"},
+        cutout_png(),
+    )
+    plain = layout(base_url, cutout_png())
+    assert r.status == 200 and np.array_equal(r.pixels(), plain)

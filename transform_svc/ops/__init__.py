@@ -109,5 +109,6 @@ def load_all() -> None:
         overlay,
         remove_background,
         resize,
+        text_removal,
         upscale,
     )
