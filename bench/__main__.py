@@ -202,12 +202,14 @@ def photoroom_runs(
         )
     ]
     for mode, side in (("ai.fast", 256), ("ai.slow", 128)):
-        small = pyvips.Image.thumbnail_buffer(uploads[0], side, height=side, size="force")
+        small = pyvips.Image.thumbnail_buffer(
+            uploads[0], side, height=side, size="force"
+        ).pngsave_buffer()
         posts = [
             FormPost(
                 f"{base}/v2/edit",
                 {"removeBackground": "false", "upscale.mode": mode, "export.dpi": str(72 + i)},
-                {"imageFile": small.pngsave_buffer()},
+                {"imageFile": small},
                 key,
             )
             for i in range(3)

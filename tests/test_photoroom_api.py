@@ -342,6 +342,13 @@ def test_account_counts_images(base_url):
         ),
         ({"background.scaling": "fit"}, "background.scaling", 400, "conflicting_parameters"),
         ({"outline.width": "0.02"}, "outline.width", 400, "conflicting_parameters"),
+        ({"templateId": "not-a-uuid"}, "templateId", 400, "invalid_parameter"),
+        (
+            {"templateId": "3fa85f64-5717-4562-b3fc-2c963f66afa6"},
+            "templateId",
+            400,
+            "invalid_parameter",
+        ),
     ],
 )
 def test_bad_parameters_are_named(base_url, fields, parameter, status, code):

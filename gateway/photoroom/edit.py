@@ -224,6 +224,13 @@ def parse(fields: Mapping[str, str], files: Mapping[str, bytes], *, post: bool) 
             )
         values[name] = parser(name, value)
     request = EditRequest(values, dict(files))
+    if "templateId" in values:
+        raise GrammarError(
+            "invalid_parameter",
+            f"no template {values['templateId']} exists: imgmesh stores no templates",
+            "templateId",
+            "omit templateId",
+        )
     _check_exclusions(request, post=post)
     return request
 
