@@ -81,7 +81,7 @@ def number(name: str, value: str, lo: float, hi: float) -> float:
 def integer(name: str, value: str, lo: int, hi: int) -> int:
     """A whole number in ``lo..hi``."""
     v = value.strip()
-    if not v.isdigit() or not lo <= int(v) <= hi:
+    if not (v.isascii() and v.isdigit()) or not lo <= int(v) <= hi:
         raise invalid(name, value, f"an integer {lo}..{hi}")
     return int(v)
 
