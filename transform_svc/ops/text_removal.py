@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 
-import cv2
 import numpy as np
 import pyvips
 
@@ -45,6 +44,8 @@ def model_input(rgb: pyvips.Image) -> np.ndarray:
 
 def inpaint(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """uint8[H,W,3] with the uint8[H,W] (0/255) mask grown and inpainted."""
+    import cv2  # only text removal needs OpenCV; keep it out of every other render's process state
+
     size = 2 * GROW_PX + 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     grown = cv2.dilate(mask, kernel)
