@@ -44,6 +44,9 @@ def main() -> None:
         default=env("IMGMESH_API_KEYS", ""),
         help='JSON file {"<key>": {"plan": "plus", "images": 1000}}; default: the dev key',
     )
+    p.add_argument(
+        "--max-inflight", type=int, default=int(env("IMGMESH_GATEWAY_MAX_INFLIGHT", "256"))
+    )
     a = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     setup_tracing("gateway")
@@ -59,6 +62,7 @@ def main() -> None:
         require_signed=a.require_signed,
         ai_budget_ms=a.ai_budget_ms,
         api_keys=ApiKeys.load(Path(a.api_keys) if a.api_keys else None),
+        max_inflight=a.max_inflight,
     )
     app = create_app(config)
     # aiohttp handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 
@@ -43,6 +44,8 @@ class GatewayConfig:
         ai_budget_ms: AI renders slower than this get ImageKit's intermediate
             response (200, HTML, ``is-intermediate-response: true``); 0 = wait.
         api_keys: ``x-api-key`` accounts for the Photoroom-style endpoints.
+        max_inflight: requests in progress at most; more get 503 ``overloaded``
+            with Retry-After instead of queueing (health and metrics exempt).
     """
 
     transform_address: str = "127.0.0.1:50051"
@@ -53,6 +56,7 @@ class GatewayConfig:
     require_signed: str = "none"
     ai_budget_ms: int = 0
     api_keys: ApiKeys = field(default_factory=lambda: ApiKeys.load(None))
+    max_inflight: int = 256
 
 
 CONFIG = web.AppKey("config", GatewayConfig)
@@ -75,6 +79,31 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     finally:
         REQUESTS.labels(route, str(status)).inc()
         REQUEST_SECONDS.labels(route, str(status)).observe(time.perf_counter() - start)
+
+
+EXEMPT_ROUTES = frozenset({"healthz", "readyz", "metrics"})
+
+
+def shedding_middleware(
+    limit: int,
+) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """Refuse work beyond ``limit`` requests in flight (503 + Retry-After)."""
+    inflight = 0
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal inflight
+        if request.match_info.route.name in EXEMPT_ROUTES:
+            return await handler(request)
+        if inflight >= limit:
+            return error_response("overloaded", f"{limit} requests in progress; retry later")
+        inflight += 1
+        try:
+            return await handler(request)
+        finally:
+            inflight -= 1
+
+    return middleware
 
 
 ACCEPT_CH = "Sec-CH-DPR, Sec-CH-Width, DPR, Width"
@@ -192,7 +221,8 @@ def create_app(config: GatewayConfig) -> web.Application:
     """
     # Uploads up to Photoroom's 30 MB image limit plus the other form fields.
     app = web.Application(
-        middlewares=[metrics_middleware], client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024
+        middlewares=[metrics_middleware, shedding_middleware(config.max_inflight)],
+        client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024,
     )
     app[CONFIG] = config
     app[API_KEYS] = config.api_keys

@@ -21,6 +21,7 @@ HTTP_STATUS: dict[str, int] = {
     "invalid_signature": 401,
     "url_expired": 401,
     "transform_unavailable": 503,
+    "overloaded": 503,
     "timeout": 504,
     "internal": 500,
 }

@@ -84,6 +84,7 @@ def mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             "IMGMESH_TRACES_EXPORTER": "console",
             "IMGMESH_SIGNING_KEY": SIGNING_KEY,
             "IMGMESH_ALLOWED_HOSTS": "127.0.0.1",  # the http_origin fixture
+            "IMGMESH_PRIVATE_HOSTS": "127.0.0.1",  # ... which is a loopback address
         },
         cache_dir=tmp_path_factory.mktemp("cache"),
         gateway_args=[f"--named-transformations={named_file(tmp_path_factory)}"],

@@ -9,6 +9,7 @@ import os
 import signal
 from pathlib import Path
 
+from transform_svc.limits import Limits
 from transform_svc.server import TransformConfig, serve
 
 
@@ -24,6 +25,19 @@ def parse_args() -> TransformConfig:
         "--allowed-hosts",
         default=env("IMGMESH_ALLOWED_HOSTS", ""),
         help="comma-separated http(s) origin hosts",
+    )
+    p.add_argument(
+        "--private-hosts",
+        default=env("IMGMESH_PRIVATE_HOSTS", ""),
+        help="comma-separated allowed hosts that may resolve to loopback/private addresses",
+    )
+    defaults = Limits()
+    for name in ("max_source_bytes", "max_pixels", "max_side", "max_frames", "max_output_pixels"):
+        flag = "--" + name.replace("_", "-")
+        variable = "IMGMESH_" + name.upper()
+        p.add_argument(flag, type=int, default=int(env(variable, str(getattr(defaults, name)))))
+    p.add_argument(
+        "--max-inflight", type=int, default=int(env("IMGMESH_TRANSFORM_MAX_INFLIGHT", "64"))
     )
     p.add_argument("--triton-url", default=env("IMGMESH_TRITON_URL", "127.0.0.1:8001"))
     p.add_argument(
@@ -56,6 +70,15 @@ def parse_args() -> TransformConfig:
         cache_dir=a.cache_dir,
         cache_size_bytes=a.cache_size_mb * 1024 * 1024,
         failure_ttl_s=a.failure_ttl,
+        private_hosts=frozenset(h.strip().lower() for h in a.private_hosts.split(",") if h.strip()),
+        limits=Limits(
+            max_source_bytes=a.max_source_bytes,
+            max_pixels=a.max_pixels,
+            max_side=a.max_side,
+            max_frames=a.max_frames,
+            max_output_pixels=a.max_output_pixels,
+        ),
+        max_inflight=a.max_inflight,
     )
 
 

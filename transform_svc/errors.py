@@ -56,6 +56,9 @@ KINDS: dict[int, ErrorKind] = {
     ErrorCode.ERROR_CODE_MODEL_NOT_DEPLOYED: ErrorKind(
         grpc.StatusCode.UNIMPLEMENTED, 501, "model_unavailable"
     ),
+    ErrorCode.ERROR_CODE_OVERLOADED: ErrorKind(
+        grpc.StatusCode.RESOURCE_EXHAUSTED, 503, "overloaded"
+    ),
 }
 INTERNAL = ErrorKind(grpc.StatusCode.INTERNAL, 500, "internal")
 
@@ -105,3 +108,7 @@ def model_not_deployed(message: str) -> TransformError:
 
 def too_large(message: str) -> TransformError:
     return TransformError(ErrorCode.ERROR_CODE_IMAGE_TOO_LARGE, message)
+
+
+def overloaded(message: str) -> TransformError:
+    return TransformError(ErrorCode.ERROR_CODE_OVERLOADED, message)

@@ -17,10 +17,11 @@ from opentelemetry import trace
 from prometheus_client import Histogram
 
 from imgmesh.v1 import edit_pb2, transform_pb2
-from transform_svc import animation, imaging
+from transform_svc import animation, imaging, svg
 from transform_svc import encode as encoding
 from transform_svc.context import RenderContext
 from transform_svc.errors import invalid, unsupported
+from transform_svc.limits import DEFAULT_LIMITS, Limits, check_output, check_source
 from transform_svc.ops import REGISTRY, RegisteredOp
 from transform_svc.origin import Fetched, Origin
 
@@ -55,23 +56,32 @@ def _lookup(step: edit_pb2.Step) -> tuple[RegisteredOp, object]:
 class Executor:
     """Renders EditGraphs for one process."""
 
-    def __init__(self, ctx: RenderContext, origin: Origin | None = None) -> None:
+    def __init__(
+        self,
+        ctx: RenderContext,
+        origin: Origin | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
         self.ctx = ctx
         self.origin = origin
+        self.limits = limits
         ctx.render_layer = self.render_layer
 
     async def passthrough(self, fetched: Fetched) -> transform_pb2.RenderReply:
-        """``orig-true``: the source bytes as they are, after checking they decode.
+        """``orig-true``: the source bytes as they are (SVG sanitised), after
+        checking they decode and are within the limits.
 
         Raises:
             TransformError: unsupported_image.
         """
-        image = await asyncio.to_thread(imaging.load, fetched.data)
+        data = await asyncio.to_thread(svg.sanitise_if_svg, fetched.data)
+        image = await asyncio.to_thread(imaging.load, data)
+        check_source(image, self.limits)
         loader = image.get("vips-loader")
         fmt = encoding.source_format(loader)
         content_type = encoding.CONTENT_TYPES.get(fmt, "application/octet-stream")
         return transform_pb2.RenderReply(
-            image=fetched.data,
+            image=data,
             content_type=content_type,
             width=image.width,
             height=image.height,
@@ -106,7 +116,9 @@ class Executor:
         """Load and run the steps; the trailing sync ops are returned unrun so
         the caller runs them on the thread that also encodes."""
         ops = [_lookup(step) for step in graph.steps]
+        buffer = await asyncio.to_thread(svg.sanitise_if_svg, buffer)
         header = await asyncio.to_thread(imaging.load, buffer)
+        check_source(header, self.limits)
         loader = header.get("vips-loader")
         if animation.is_animated(header) and all(
             not op.is_async and not op.needs_prepare(params) for op, params in ops
@@ -192,6 +204,7 @@ class Executor:
         )
         if fmt not in encoding.ANIMATED_FORMATS:
             image = animation.first_frame(image)
+        check_output(image.width, image.height, self.limits)
         try:
             data = encoding.encode(image, fmt, enc)
         except pyvips.Error as exc:

@@ -3,7 +3,13 @@
 * Local origin: a directory root; paths are resolved inside it and anything that
   escapes it (``..``, absolute paths, symlinks pointing out) is "not found", so
   no server path leaks.
-* HTTP(S) origin: only hosts on the allow-list; bounded size and time.
+* HTTP(S) origin: only hosts on the allow-list; bounded size and time. Like
+  imgproxy's ``IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES`` & co., a host that
+  resolves to a loopback, private, link-local, multicast or reserved address
+  is refused (403) unless it is also listed in ``private_hosts``; the check is
+  repeated on every redirect hop and again inside the connector's resolver,
+  so a DNS answer that changes between the check and the connection
+  (rebinding) is refused too.
 * Inline bytes from the request itself.
 """
 
@@ -11,12 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
+import socket
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+import aiohttp.abc
 
 from imgmesh.v1 import edit_pb2
 from transform_svc.errors import ErrorCode, TransformError, not_found, too_large
@@ -29,14 +38,20 @@ class OriginConfig:
     Attributes:
         root: local origin directory.
         allowed_hosts: host names an http(s) source may name; empty = none.
+        private_hosts: allowed hosts that may resolve to non-public addresses.
         max_source_bytes: largest source accepted (bytes).
-        fetch_timeout_s: total time for one HTTP fetch (seconds).
+        fetch_timeout_s: total time for one HTTP fetch, redirects included (seconds).
+        connect_timeout_s: time to connect (seconds).
+        max_redirects: redirect hops followed.
     """
 
     root: Path
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+    private_hosts: frozenset[str] = field(default_factory=frozenset)
     max_source_bytes: int = 50 * 1024 * 1024
     fetch_timeout_s: float = 10.0
+    connect_timeout_s: float = 3.0
+    max_redirects: int = 3
 
 
 @dataclass(frozen=True)
@@ -127,46 +142,99 @@ class Origin:
         self._check_size(path.stat().st_size)
         return path.read_bytes()
 
-    async def fetch_url(self, url: str) -> Fetched:
-        """GET an allow-listed http(s) URL, streaming with a size bound."""
+    def _check_url(self, url: str) -> str:
+        """The URL's host, if the URL may be fetched at all.
+
+        Raises:
+            TransformError: invalid_parameter (not http(s)), source_forbidden.
+        """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TransformError(
                 ErrorCode.ERROR_CODE_INVALID_PARAMETER, "source URL must be http(s)"
             )
-        if parts.hostname.lower() not in self.config.allowed_hosts:
+        host = parts.hostname.lower()
+        if host not in self.config.allowed_hosts:
+            raise TransformError(
+                ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, f"host {host!r} is not an allowed origin"
+            )
+        return host
+
+    async def _check_address(self, host: str, port: int) -> None:
+        """Raises TransformError source_forbidden if ``host`` resolves to a
+        non-public address and is not in ``private_hosts``."""
+        if host in self.config.private_hosts:
+            return
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port)
+        except OSError as exc:
+            raise TransformError(
+                ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE, f"cannot resolve {host!r}"
+            ) from exc
+        if any(not is_public(info[4][0]) for info in infos):
             raise TransformError(
                 ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN,
-                f"host {parts.hostname!r} is not an allowed origin",
+                f"host {host!r} resolves to a non-public address",
             )
+
+    def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.config.fetch_timeout_s)
+            connector = aiohttp.TCPConnector(
+                resolver=PublicOnlyResolver(self.config.private_hosts), limit=64
             )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(
+                    total=self.config.fetch_timeout_s, connect=self.config.connect_timeout_s
+                ),
+            )
+        return self._session
+
+    async def fetch_url(self, url: str) -> Fetched:
+        """GET an allow-listed http(s) URL, following at most ``max_redirects``
+        redirects (each hop checked like the first), streaming with a size bound.
+
+        Raises:
+            TransformError: source_forbidden, source_not_found, origin_unavailable,
+                image_too_large, invalid_parameter.
+        """
         try:
-            async with self._session.get(url, allow_redirects=False) as resp:
-                if resp.status == 404:
-                    raise not_found()
-                if resp.status != 200:
-                    raise TransformError(
-                        ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE,
-                        f"origin answered HTTP {resp.status}",
-                    )
-                if resp.content_length is not None:
-                    self._check_size(resp.content_length)
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in resp.content.iter_chunked(1 << 16):
-                    size += len(chunk)
-                    self._check_size(size)
-                    chunks.append(chunk)
-                data = b"".join(chunks)
-                return Fetched(data, _url_info(resp.headers, data))
+            for _hop in range(self.config.max_redirects + 1):
+                host = self._check_url(url)
+                port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
+                await self._check_address(host, port)
+                async with self._client().get(url, allow_redirects=False) as resp:
+                    if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
+                        url = urljoin(url, resp.headers["Location"])
+                        continue
+                    return await self._read(resp)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise TransformError(
                 ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE,
                 f"origin fetch failed: {type(exc).__name__}",
             ) from exc
+        raise TransformError(
+            ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE,
+            f"more than {self.config.max_redirects} redirects",
+        )
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> Fetched:
+        if resp.status == 404:
+            raise not_found()
+        if resp.status != 200:
+            raise TransformError(
+                ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE, f"origin answered HTTP {resp.status}"
+            )
+        if resp.content_length is not None:
+            self._check_size(resp.content_length)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(1 << 16):
+            size += len(chunk)
+            self._check_size(size)
+            chunks.append(chunk)
+        data = b"".join(chunks)
+        return Fetched(data, _url_info(resp.headers, data))
 
     def _check_size(self, size: int) -> None:
         if size > self.config.max_source_bytes:
@@ -176,6 +244,38 @@ class Origin:
         """Close the HTTP client session."""
         if self._session is not None:
             await self._session.close()
+
+
+def is_public(address: str) -> bool:
+    """True for a globally routable unicast address (not loopback, private,
+    link-local, multicast, reserved or unspecified; IPv4-mapped IPv6 unwrapped)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+class PublicOnlyResolver(aiohttp.abc.AbstractResolver):
+    """aiohttp resolver that drops non-public answers for hosts not in
+    ``private_hosts``, so the connection goes only where the check said."""
+
+    def __init__(self, private_hosts: frozenset[str]) -> None:
+        self._inner = aiohttp.ThreadedResolver()
+        self._private_hosts = private_hosts
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        if host.lower() in self._private_hosts:
+            return results
+        public = [r for r in results if is_public(r["host"])]
+        if not public:
+            raise OSError(f"{host} resolves only to non-public addresses")
+        return public
+
+    async def close(self) -> None:
+        await self._inner.close()
 
 
 def _url_info(headers: object, data: bytes) -> SourceInfo:

@@ -25,8 +25,10 @@ from transform_svc.errors import (
     HTTP_STATUS_METADATA_KEY,
     INTERNAL,
     TransformError,
+    overloaded,
 )
 from transform_svc.executor import Executor
+from transform_svc.limits import Limits
 from transform_svc.origin import Origin, OriginConfig
 from transform_svc.results import Renderer
 
@@ -60,6 +62,9 @@ class TransformConfig:
         cache_dir: directory of the ``disk`` cache.
         cache_size_bytes: LRU bound of the disk cache.
         failure_ttl_s: how long a failed render is remembered (seconds).
+        private_hosts: allowed hosts that may resolve to non-public addresses.
+        limits: source/output size limits.
+        max_inflight: renders in progress at most; more are shed (503 overloaded).
     """
 
     port: int = 50051
@@ -75,20 +80,30 @@ class TransformConfig:
     cache_dir: Path = Path("build/cache")
     cache_size_bytes: int = 1 << 30
     failure_ttl_s: float = 10.0
+    private_hosts: frozenset[str] = field(default_factory=frozenset)
+    limits: Limits = field(default_factory=Limits)
+    max_inflight: int = 64
 
 
 class TransformServicer(transform_pb2_grpc.TransformServicer):
     """Render = Renderer.render + error mapping to gRPC status and metadata."""
 
-    def __init__(self, renderer: Renderer) -> None:
+    def __init__(self, renderer: Renderer, max_inflight: int = 64) -> None:
         self.renderer = renderer
+        self.max_inflight = max_inflight
+        self.inflight = 0
 
     async def Render(  # noqa: N802 - gRPC method name
         self, request: transform_pb2.RenderRequest, context: grpc.aio.ServicerContext
     ) -> transform_pb2.RenderReply:
         start = time.perf_counter()
         kind = None
+        admitted = self.inflight < self.max_inflight
+        if admitted:
+            self.inflight += 1
         try:
+            if not admitted:  # shed load instead of queueing without bound
+                raise overloaded(f"{self.max_inflight} renders in progress; retry later")
             return await self.renderer.render(request)
         except TransformError as exc:
             kind, message = exc.kind, exc.message
@@ -96,6 +111,8 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
             log.exception("render failed")
             kind, message = INTERNAL, "internal error"
         finally:
+            if admitted:
+                self.inflight -= 1
             code = kind.public_code if kind else "ok"
             RENDERS.labels(code).inc()
             RENDER_SECONDS.labels(code).observe(time.perf_counter() - start)
@@ -125,8 +142,15 @@ async def serve(
         start_http_server(config.metrics_port, addr=config.host)
 
     inference = InferenceClient(config.triton_url)
-    origin = Origin(OriginConfig(root=config.origin_root, allowed_hosts=config.allowed_hosts))
-    executor = Executor(RenderContext(inference, config.segmentation_model), origin)
+    origin = Origin(
+        OriginConfig(
+            root=config.origin_root,
+            allowed_hosts=config.allowed_hosts,
+            private_hosts=config.private_hosts,
+            max_source_bytes=config.limits.max_source_bytes,
+        )
+    )
+    executor = Executor(RenderContext(inference, config.segmentation_model), origin, config.limits)
     cache = open_cache(config.result_cache, config.cache_dir, config.cache_size_bytes)
     renderer = Renderer(origin, executor, cache, failure_ttl_s=config.failure_ttl_s)
     server = grpc.aio.server(
@@ -135,7 +159,9 @@ async def serve(
             ("grpc.max_receive_message_length", 256 * 1024 * 1024),
         ]
     )
-    transform_pb2_grpc.add_TransformServicer_to_server(TransformServicer(renderer), server)
+    transform_pb2_grpc.add_TransformServicer_to_server(
+        TransformServicer(renderer, config.max_inflight), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     port = server.add_insecure_port(f"{config.host}:{config.port}")
