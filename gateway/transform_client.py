@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+RETRY_BACKOFF_S = 0.2
+
+
+def _transport_failure(exc: grpc.aio.AioRpcError) -> bool:
+    """UNAVAILABLE that did not come from transform_svc's own error mapping."""
+    keys = {key for key, _ in (exc.trailing_metadata() or ())}
+    return exc.code() == grpc.StatusCode.UNAVAILABLE and "imgmesh-error-code" not in keys
 
 
 class TransformClient:
@@ -32,12 +42,25 @@ class TransformClient:
         self.health = health_pb2_grpc.HealthStub(self.channel)
 
     async def render(self, request: transform_pb2.RenderRequest) -> transform_pb2.RenderReply:
-        """Render one request (deadline ``timeout_s``).
+        """Render one request (deadline ``timeout_s`` for all attempts).
+
+        A Render is idempotent (same graph, same bytes), so one retry is made
+        when the call never reached transform_svc (UNAVAILABLE without
+        transform_svc's error metadata, e.g. a connection reset during a
+        restart); errors transform_svc itself reports are never retried.
 
         Raises:
             grpc.aio.AioRpcError: the service failed or is unreachable.
         """
-        return await self.stub.Render(request, timeout=self.timeout_s)
+        deadline = time.monotonic() + self.timeout_s
+        try:
+            return await self.stub.Render(request, timeout=self.timeout_s)
+        except grpc.aio.AioRpcError as exc:
+            remaining = deadline - time.monotonic() - RETRY_BACKOFF_S
+            if not _transport_failure(exc) or remaining <= 0:
+                raise
+        await asyncio.sleep(RETRY_BACKOFF_S)
+        return await self.stub.Render(request, timeout=remaining)
 
     async def ready(self) -> bool:
         """True when transform_svc reports SERVING."""

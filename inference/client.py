@@ -7,6 +7,7 @@ model's dynamic batcher groups them (see model_repository/*/config.pbtxt).
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 
 import numpy as np
 import tritonclient.grpc.aio as triton_grpc
@@ -23,6 +24,11 @@ INFER_SECONDS = Histogram(
 
 _tracer = trace.get_tracer(__name__)
 
+# time.monotonic() by which the current request must finish (set by the gRPC
+# server from its deadline; inherited by the tasks a render creates), so a
+# Triton call never outlives the HTTP request that asked for it.
+DEADLINE: ContextVar[float | None] = ContextVar("imgmesh_deadline", default=None)
+
 
 class ModelUnavailableError(Exception):
     """Triton is unreachable, or the model is not loaded or failed."""
@@ -33,7 +39,8 @@ class InferenceClient:
 
     Args:
         url: Triton gRPC address, e.g. ``127.0.0.1:8001``.
-        timeout_s: client-side deadline for one inference (seconds).
+        timeout_s: client-side deadline for one inference (seconds); shortened
+            to the request's remaining time when :data:`DEADLINE` is set.
     """
 
     def __init__(self, url: str, timeout_s: float = 60.0) -> None:
@@ -83,12 +90,16 @@ class InferenceClient:
             propagate.inject(headers)
             inp = triton_grpc.InferInput(input_name, list(batch.shape), "FP32")
             inp.set_data_from_numpy(batch)
+            timeout = self.timeout_s
+            deadline = DEADLINE.get()
+            if deadline is not None:
+                timeout = max(0.01, min(timeout, deadline - time.monotonic()))
             try:
                 result = await self._get().infer(
                     model,
                     [inp],
                     outputs=[triton_grpc.InferRequestedOutput(n) for n in output_names],
-                    client_timeout=self.timeout_s,
+                    client_timeout=timeout,
                     headers=headers,
                 )
                 outputs = {n: result.as_numpy(n) for n in output_names}

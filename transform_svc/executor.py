@@ -132,7 +132,10 @@ class Executor:
                 if pending:
                     image = await asyncio.to_thread(self._run_sync, image, pending)
                     pending = []
-                image, params = await op.prepare(image, params, self.ctx)  # type: ignore[misc]
+                try:
+                    image, params = await op.prepare(image, params, self.ctx)  # type: ignore[misc]
+                except pyvips.Error as exc:  # pixels that fail to decode only now
+                    raise unsupported(f"{op.name} failed: {imaging.first_line(exc)}") from exc
             if not op.is_async:
                 pending.append((op, params))
                 continue
@@ -141,7 +144,10 @@ class Executor:
                 pending = []
             with _tracer.start_as_current_span(f"op.{op.name}"):
                 start = time.perf_counter()
-                image = await op.func(image, params, self.ctx)  # type: ignore[misc]
+                try:
+                    image = await op.func(image, params, self.ctx)  # type: ignore[misc]
+                except pyvips.Error as exc:  # e.g. a HEIC whose codec is missing
+                    raise unsupported(f"{op.name} failed: {imaging.first_line(exc)}") from exc
                 OP_SECONDS.labels(op.name).observe(time.perf_counter() - start)
         return image, pending, loader
 

@@ -15,7 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from prometheus_client import Counter, Histogram, start_http_server
 
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
-from inference.client import InferenceClient
+from inference.client import DEADLINE, InferenceClient
 from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
 from transform_svc import ops
 from transform_svc.cache import open_cache
@@ -98,6 +98,9 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
     ) -> transform_pb2.RenderReply:
         start = time.perf_counter()
         kind = None
+        remaining = context.time_remaining()
+        if remaining is not None:  # the gateway's deadline bounds the Triton calls too
+            DEADLINE.set(time.monotonic() + remaining)
         admitted = self.inflight < self.max_inflight
         if admitted:
             self.inflight += 1
