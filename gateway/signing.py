@@ -75,11 +75,11 @@ def verify(
     if not key:
         raise SignatureError("invalid_signature", "signed URLs are not configured")
     expiry = params.get("ik-t", NO_EXPIRY)
-    if not expiry.isdigit():
+    if not (expiry.isascii() and expiry.isdigit()):
         raise SignatureError("invalid_signature", "ik-t must be unix seconds")
     message = unsigned_part(path, raw_query) + expiry
     expected = hmac.new(key.encode(), message.encode(), hashlib.sha1).hexdigest()
-    if not hmac.compare_digest(expected, signature.lower()):
+    if not hmac.compare_digest(expected.encode(), signature.lower().encode()):
         raise SignatureError("invalid_signature", "ik-s does not match this URL")
     if expiry != NO_EXPIRY and int(expiry) < (now if now is not None else time.time()):
         raise SignatureError("url_expired", "the signed URL has expired (ik-t)")

@@ -17,8 +17,9 @@ from imgmesh.v1 import edit_pb2
 MAX_SIDE = 16_384  # px, largest output side accepted
 
 _HEX = re.compile(r"^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
-_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
-_OUTPUT_SIZE = re.compile(r"^(auto|\d+x\d+|originalImage|croppedSubject)$")
+# ASCII digits of bounded length: int() of a 5000-digit string raises.
+_NUMBER = re.compile(r"^-?([0-9]{1,12}(\.[0-9]{0,12})?|\.[0-9]{1,12})$")
+_OUTPUT_SIZE = re.compile(r"^(auto|[0-9]{1,6}x[0-9]{1,6}|originalImage|croppedSubject)$")
 
 
 class ConflictError(GrammarError):
@@ -81,7 +82,7 @@ def number(name: str, value: str, lo: float, hi: float) -> float:
 def integer(name: str, value: str, lo: int, hi: int) -> int:
     """A whole number in ``lo..hi``."""
     v = value.strip()
-    if not (v.isascii() and v.isdigit()) or not lo <= int(v) <= hi:
+    if not (v.isascii() and v.isdigit() and len(v) <= 12) or not lo <= int(v) <= hi:
         raise invalid(name, value, f"an integer {lo}..{hi}")
     return int(v)
 

@@ -10,7 +10,6 @@ https://imagekit.io/docs/ai-transformations.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,7 +154,7 @@ def prompt(key: str, value: str, required: bool) -> str:
     if value.startswith("prompte-"):
         try:
             return base64.urlsafe_b64decode(value[8:] + "=" * (-len(value[8:]) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError) as exc:  # binascii.Error is a ValueError
             raise invalid(key, value, "prompte-<url-safe base64 of UTF-8 text>") from exc
     if not value and not required:
         return ""
@@ -180,7 +179,7 @@ def _h(value: str, spec: StepSpec) -> None:
 
 @param("ar")
 def _ar(value: str, spec: StepSpec) -> None:
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", value)
+    m = re.fullmatch(r"([0-9]{1,12}(?:\.[0-9]{1,12})?)-([0-9]{1,12}(?:\.[0-9]{1,12})?)", value)
     if not m or float(m[1]) <= 0 or float(m[2]) <= 0:
         raise invalid("ar", value, "W-H with positive numbers, e.g. ar-4-3")
     spec.aspect_ratio = float(m[1]) / float(m[2])

@@ -13,8 +13,8 @@ from imgmesh.v1 import edit_pb2
 MAX_SIDE = 16_384  # px, largest w/h accepted
 
 _HEX6 = re.compile(r"^[0-9A-Fa-f]{6}$")
-_HEX8 = re.compile(r"^[0-9A-Fa-f]{6}\d{2}$")
-_NUMBER = re.compile(r"^(N|-)?\d+(\.\d+)?$")
+_HEX8 = re.compile(r"^[0-9A-Fa-f]{6}[0-9]{2}$")
+_NUMBER = re.compile(r"^(N|-)?[0-9]{1,12}(\.[0-9]{1,12})?$")  # ASCII digits, bounded
 
 
 def number(key: str, value: str, lo: float, hi: float, allowed: str | None = None) -> float:
@@ -28,7 +28,7 @@ def number(key: str, value: str, lo: float, hi: float, allowed: str | None = Non
 
 def integer(key: str, value: str, lo: int, hi: int) -> int:
     """An integer in [lo, hi] (``N`` prefix = negative)."""
-    if re.fullmatch(r"(N|-)?\d+", value):
+    if re.fullmatch(r"(N|-)?[0-9]{1,12}", value):  # ASCII digits, bounded length
         n = int(value.lstrip("N-")) * (-1 if value[0] in "N-" else 1)
         if lo <= n <= hi:
             return n
@@ -45,11 +45,11 @@ def boolean(key: str, value: str) -> bool:
 def dimension(key: str, value: str) -> edit_pb2.Dimension:
     """``300`` -> px 300; ``0.5`` -> ratio 0.5 (0 < ratio < 1)."""
     allowed = f"an integer 1..{MAX_SIDE} (px) or a ratio 0 < r < 1"
-    if re.fullmatch(r"\d+", value):
+    if re.fullmatch(r"[0-9]{1,12}", value):
         px = int(value)
         if 1 <= px <= MAX_SIDE:
             return edit_pb2.Dimension(px=px)
-    elif re.fullmatch(r"0?\.\d+", value):
+    elif re.fullmatch(r"0?\.[0-9]{1,12}", value):
         ratio = float(value)
         if 0 < ratio < 1:
             return edit_pb2.Dimension(ratio=ratio)
