@@ -14,7 +14,6 @@ or ``lfo`` (compass placement, default centre).
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable
 
 from gateway.urlgrammar.errors import GrammarError, invalid
@@ -32,7 +31,7 @@ def _input(key: str, value: str) -> str:
     if key == "ie":
         try:
             return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError) as exc:  # binascii.Error is a ValueError
             raise invalid("ie", value, "URL-safe base64 of the layer input") from exc
     return value
 
