@@ -145,10 +145,11 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
         required = config.require_signed == "all" or (
             config.require_signed == "ai" and built.has_ai
         )
-        verify(
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        verify(  # over the URL as the client sent it (undecoded), as ImageKit's SDKs sign
             config.signing_key,
-            request.raw_path.split("?", 1)[0],
-            request.query_string,
+            raw_path,
+            raw_query,
             required=required,
         )
     except GrammarError as exc:
