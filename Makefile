@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
-MODELS := $(foreach m,u2netp blazeface yolov3_tiny realesr_animevideov3 realesrgan_x4plus ppocr_det,model_repository/$(m)/1/model.onnx)
+MODELS := $(foreach m,u2netp blazeface yolov3_tiny realesr_animevideov3 realesrgan_x4plus ppocr_det isnet,model_repository/$(m)/1/model.onnx)
 SAMPLES := samples/photos/.fetched
 
-.PHONY: setup run test test-deps bench soak lint protos models samples verify-models clean
+.PHONY: setup run test test-deps bench soak quality lint protos models samples verify-models clean
 
 setup: $(STAMP) gen/.stamp $(MODELS) $(SAMPLES)
 
@@ -56,6 +56,10 @@ test: setup test-deps
 
 bench: setup
 	$(PY) -m bench
+
+# Cut-out quality (IoU, MAE, boundary F) per category, service vs rembg-style baselines.
+quality: setup
+	$(PY) -m bench.quality
 
 # 2 minutes of mixed load at concurrency 16 with each service's RSS sampled.
 soak: setup

@@ -72,8 +72,13 @@ def main() -> None:
         root = Path(tmp) / "origin"
         one_mp = prepare_origin(root)
         # (a), (b), (d) measure rendering: the result cache is off.
+        # (b) compares like with like: u2netp in the mesh and in the baseline.
         mesh = Mesh(
-            ports=Ports(), origin_root=root, log_dir=Path(tmp) / "logs", result_cache="none"
+            ports=Ports(),
+            origin_root=root,
+            log_dir=Path(tmp) / "logs",
+            result_cache="none",
+            env={"IMGMESH_SEGMENTATION_MODEL": "u2netp"},
         )
         mesh.start()
         try:
@@ -201,6 +206,18 @@ def photoroom_runs(
             warmup=args.concurrency,
         )
     ]
+    for model in ("u2netp", "isnet"):
+        posts = [
+            FormPost(
+                f"{base}/v1/segment",
+                {"size": "medium" if i % 2 else "hd"},  # distinct requests, same 1 MP output
+                {"image_file": uploads[i % len(uploads)]},
+                {**key, "x-imgmesh-segmentation-model": model},
+            )
+            for i in range(4)
+        ]
+        name = f"/v1/segment {model}, 1 MP, one at a time"
+        results.append(http_load(name, posts, 1))
     for mode, side in (("ai.fast", 256), ("ai.slow", 128)):
         small = pyvips.Image.thumbnail_buffer(
             uploads[0], side, height=side, size="force"

@@ -45,22 +45,39 @@ def vips_thumbnails(buffer: bytes, count: int, threads: int, size: int, quality:
 
 
 class RembgStyle:
-    """u2netp the way rembg runs it, one image at a time."""
+    """A segmentation model the way rembg runs it, one image at a time
+    (u2netp: 320 px, ImageNet mean/std; ISNet: 1024 px, mean 0.5, std 1.0 as
+    rembg's sessions/dis_general_use.py)."""
 
-    def __init__(self, onnx_path: Path) -> None:
+    def __init__(
+        self,
+        onnx_path: Path,
+        size: int = 320,
+        mean: tuple[float, float, float] = tuple(MEAN),  # type: ignore[assignment]
+        std: tuple[float, float, float] = tuple(STD),  # type: ignore[assignment]
+    ) -> None:
+        self.size = size
+        self.mean = np.asarray(mean, dtype=np.float32)
+        self.std = np.asarray(std, dtype=np.float32)
         self.session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
 
-    def remove(self, data: bytes) -> bytes:
+    def matte(self, data: bytes) -> tuple[Image.Image, Image.Image]:
+        """(RGB image, uint8 matte at the image's size)."""
         img = Image.open(io.BytesIO(data)).convert("RGB")
-        small = np.asarray(img.resize((320, 320), Image.LANCZOS), dtype=np.float32)
-        small = (small / np.max(small) - MEAN) / STD
+        side = (self.size, self.size)
+        small = np.asarray(img.resize(side, Image.LANCZOS), dtype=np.float32)
+        small = (small / np.max(small) - self.mean) / self.std
         pred = self.session.run(
             [self.output_name], {self.input_name: small.transpose(2, 0, 1)[None].astype(np.float32)}
         )[0][0, 0]
         pred = (pred - pred.min()) / (pred.max() - pred.min())
-        mask = Image.fromarray((pred * 255).astype(np.uint8)).resize(img.size, Image.LANCZOS)
+        return img, Image.fromarray((pred * 255).astype(np.uint8)).resize(img.size, Image.LANCZOS)
+
+    def remove(self, data: bytes) -> bytes:
+        """RGBA PNG bytes with the matte as alpha."""
+        img, mask = self.matte(data)
         img.putalpha(mask)
         out = io.BytesIO()
         img.save(out, "PNG")

@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+from gateway import model_choice
 from gateway.errors import error_response, from_rpc_error
 from gateway.negotiation import accepted_formats
 from gateway.photoroom.auth import ApiKeys
@@ -142,6 +143,7 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
         built = build_graph(
             chain, source, accepted_formats(request.headers.get("Accept")), client_hints(request)
         )
+        model_choice.apply(built.graph, request.headers.get(model_choice.HEADER))
         required = config.require_signed == "all" or (
             config.require_signed == "ai" and built.has_ai
         )
@@ -174,6 +176,8 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
         except grpc.aio.AioRpcError as exc2:
             return from_rpc_error(exc2)
     vary = "Accept" + (", " + ACCEPT_CH if built.uses_client_hints else "")
+    if model_choice.uses_segmentation(built.graph):
+        vary += ", " + model_choice.HEADER
     headers = {"Vary": vary, "Accept-CH": ACCEPT_CH}
     if reply.intermediate:
         headers.update({"is-intermediate-response": "true", "Cache-Control": "no-store"})

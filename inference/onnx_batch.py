@@ -78,6 +78,34 @@ def unfix_tf_batch(graph: onnx.GraphProto) -> None:
     graph.initializer.extend(kept)
 
 
+def toposort(graph: onnx.GraphProto) -> None:
+    """Reorder ``graph.node`` so every node comes after its inputs' producers.
+
+    Some shipped exports (ISNet's from @imgly) are out of order: onnxruntime
+    accepts that, the ONNX checker and spec do not.
+
+    Raises:
+        ValueError: a cycle, or an input nothing produces.
+    """
+    ready = {i.name for i in graph.input} | {t.name for t in graph.initializer} | {""}
+    pending = list(graph.node)
+    ordered: list[onnx.NodeProto] = []
+    while pending:
+        rest = []
+        for node in pending:
+            if all(name in ready for name in node.input):
+                ordered.append(node)
+                ready.update(node.output)
+            else:
+                rest.append(node)
+        if len(rest) == len(pending):
+            missing = sorted({n for node in rest for n in node.input if n not in ready})
+            raise ValueError(f"graph cannot be ordered; unproduced inputs {missing[:5]}")
+        pending = rest
+    del graph.node[:]
+    graph.node.extend(ordered)
+
+
 def make_batch_dynamic(
     src: Path,
     dst: Path,
@@ -128,6 +156,7 @@ def make_batch_dynamic(
         value.name = renames.get(value.name, value.name)
         value.type.tensor_type.shape.dim[0].dim_param = "N"
     del graph.value_info[:]
+    toposort(graph)
     onnx.checker.check_model(model)
     dst.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(dst))

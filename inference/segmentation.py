@@ -1,10 +1,17 @@
-"""Pre- and post-processing for salient-object segmentation models (u2netp).
+"""Pre- and post-processing for salient-object segmentation models.
 
-u2netp (Qin et al., "U^2-Net", Pattern Recognition 2020,
-https://arxiv.org/abs/2005.09007): input ``float32[N,3,320,320]`` RGB,
-``(x/255 - mean) / std`` with ImageNet mean/std; output ``d0``
-``float32[N,1,320,320]``, min-max normalised to a 0..1 matte as rembg does
-(https://github.com/danielgatis/rembg, sessions/u2net.py).
+* u2netp (Qin et al., "U^2-Net", Pattern Recognition 2020,
+  https://arxiv.org/abs/2005.09007): input ``float32[N,3,320,320]`` RGB,
+  ``(x/255 - mean) / std`` with ImageNet mean/std; output ``d0``
+  ``float32[N,1,320,320]``.
+* ISNet (Qin et al., "Highly Accurate Dichotomous Image Segmentation", ECCV
+  2022, https://arxiv.org/abs/2203.03041): input ``float32[N,3,1024,1024]``
+  RGB, ``x/255 - 0.5`` (mean 0.5, std 1.0); output ``output``
+  ``float32[N,1,1024,1024]`` in 0..1.
+
+Both outputs are min-max normalised to a 0..1 matte as rembg does
+(https://github.com/danielgatis/rembg, sessions/u2net.py and
+sessions/dis_general_use.py).
 """
 
 from __future__ import annotations
@@ -12,10 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-# ImageNet statistics, RGB order (https://pytorch.org/vision/stable/models.html)
-IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class SegmentationModel:
     size: int  # square input side, px
     input_name: str
     output_name: str
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)  # RGB, of x/255
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
 
     def preprocess(self, rgb: np.ndarray) -> np.ndarray:
         """``uint8[size,size,3]`` RGB -> ``float32[1,3,size,size]`` normalised.
@@ -35,7 +40,9 @@ class SegmentationModel:
         """
         if rgb.shape != (self.size, self.size, 3):
             raise ValueError(f"expected uint8[{self.size},{self.size},3], got {rgb.shape}")
-        x = (rgb.astype(np.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
+        mean = np.asarray(self.mean, dtype=np.float32)
+        std = np.asarray(self.std, dtype=np.float32)
+        x = (rgb.astype(np.float32) / 255.0 - mean) / std
         return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
 
     def postprocess(self, output: np.ndarray) -> np.ndarray:
@@ -46,6 +53,15 @@ class SegmentationModel:
         return np.clip(matte * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
+# Default mean/std: ImageNet statistics, RGB (https://pytorch.org/vision/stable/models.html)
 U2NETP = SegmentationModel(name="u2netp", size=320, input_name="input", output_name="d0")
+ISNET = SegmentationModel(
+    name="isnet",
+    size=1024,
+    input_name="input",
+    output_name="output",
+    mean=(0.5, 0.5, 0.5),
+    std=(1.0, 1.0, 1.0),
+)
 
-MODELS: dict[str, SegmentationModel] = {U2NETP.name: U2NETP}
+MODELS: dict[str, SegmentationModel] = {m.name: m for m in (U2NETP, ISNET)}

@@ -46,7 +46,7 @@ def parse_args() -> TransformConfig:
     p.add_argument(
         "--vips-concurrency", type=int, default=int(env("IMGMESH_VIPS_CONCURRENCY", "1"))
     )
-    p.add_argument("--segmentation-model", default=env("IMGMESH_SEGMENTATION_MODEL", "u2netp"))
+    p.add_argument("--segmentation-model", default=env("IMGMESH_SEGMENTATION_MODEL", "isnet"))
     p.add_argument(
         "--result-cache",
         default=env("IMGMESH_RESULT_CACHE", "disk"),

@@ -22,5 +22,5 @@ class RenderContext:
     """
 
     inference: InferenceClient
-    segmentation_model: str = "u2netp"
+    segmentation_model: str = "isnet"
     render_layer: Callable[[edit_pb2.EditGraph], Awaitable[pyvips.Image]] | None = None

@@ -74,7 +74,7 @@ class TransformConfig:
     triton_url: str = "127.0.0.1:8001"
     workers: int = 4
     vips_concurrency: int = 1
-    segmentation_model: str = "u2netp"
+    segmentation_model: str = "isnet"
     host: str = "127.0.0.1"
     result_cache: str = "disk"
     cache_dir: Path = Path("build/cache")

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import grpc
 from aiohttp import web
 
+from gateway import model_choice
 from gateway.errors import error_response, from_rpc_error
 from gateway.photoroom import edit, segment
 from gateway.photoroom.auth import Account, ApiKeys, AuthError
@@ -86,6 +87,7 @@ def make_handlers(
             return _auth_error(exc)
         try:
             graph = await parse()
+            model_choice.apply(graph, request.headers.get(model_choice.HEADER))
         except GrammarError as exc:
             return web.json_response(exc.to_json(), status=400)
         except UnprocessableError as exc:

@@ -1,0 +1,1 @@
+../../../inference/triton_onnx_model.py
