@@ -48,6 +48,24 @@ class FormPost:
 Request = str | FormPost  # a URL to GET, or a form to POST
 
 
+def post(form: FormPost) -> bytes:
+    """POST one form and return the body.
+
+    Raises:
+        RuntimeError: the answer is not 200.
+    """
+
+    async def run() -> bytes:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
+            async with session.post(form.url, data=form.form(), headers=form.headers) as resp:
+                body = await resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"{form.url}: HTTP {resp.status} {body[:200]!r}")
+                return body
+
+    return asyncio.run(run())
+
+
 async def _http_run(urls: list[Request], concurrency: int) -> tuple[float, list[float]]:
     queue: asyncio.Queue[Request] = asyncio.Queue()
     for url in urls:

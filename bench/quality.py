@@ -71,11 +71,8 @@ def main() -> None:
         inputs: dict[str, bytes] = {}
         for row in rows:
             image = pyvips.Image.thumbnail(str(SHARED / row["image"]), WIDTH, size="down")
-            inputs[row["id"]] = (
-                image.flatten().jpegsave_buffer(Q=95)
-                if image.hasalpha()
-                else (image.jpegsave_buffer(Q=95))
-            )
+            flat = image.flatten() if image.hasalpha() else image
+            inputs[row["id"]] = flat.jpegsave_buffer(Q=95)
             (root / "seg" / f"{row['id']}.jpg").write_bytes(inputs[row["id"]])
         mesh = Mesh(
             ports=Ports(), origin_root=root, log_dir=Path(tmp) / "logs", result_cache="none"

@@ -5,40 +5,20 @@ share of pixels changed on ``../shared/data/scene_text``."""
 from __future__ import annotations
 
 import time
-import urllib.request
-import uuid
 from pathlib import Path
 
 import numpy as np
 import pyvips
 
+from bench.load import FormPost, post
 from gateway.photoroom.auth import DEV_KEY
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
 def _post(base: str, data: bytes) -> bytes:
-    boundary = uuid.uuid4().hex
     fields = {"removeBackground": "false", "textRemoval.mode": "ai.all", "export.format": "png"}
-    body = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-        for k, v in fields.items()
-    )
-    body += (
-        (
-            f"--{boundary}\r\nContent-Disposition: form-data; "
-            'name="imageFile"; filename="i"\r\n\r\n'
-        ).encode()
-        + data
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(
-        f"{base}/v2/edit",
-        data=body,
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "x-api-key": DEV_KEY},
-    )
-    with urllib.request.urlopen(request, timeout=300) as resp:
-        return resp.read()
+    return post(FormPost(f"{base}/v2/edit", fields, {"imageFile": data}, {"x-api-key": DEV_KEY}))
 
 
 def _rgb(data: bytes) -> np.ndarray:

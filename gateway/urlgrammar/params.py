@@ -147,6 +147,13 @@ def set_ai(spec: StepSpec, name: str, step: edit_pb2.Step) -> None:
     spec.ai, spec.ai_name = step, name
 
 
+def set_model_edit(spec: StepSpec, operation: str, text: str) -> None:
+    """The step's AI op: a ModelEdit for ``operation`` (e.g. ``e-genvar``) in
+    its Triton model slot (MODEL_SLOTS), 501 until that model is deployed."""
+    edit = edit_pb2.ModelEdit(operation=operation, model=MODEL_SLOTS[operation], prompt=text)
+    set_ai(spec, operation, edit_pb2.Step(model_edit=edit))
+
+
 def prompt(key: str, value: str, required: bool) -> str:
     """``prompt-<text>`` or ``prompte-<url-safe base64>`` -> the prompt text."""
     if value.startswith("prompt-") and len(value) > 7:
@@ -260,15 +267,7 @@ for _key in ("x", "y", "xc", "yc"):
 def _bg(value: str, spec: StepSpec) -> None:
     if value.startswith("genfill"):
         text = prompt("bg", value[len("genfill") :].lstrip("-"), required=False)
-        set_ai(
-            spec,
-            "bg-genfill",
-            edit_pb2.Step(
-                model_edit=edit_pb2.ModelEdit(
-                    operation="bg-genfill", model=MODEL_SLOTS["bg-genfill"], prompt=text
-                )
-            ),
-        )
+        set_model_edit(spec, "bg-genfill", text)
         return
     spec.background = color("bg", value)
 
@@ -472,13 +471,7 @@ def _e(value: str, spec: StepSpec) -> None:
         text = prompt(op, arg, required=name in ("changebg", "edit"))
         if name == "retouch" and arg:
             raise invalid(op, arg, "no value")
-        set_ai(
-            spec,
-            op,
-            edit_pb2.Step(
-                model_edit=edit_pb2.ModelEdit(operation=op, model=MODEL_SLOTS[op], prompt=text)
-            ),
-        )
+        set_model_edit(spec, op, text)
     else:
         raise invalid("e", value, "|".join(EFFECTS))
 
@@ -488,15 +481,7 @@ def _ik(value: str, spec: StepSpec) -> None:
     if not value.startswith("genimg"):
         raise invalid("ik", value, "ik-genimg-prompt-<text> as the first path segment")
     text = prompt("ik-genimg", value[len("genimg") :].lstrip("-"), required=True)
-    set_ai(
-        spec,
-        "ik-genimg",
-        edit_pb2.Step(
-            model_edit=edit_pb2.ModelEdit(
-                operation="ik-genimg", model=MODEL_SLOTS["ik-genimg"], prompt=text
-            )
-        ),
-    )
+    set_model_edit(spec, "ik-genimg", text)
 
 
 def parse_step(params: list[Param]) -> StepSpec:

@@ -43,14 +43,14 @@ async def remove_background(
         TransformError: invalid_parameter for an unknown model; model_unavailable
             when Triton cannot serve it.
     """
-    if params.keep_existing_alpha and image.hasalpha() and image[image.bands - 1].min() < 255:
-        return image  # keepExistingAlphaChannel=auto: the source's transparency is the cut-out
     name = params.model or ctx.segmentation_model
     model = MODELS.get(name)
     if model is None:
         raise invalid(f"unknown segmentation model {name!r}; allowed: {', '.join(MODELS)}")
-    # Render once: the model input and the final output both read these pixels.
+    # Render once: the alpha check, the model input and the output all read these pixels.
     image = await asyncio.to_thread(image.copy_memory)
+    if params.keep_existing_alpha and image.hasalpha() and image[image.bands - 1].min() < 255:
+        return image  # keepExistingAlphaChannel=auto: the source's transparency is the cut-out
     pixels = await asyncio.to_thread(model_input, image, model)
     try:
         output = await ctx.inference.infer(
