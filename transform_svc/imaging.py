@@ -99,3 +99,35 @@ def needs_alpha(color: edit_pb2.Color | None) -> bool:
 def ensure_alpha(image: pyvips.Image) -> pyvips.Image:
     """Add an opaque alpha band if the image has none."""
     return image if image.hasalpha() else image.bandjoin_const([255])
+
+
+def resize_exact(image: pyvips.Image, width: int, height: int) -> pyvips.Image:
+    """Resize to exactly ``width`` x ``height`` px (aspect ignored) with pixel
+    centres aligned, for model inputs and the masks mapped back from them.
+
+    Shrinking axes use libvips' lanczos3 reduce, which is centre-aligned.
+    Enlarging axes use a bicubic affine with the output offset ``(s - 1) / 2``
+    (so input pixel centre ``x + 0.5`` lands on ``(x + 0.5) * s``), because
+    ``vips_resize`` / ``thumbnail_image`` enlarge corner-aligned: half an output
+    pixel off, which moved ISNet's matte against the photo and cost 0.006 mean
+    IoU on products (bench/quality.py). Edges extend by copying.
+
+    Raises:
+        ValueError: a target side below 1 px.
+    """
+    if width < 1 or height < 1:
+        raise ValueError(f"target size must be at least 1x1 px, got {width}x{height}")
+    hscale, vscale = width / image.width, height / image.height
+    if hscale < 1 or vscale < 1:
+        image = image.resize(min(hscale, 1.0), vscale=min(vscale, 1.0), kernel="lanczos3")
+    if image.width == width and image.height == height:
+        return image
+    hscale, vscale = width / image.width, height / image.height
+    return image.affine(
+        [hscale, 0, 0, vscale],
+        odx=(hscale - 1) / 2,
+        ody=(vscale - 1) / 2,
+        oarea=[0, 0, width, height],
+        interpolate=pyvips.Interpolate.new("bicubic"),
+        extend="copy",
+    )

@@ -15,6 +15,7 @@ from inference import face_detection, object_detection
 from inference.client import ModelUnavailableError
 from transform_svc.context import RenderContext
 from transform_svc.errors import model_unavailable
+from transform_svc.imaging import resize_exact
 from transform_svc.ops import register_prepare, resize  # noqa: F401 - registers resize first
 
 
@@ -34,7 +35,7 @@ def face_tiles(image: pyvips.Image) -> tuple[float, list[face_detection.Region],
     tiles = []
     for r in regions:
         square = work.embed(-r.left, -r.top, r.side, r.side, extend="black")
-        tile = square.thumbnail_image(size, height=size, size="force") if r.side != size else square
+        tile = resize_exact(square, size, size) if r.side != size else square
         tiles.append(tile.cast("uchar").numpy()[:size, :size, :3])
     return scale, regions, np.stack(tiles)
 
@@ -71,7 +72,7 @@ def letterbox(image: pyvips.Image, size: int) -> tuple[np.ndarray, float, tuple[
     """
     rgb = image.flatten(background=[128, 128, 128]) if image.hasalpha() else image
     scale = size / max(rgb.width, rgb.height)
-    fitted = rgb.resize(scale)
+    fitted = resize_exact(rgb, max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
     left, top = (size - fitted.width) // 2, (size - fitted.height) // 2
     canvas = fitted.embed(left, top, size, size, extend="background", background=[128, 128, 128])
     pixels = canvas.cast("uchar").numpy()[:size, :size, :3].astype(np.float32) / 255.0

@@ -13,20 +13,21 @@ from inference.client import ModelUnavailableError
 from inference.segmentation import MODELS, SegmentationModel
 from transform_svc.context import RenderContext
 from transform_svc.errors import invalid, model_unavailable
+from transform_svc.imaging import resize_exact
 from transform_svc.ops import register
 
 
 def model_input(image: pyvips.Image, model: SegmentationModel) -> np.ndarray:
     """Squash the RGB bands to ``uint8[size,size,3]`` (aspect ignored, as the model was trained)."""
     rgb = image.flatten(background=[255, 255, 255]) if image.hasalpha() else image
-    small = rgb.thumbnail_image(model.size, height=model.size, size="force").cast("uchar")
+    small = resize_exact(rgb, model.size, model.size).cast("uchar")
     return small.numpy()
 
 
 def join_matte(image: pyvips.Image, matte: np.ndarray) -> pyvips.Image:
     """Upsample ``uint8[s,s]`` matte to the image size and use it as alpha (RGBA out)."""
     alpha = pyvips.Image.new_from_array(matte).cast("uchar")
-    alpha = alpha.thumbnail_image(image.width, height=image.height, size="force")
+    alpha = resize_exact(alpha, image.width, image.height)
     rgb = image.extract_band(0, n=3) if image.bands > 3 else image
     return rgb.bandjoin(alpha.cast("uchar"))
 

@@ -27,6 +27,7 @@ from inference import text_detection as det
 from inference.client import ModelUnavailableError
 from transform_svc.context import RenderContext
 from transform_svc.errors import model_unavailable
+from transform_svc.imaging import resize_exact
 from transform_svc.ops import register
 
 GROW_PX = 3  # mask dilation before inpainting
@@ -36,10 +37,7 @@ INPAINT_RADIUS = 3  # px
 def model_input(rgb: pyvips.Image) -> np.ndarray:
     """The image resized to the detector's input size: uint8[h,w,3]."""
     h, w = det.target_size(rgb.height, rgb.width)
-    small = rgb.resize(w / rgb.width, vscale=h / rgb.height)
-    if small.width < w or small.height < h:  # rounding: pad the last row/column
-        small = small.embed(0, 0, w, h, extend="copy")
-    return small.crop(0, 0, w, h).cast("uchar").numpy()
+    return resize_exact(rgb, w, h).cast("uchar").numpy()
 
 
 def inpaint(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
