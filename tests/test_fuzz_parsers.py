@@ -575,15 +575,21 @@ def _edit_request(
     return fields, files, post
 
 
-def run_edit(fields: dict[str, str], files: dict[str, bytes], post: bool) -> None:
+def build_or_reject(build: Callable[[], edit_pb2.EditGraph]) -> None:
+    """A REST parser either builds a serialisable graph or raises one of its
+    documented errors (a GrammarError whose JSON body serialises)."""
     try:
-        graph = edit.build(edit.parse(fields, files, post=post))
+        graph = build()
     except PHOTOROOM_ERRORS as exc:
         if isinstance(exc, GrammarError):
             json.dumps(exc.to_json())
         return
     assert isinstance(graph, edit_pb2.EditGraph)
     graph.SerializeToString()
+
+
+def run_edit(fields: dict[str, str], files: dict[str, bytes], post: bool) -> None:
+    build_or_reject(lambda: edit.build(edit.parse(fields, files, post=post)))
 
 
 @FUZZ
@@ -644,14 +650,7 @@ SEGMENT_FORMS = st.tuples(
 
 
 def run_segment(fields: dict[str, str], image: bytes | None) -> None:
-    try:
-        graph = segment.build(fields, image)
-    except PHOTOROOM_ERRORS as exc:
-        if isinstance(exc, GrammarError):
-            json.dumps(exc.to_json())
-        return
-    assert isinstance(graph, edit_pb2.EditGraph)
-    graph.SerializeToString()
+    build_or_reject(lambda: segment.build(fields, image))
 
 
 @FUZZ

@@ -11,7 +11,7 @@ import uuid
 
 from PIL import ImageColor
 
-from gateway.urlgrammar.errors import GrammarError
+from gateway.urlgrammar.errors import GrammarError, invalid
 from imgmesh.v1 import edit_pb2
 
 MAX_SIDE = 16_384  # px, largest output side accepted
@@ -43,16 +43,6 @@ class ConflictError(GrammarError):
 
 class UnprocessableError(ValueError):
     """Valid parameters that cannot be honoured together (HTTP 422 impossible_edit)."""
-
-
-def invalid(name: str, value: str, allowed: str) -> GrammarError:
-    """``invalid_parameter`` (400) naming the parameter and the allowed values."""
-    return GrammarError(
-        "invalid_parameter",
-        f"invalid value {value!r} for {name!r}; allowed: {allowed}",
-        name,
-        allowed,
-    )
 
 
 def boolean(name: str, value: str) -> bool:
