@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import tempfile
 import threading
 import time
@@ -17,25 +16,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.__main__ import prepare_origin
-from mesh.processes import Mesh, Ports
-
-
-def group_rss_mb(pgid: int) -> float:
-    """Sum of VmRSS over the processes of one process group, MB."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry)) != pgid:
-                continue
-            with open(f"/proc/{entry}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        except (OSError, ProcessLookupError):
-            continue
-    return total / 1024
+from mesh.processes import Mesh, Ports, group_rss_mb
 
 
 async def load(base: str, names: list[str], seconds: float, concurrency: int) -> tuple[int, int]:

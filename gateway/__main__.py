@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from editgraph.limits import GraphLimits
 from gateway.app import GatewayConfig, create_app
 from gateway.photoroom.auth import ApiKeys
 from gateway.signing import REQUIRE_MODES
@@ -63,6 +64,7 @@ def main() -> None:
         ai_budget_ms=a.ai_budget_ms,
         api_keys=ApiKeys.load(Path(a.api_keys) if a.api_keys else None),
         max_inflight=a.max_inflight,
+        graph_limits=GraphLimits.from_env(),
     )
     app = create_app(config)
     # aiohttp handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish.

@@ -12,11 +12,13 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+from editgraph.limits import GraphLimitError, GraphLimits, check_graph
+from editgraph.steps import has_ai_step
 from gateway import model_choice
-from gateway.errors import error_response, from_rpc_error
+from gateway.errors import HTTP_STATUS, error_response, from_rpc_error
 from gateway.negotiation import accepted_formats
 from gateway.photoroom.auth import ApiKeys
-from gateway.photoroom.handlers import API_KEYS, MAX_UPLOAD_BYTES, add_routes
+from gateway.photoroom.handlers import API_KEYS, GRAPH_LIMITS, MAX_UPLOAD_BYTES, add_routes
 from gateway.signing import SignatureError, verify
 from gateway.transform_client import TransformClient
 from gateway.urlgrammar import ClientHints, GrammarError, build_graph, split_request
@@ -47,6 +49,8 @@ class GatewayConfig:
         api_keys: ``x-api-key`` accounts for the Photoroom-style endpoints.
         max_inflight: requests in progress at most; more get 503 ``overloaded``
             with Retry-After instead of queueing (health and metrics exempt).
+        graph_limits: bounds on every edit graph, checked before rendering
+            (400 ``limit_exceeded`` / 413 ``image_too_large``).
     """
 
     transform_address: str = "127.0.0.1:50051"
@@ -58,6 +62,7 @@ class GatewayConfig:
     ai_budget_ms: int = 0
     api_keys: ApiKeys = field(default_factory=lambda: ApiKeys.load(None))
     max_inflight: int = 256
+    graph_limits: GraphLimits = field(default_factory=GraphLimits)
 
 
 CONFIG = web.AppKey("config", GatewayConfig)
@@ -80,6 +85,32 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     finally:
         REQUESTS.labels(route, str(status)).inc()
         REQUEST_SECONDS.labels(route, str(status)).observe(time.perf_counter() - start)
+
+
+@web.middleware
+async def json_errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aiohttp's own errors (no route 404, wrong method 405 with ``Allow``,
+    body too large 413, malformed request 400) and anything unexpected (500)
+    answered as JSON with a stable ``code``, never a text page."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = {404: "not_found", 405: "method_not_allowed", 413: "image_too_large"}.get(
+            exc.status, "invalid_request"
+        )
+        extra = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else {}
+        message = f"{request.method} is not allowed here" if exc.status == 405 else exc.reason
+        response = error_response(code, message)
+        response.set_status(exc.status if code == "invalid_request" else HTTP_STATUS[code])
+        response.headers.update(extra)
+        return response
+
+
+def graph_limit_response(exc: GraphLimitError) -> web.Response:
+    """400 ``limit_exceeded`` / 413 ``image_too_large`` naming the limit and its value."""
+    return web.json_response(exc.to_json(), status=HTTP_STATUS[exc.code])
 
 
 EXEMPT_ROUTES = frozenset({"healthz", "readyz", "metrics"})
@@ -145,7 +176,7 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
         )
         model_choice.apply(built.graph, request.headers.get(model_choice.HEADER))
         required = config.require_signed == "all" or (
-            config.require_signed == "ai" and built.has_ai
+            config.require_signed == "ai" and has_ai_step(built.graph)
         )
         raw_path, _, raw_query = request.raw_path.partition("?")
         verify(  # over the URL as the client sent it (undecoded), as ImageKit's SDKs sign
@@ -158,6 +189,10 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
         return web.json_response(exc.to_json(), status=400)
     except SignatureError as exc:
         return error_response(exc.code, exc.message)
+    try:
+        check_graph(built.graph, config.graph_limits)
+    except GraphLimitError as exc:
+        return graph_limit_response(exc)
     client = request.app[TRANSFORM_CLIENT]
     render = transform_pb2.RenderRequest(
         graph=built.graph,
@@ -226,11 +261,16 @@ def create_app(config: GatewayConfig) -> web.Application:
     """
     # Uploads up to Photoroom's 30 MB image limit plus the other form fields.
     app = web.Application(
-        middlewares=[metrics_middleware, shedding_middleware(config.max_inflight)],
+        middlewares=[
+            metrics_middleware,
+            json_errors_middleware,
+            shedding_middleware(config.max_inflight),
+        ],
         client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024,
     )
     app[CONFIG] = config
     app[API_KEYS] = config.api_keys
+    app[GRAPH_LIMITS] = config.graph_limits
 
     async def on_startup(app: web.Application) -> None:
         app[TRANSFORM_CLIENT] = TransformClient(config.transform_address, config.render_timeout_s)

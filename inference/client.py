@@ -6,6 +6,7 @@ model's dynamic batcher groups them (see model_repository/*/config.pbtxt).
 
 from __future__ import annotations
 
+import logging
 import time
 from contextvars import ContextVar
 
@@ -23,6 +24,7 @@ INFER_SECONDS = Histogram(
 )
 
 _tracer = trace.get_tracer(__name__)
+log = logging.getLogger("inference.client")
 
 # time.monotonic() by which the current request must finish (set by the gRPC
 # server from its deadline; inherited by the tasks a render creates), so a
@@ -31,7 +33,21 @@ DEADLINE: ContextVar[float | None] = ContextVar("imgmesh_deadline", default=None
 
 
 class ModelUnavailableError(Exception):
-    """Triton is unreachable, or the model is not loaded or failed."""
+    """Triton is unreachable, or the model is not loaded or failed. The message
+    is safe to show: it names the model, never a host, port or library."""
+
+
+def public_reason(exc: InferenceServerException) -> str:
+    """Why a Triton call failed, in words that name no address (the full
+    message, which does, is logged)."""
+    text = f"{exc.status() or ''} {exc.message() or ''}".lower()
+    if "deadline" in text:
+        return "did not answer before the request's deadline"
+    if "unavailable" in text or "connect" in text or "socket" in text:
+        return "is unreachable: the inference server is down or restarting"
+    if "not found" in text or "unknown model" in text or "not ready" in text:
+        return "is not loaded in the inference server"
+    return "failed in the inference server"
 
 
 class InferenceClient:
@@ -108,7 +124,8 @@ class InferenceClient:
                 return outputs  # type: ignore[return-value]
             except InferenceServerException as exc:
                 status = "error"
-                raise ModelUnavailableError(f"{model}: {exc.message()}") from exc
+                log.warning("Triton infer %s failed: %s", model, exc.message())
+                raise ModelUnavailableError(f"model '{model}' {public_reason(exc)}") from exc
             finally:
                 INFER_SECONDS.labels(model, status).observe(time.perf_counter() - start)
 

@@ -4,10 +4,11 @@ stop all three services cleanly on Ctrl-C."""
 from __future__ import annotations
 
 import signal
-import time
+import threading
 
 from gateway.photoroom.auth import DEV_KEY
 from mesh.processes import Mesh, Ports
+from mesh.supervisor import Supervisor
 
 EXAMPLES = (
     "/photos/coffee.png?tr=w-400,h-300,fo-auto,f-webp",
@@ -18,11 +19,10 @@ EXAMPLES = (
 
 def main() -> None:
     mesh = Mesh(ports=Ports.defaults())
-    stopping = False
+    stopping = threading.Event()
 
     def _stop(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+        stopping.set()
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
@@ -42,13 +42,10 @@ def main() -> None:
             f"metrics: {mesh.gateway_url}/metrics, http://127.0.0.1:{mesh.ports.transform_metrics}"
             f"/metrics, {mesh.triton_metrics_url}"
         )
-        print("Ctrl-C stops all three.", flush=True)
-        while not stopping:
-            for name, proc in mesh.procs.items():
-                if proc.poll() is not None:
-                    print(f"{name} exited with {proc.returncode}; see build/logs/{name}.log")
-                    stopping = True
-            time.sleep(0.5)
+        print("Ctrl-C stops all three; a service that exits is restarted.", flush=True)
+        Supervisor(mesh, log=lambda line: print(line + " (logs in build/logs/)", flush=True)).run(
+            stopping
+        )
     finally:
         print("stopping ...", flush=True)
         mesh.stop()

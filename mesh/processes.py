@@ -27,6 +27,47 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def group_pids(pgid: int) -> list[int]:
+    """The processes of one process group (a service and its render workers)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getpgid(int(entry)) == pgid:
+                    pids.append(int(entry))
+            except (OSError, ProcessLookupError):
+                continue
+    return pids
+
+
+def group_rss_mb(pgid: int) -> float:
+    """Sum of VmRSS over the processes of one process group, MB."""
+    total = 0
+    for pid in group_pids(pgid):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def group_cpu_s(pgid: int) -> float:
+    """User + system CPU time of the processes of one process group, seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in group_pids(pgid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (proc(5))
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / ticks
+
+
 @dataclass
 class Ports:
     """All ports of one mesh."""

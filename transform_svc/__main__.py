@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import logging
 import os
-import signal
-from pathlib import Path
+import tempfile
 
-from transform_svc.limits import Limits
-from transform_svc.server import TransformConfig, serve
+# Render workers are separate processes: their metrics reach /metrics through
+# prometheus_client's multiprocess mode, which must be chosen before it is imported.
+OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="imgmesh-metrics-")
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import logging  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from editgraph.limits import GraphLimits  # noqa: E402
+from transform_svc.limits import Limits  # noqa: E402
+from transform_svc.server import TransformConfig, serve  # noqa: E402
 
 
 def parse_args() -> TransformConfig:
@@ -41,7 +51,25 @@ def parse_args() -> TransformConfig:
     )
     p.add_argument("--triton-url", default=env("IMGMESH_TRITON_URL", "127.0.0.1:8001"))
     p.add_argument(
-        "--workers", type=int, default=int(env("IMGMESH_WORKERS", str(2 * (os.cpu_count() or 1))))
+        "--workers",
+        type=int,
+        default=int(env("IMGMESH_WORKERS", str(2 * (os.cpu_count() or 1)))),
+        help="render worker processes",
+    )
+    p.add_argument(
+        "--worker-memory-mb",
+        type=int,
+        default=int(env("IMGMESH_WORKER_MEMORY_MB", "4096")),
+        help="address space a render worker may add to its startup size (0 = unlimited)",
+    )
+    p.add_argument(
+        "--worker-max-renders",
+        type=int,
+        default=int(env("IMGMESH_WORKER_MAX_RENDERS", "200")),
+        help="renders after which a render worker is replaced",
+    )
+    p.add_argument(
+        "--render-timeout", type=float, default=float(env("IMGMESH_RENDER_TIMEOUT_S", "60"))
     )
     p.add_argument(
         "--vips-concurrency", type=int, default=int(env("IMGMESH_VIPS_CONCURRENCY", "1"))
@@ -79,6 +107,10 @@ def parse_args() -> TransformConfig:
             max_output_pixels=a.max_output_pixels,
         ),
         max_inflight=a.max_inflight,
+        worker_memory_bytes=a.worker_memory_mb * 1024 * 1024,
+        worker_max_renders=a.worker_max_renders,
+        render_timeout_s=a.render_timeout,
+        graph_limits=GraphLimits.from_env(),
     )
 
 
@@ -88,7 +120,11 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await serve(config, stop=stop)
+    try:
+        await serve(config, stop=stop)
+    finally:
+        if OWN_METRICS_DIR:
+            shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":

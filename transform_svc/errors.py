@@ -59,6 +59,13 @@ KINDS: dict[int, ErrorKind] = {
     ErrorCode.ERROR_CODE_OVERLOADED: ErrorKind(
         grpc.StatusCode.RESOURCE_EXHAUSTED, 503, "overloaded"
     ),
+    ErrorCode.ERROR_CODE_RENDER_FAILED: ErrorKind(
+        grpc.StatusCode.UNAVAILABLE, 503, "render_failed"
+    ),
+    ErrorCode.ERROR_CODE_TIMEOUT: ErrorKind(grpc.StatusCode.DEADLINE_EXCEEDED, 504, "timeout"),
+    ErrorCode.ERROR_CODE_LIMIT_EXCEEDED: ErrorKind(
+        grpc.StatusCode.INVALID_ARGUMENT, 400, "limit_exceeded"
+    ),
 }
 INTERNAL = ErrorKind(grpc.StatusCode.INTERNAL, 500, "internal")
 
@@ -75,6 +82,10 @@ class TransformError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def __reduce__(self) -> tuple[type[TransformError], tuple[int, str]]:
+        """Picklable with both fields (errors cross the render-worker boundary)."""
+        return (TransformError, (self.code, self.message))
 
     @property
     def kind(self) -> ErrorKind:
@@ -112,3 +123,15 @@ def too_large(message: str) -> TransformError:
 
 def overloaded(message: str) -> TransformError:
     return TransformError(ErrorCode.ERROR_CODE_OVERLOADED, message)
+
+
+def render_failed(message: str) -> TransformError:
+    return TransformError(ErrorCode.ERROR_CODE_RENDER_FAILED, message)
+
+
+def timed_out(message: str) -> TransformError:
+    return TransformError(ErrorCode.ERROR_CODE_TIMEOUT, message)
+
+
+def limit_exceeded(message: str) -> TransformError:
+    return TransformError(ErrorCode.ERROR_CODE_LIMIT_EXCEEDED, message)

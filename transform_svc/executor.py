@@ -53,6 +53,12 @@ def _lookup(step: edit_pb2.Step) -> tuple[RegisteredOp, object]:
     return REGISTRY[name], getattr(step, name)
 
 
+def _sequential(ops: list[tuple[RegisteredOp, object]]) -> bool:
+    """True when every op reads its input once, top to bottom, so the source
+    may be decoded as a stream (see transform_svc.ops)."""
+    return all(op.sequential for op, _ in ops)
+
+
 class Executor:
     """Renders EditGraphs for one process."""
 
@@ -126,6 +132,7 @@ class Executor:
             image = await asyncio.to_thread(self._animated, buffer, ops)
             return image, [], loader
         image, consumed = await asyncio.to_thread(self._load, buffer, header, ops)
+        check_output(image.width, image.height, self.limits)
         pending: list[tuple[RegisteredOp, object]] = []
         for op, params in ops[consumed:]:
             if op.needs_prepare(params):
@@ -135,7 +142,7 @@ class Executor:
                 try:
                     image, params = await op.prepare(image, params, self.ctx)  # type: ignore[misc]
                 except pyvips.Error as exc:  # pixels that fail to decode only now
-                    raise unsupported(f"{op.name} failed: {imaging.first_line(exc)}") from exc
+                    raise imaging.vips_failure(exc, f"{op.name} failed") from exc
             if not op.is_async:
                 pending.append((op, params))
                 continue
@@ -147,8 +154,9 @@ class Executor:
                 try:
                     image = await op.func(image, params, self.ctx)  # type: ignore[misc]
                 except pyvips.Error as exc:  # e.g. a HEIC whose codec is missing
-                    raise unsupported(f"{op.name} failed: {imaging.first_line(exc)}") from exc
+                    raise imaging.vips_failure(exc, f"{op.name} failed") from exc
                 OP_SECONDS.labels(op.name).observe(time.perf_counter() - start)
+                check_output(image.width, image.height, self.limits)
         return image, pending, loader
 
     def _load(
@@ -167,10 +175,14 @@ class Executor:
                 op, params = ops[0]
                 image = op.fuse_load(buffer, params, self.ctx)  # type: ignore[misc]
                 consumed = 1 if image is not None else 0
+                if image is not None and not _sequential(ops[1:]):
+                    image = image.copy_memory()  # the shrunk image, read again later
             if image is None:
+                if _sequential(ops) and not imaging.needs_autorot(header):
+                    header = imaging.load(buffer, access="sequential")
                 image = imaging.to_srgb(header.autorot())
         except pyvips.Error as exc:
-            raise unsupported(f"image could not be decoded: {imaging.first_line(exc)}") from exc
+            raise imaging.vips_failure(exc, "image could not be decoded") from exc
         OP_SECONDS.labels("load").observe(time.perf_counter() - start)
         return image, consumed
 
@@ -179,9 +191,7 @@ class Executor:
         try:
             return animation.map_frames(buffer, lambda frame: self._run_sync(frame, ops))
         except pyvips.Error as exc:
-            raise unsupported(
-                f"animation could not be processed: {imaging.first_line(exc)}"
-            ) from exc
+            raise imaging.vips_failure(exc, "animation could not be processed") from exc
 
     def _run_sync(
         self, image: pyvips.Image, ops: list[tuple[RegisteredOp, object]]
@@ -191,8 +201,9 @@ class Executor:
             try:
                 image = op.func(image, params, self.ctx)  # type: ignore[assignment]
             except pyvips.Error as exc:
-                raise unsupported(f"{op.name} failed: {imaging.first_line(exc)}") from exc
+                raise imaging.vips_failure(exc, f"{op.name} failed") from exc
             OP_SECONDS.labels(op.name).observe(time.perf_counter() - start)
+            check_output(image.width, image.height, self.limits)  # every intermediate image
         return image
 
     def _finish(
@@ -214,7 +225,7 @@ class Executor:
         try:
             data = encoding.encode(image, fmt, enc)
         except pyvips.Error as exc:
-            raise unsupported(f"image could not be decoded: {imaging.first_line(exc)}") from exc
+            raise imaging.vips_failure(exc, "image could not be decoded") from exc
         OP_SECONDS.labels("encode").observe(time.perf_counter() - start)
         has_alpha = image.hasalpha() and fmt != edit_pb2.FORMAT_JPEG
         height = animation.page_height(image)

@@ -6,10 +6,12 @@ All pixels inside the pipeline are 8-bit sRGB with an optional alpha band
 
 from __future__ import annotations
 
+import re
+
 import pyvips
 
 from imgmesh.v1 import edit_pb2
-from transform_svc.errors import unsupported
+from transform_svc.errors import TransformError, too_large, unsupported
 
 # ImageKit's default background colour ("bg ... Default Value - black"),
 # https://imagekit.io/docs/effects-and-enhancements#background-color---bg
@@ -31,22 +33,48 @@ COMPASS: dict[int, str] = {
 }
 
 
-def load(buffer: bytes) -> pyvips.Image:
+def load(buffer: bytes, access: str = "random") -> pyvips.Image:
     """Open an encoded image (header only; pixels decode lazily).
+
+    ``access``: libvips access pattern, ``random`` (any order, several passes;
+    the decoded image is held in memory) or ``sequential`` (one top-to-bottom
+    pass, streamed).
 
     Raises:
         TransformError: unsupported_image if libvips knows no loader for it.
     """
     try:
-        return pyvips.Image.new_from_buffer(buffer, "")
+        return pyvips.Image.new_from_buffer(buffer, "", access=access)
     except pyvips.Error as exc:
-        raise unsupported(f"image could not be decoded: {first_line(exc)}") from exc
+        raise vips_failure(exc, "image could not be decoded") from exc
+
+
+# Library and operation names at the start of libvips messages ("VipsJpeg: ",
+# "gifload_buffer: ", "vips__region_buffer: "): internal, not for clients.
+_INTERNAL_NAMES = re.compile(
+    r"(?i)\b(?:lib)?vips\w*:?\s*|\b\w+(?:load|save)(?:_buffer|_source)?:\s*"
+)
 
 
 def first_line(exc: pyvips.Error) -> str:
-    """The first line of a libvips error, without the noise after it."""
+    """The first line of a libvips error, without library or operation names."""
     text = (exc.detail or exc.message or "").strip()
-    return text.splitlines()[0] if text else "unknown libvips error"
+    line = _INTERNAL_NAMES.sub("", text.splitlines()[0] if text else "").strip()
+    return line or "the image data is invalid"
+
+
+def vips_failure(exc: pyvips.Error, what: str) -> TransformError:
+    """The client-facing error for a libvips failure during ``what``.
+
+    Returns:
+        image_too_large (413) when libvips ran out of memory (the worker's
+        address-space cap, transform_svc.workers), else unsupported_image (415)
+        with the first line of the message, library names removed.
+    """
+    text = f"{exc.message} {exc.detail or ''}".lower()
+    if "out of memory" in text or "memory allocation" in text:
+        return too_large(f"{what}: the render needs more memory than a worker may use")
+    return unsupported(f"{what}: {first_line(exc)}")
 
 
 def upright_size(image: pyvips.Image) -> tuple[int, int]:
@@ -55,6 +83,13 @@ def upright_size(image: pyvips.Image) -> tuple[int, int]:
     if orientation in (5, 6, 7, 8):
         return image.height, image.width
     return image.width, image.height
+
+
+def needs_autorot(image: pyvips.Image) -> bool:
+    """True when EXIF orientation asks for a rotation or flip (2..8): upright
+    pixels then need a second, out-of-order pass over the decoded image."""
+    orientation = image.get("orientation") if image.get_typeof("orientation") else 1
+    return orientation not in (0, 1)
 
 
 def to_srgb(image: pyvips.Image, *, apply_icc: bool = True) -> pyvips.Image:

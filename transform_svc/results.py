@@ -22,22 +22,20 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter
 
+from editgraph.limits import GraphLimitError, GraphLimits, check_graph
+from editgraph.steps import has_ai_step, walk
 from imgmesh.v1 import edit_pb2, transform_pb2
+from inference.client import DEADLINE
 from transform_svc.cache import ResultCache
-from transform_svc.errors import TransformError
-from transform_svc.executor import Executor
+from transform_svc.context import RenderContext
+from transform_svc.errors import TransformError, limit_exceeded, too_large
 from transform_svc.ops.model_edit import require_model
 from transform_svc.origin import Fetched, Origin, SourceInfo
+from transform_svc.workers import RenderPool
 
 CACHE_LOOKUPS = Counter("imgmesh_transform_cache_lookups_total", "Result cache lookups", ["result"])
 
 MAX_FAILURES = 10_000  # remembered failures kept at most
-AI_STEPS = frozenset({"remove_background", "drop_shadow", "model_edit", "upscale", "text_removal"})
-
-
-def has_ai_step(graph: edit_pb2.EditGraph) -> bool:
-    """True if any step needs a model."""
-    return any(step.WhichOneof("op") in AI_STEPS for step in graph.steps)
 
 
 def graph_digest(graph: edit_pb2.EditGraph) -> str:
@@ -58,12 +56,11 @@ def result_key(graph: edit_pb2.EditGraph, info: SourceInfo, layers: list[str]) -
 
 def layer_sources(graph: edit_pb2.EditGraph) -> list[edit_pb2.Source]:
     """Sources of image layers, nested ones included, in step order."""
-    found = []
-    for step in graph.steps:
-        if step.WhichOneof("op") == "overlay" and step.overlay.WhichOneof("layer") == "image":
-            found.append(step.overlay.image.source)
-            found.extend(layer_sources(step.overlay.image))
-    return found
+    return [
+        step.overlay.image.source
+        for _, step in walk(graph)
+        if step.WhichOneof("op") == "overlay" and step.overlay.WhichOneof("layer") == "image"
+    ]
 
 
 def etag_for(key: str) -> str:
@@ -77,20 +74,36 @@ class _Failure:
 
 
 class Renderer:
-    """Cache-aware front of the Executor (one per process)."""
+    """Cache-aware front of the render workers (one per process).
+
+    Args:
+        origin: stats and fetches sources (local sources are read by the worker).
+        pool: the render worker processes.
+        cache: the result cache.
+        ctx: for the model-slot preflight (the Triton client).
+        graph_limits: bounds every graph is checked against.
+        render_timeout_s: deadline of a render when the call has none (s).
+        ttl_s: expiry of non-AI outputs in the cache (s); failure_ttl_s: of failures.
+    """
 
     def __init__(
         self,
         origin: Origin,
-        executor: Executor,
+        pool: RenderPool,
         cache: ResultCache,
+        ctx: RenderContext,
         *,
+        graph_limits: GraphLimits | None = None,
+        render_timeout_s: float = 60.0,
         ttl_s: float | None = 86_400.0,
         failure_ttl_s: float = 10.0,
     ) -> None:
         self.origin = origin
-        self.executor = executor
+        self.pool = pool
         self.cache = cache
+        self.ctx = ctx
+        self.graph_limits = graph_limits or GraphLimits()
+        self.render_timeout_s = render_timeout_s
         self.ttl_s = ttl_s
         self.failure_ttl_s = failure_ttl_s
         self._inflight: dict[str, asyncio.Task[transform_pb2.RenderReply]] = {}
@@ -103,9 +116,14 @@ class Renderer:
             TransformError: from fetching or rendering (possibly remembered).
         """
         graph = request.graph
+        try:
+            check_graph(graph, self.graph_limits)
+        except GraphLimitError as exc:
+            maker = too_large if exc.code == "image_too_large" else limit_exceeded
+            raise maker(exc.message) from exc
         await self.preflight(graph)
         if graph.encode.original:
-            return await self.executor.passthrough(await self.origin.fetch(graph.source))
+            return await self.pool.passthrough(graph.source, self._timeout())
         fetched: Fetched | None = None
         info = await self.origin.stat(graph.source)
         if info is None:  # URL sources: the version is known once the bytes are here
@@ -124,7 +142,7 @@ class Renderer:
             reply = transform_pb2.RenderReply.FromString(cached)
             reply.cache_hit = True
             return reply
-        task = self._inflight.get(key) or self._start(key, graph, fetched)
+        task = self._inflight.get(key) or self._start(key, graph, fetched, info)
         if request.ai_budget_ms and has_ai_step(graph):
             done, _ = await asyncio.wait({task}, timeout=request.ai_budget_ms / 1000)
             if not done:
@@ -140,23 +158,33 @@ class Renderer:
         """
         for step in graph.steps:
             if step.WhichOneof("op") == "model_edit":
-                await require_model(step.model_edit, self.executor.ctx)
+                await require_model(step.model_edit, self.ctx)
+
+    def _timeout(self) -> float:
+        """Seconds left of the call's deadline (the configured timeout without one)."""
+        deadline = DEADLINE.get()
+        if deadline is None:
+            return self.render_timeout_s
+        return max(0.05, deadline - time.monotonic())
 
     def _start(
-        self, key: str, graph: edit_pb2.EditGraph, fetched: Fetched | None
+        self, key: str, graph: edit_pb2.EditGraph, fetched: Fetched | None, info: SourceInfo
     ) -> asyncio.Task[transform_pb2.RenderReply]:
-        task = asyncio.create_task(self._compute(key, graph, fetched))
+        task = asyncio.create_task(self._compute(key, graph, fetched, info, self._timeout()))
         self._inflight[key] = task
         task.add_done_callback(lambda _t: self._inflight.pop(key, None))
         return task
 
     async def _compute(
-        self, key: str, graph: edit_pb2.EditGraph, fetched: Fetched | None
+        self,
+        key: str,
+        graph: edit_pb2.EditGraph,
+        fetched: Fetched | None,
+        info: SourceInfo,
+        timeout_s: float,
     ) -> transform_pb2.RenderReply:
-        try:
-            if fetched is None:
-                fetched = await self.origin.fetch(graph.source)
-            out = await self.executor.render(graph, fetched.data)
+        try:  # a local source is read by the worker itself (no bytes cross the boundary)
+            out = await self.pool.render(graph, fetched.data if fetched else None, timeout_s)
         except TransformError as exc:
             self._remember(key, exc)
             raise
@@ -167,7 +195,7 @@ class Renderer:
             height=out.height,
             has_alpha=out.has_alpha,
             etag=etag_for(key),
-            last_modified_unix=fetched.info.last_modified_unix,
+            last_modified_unix=info.last_modified_unix,
         )
         ttl = None if has_ai_step(graph) else self.ttl_s
         await self.cache.set(key, reply.SerializeToString(), ttl)

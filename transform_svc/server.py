@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
-import pyvips
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    multiprocess,
+    start_http_server,
+)
 
+from editgraph.limits import GraphLimits
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 from inference.client import DEADLINE, InferenceClient
 from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
-from transform_svc import ops
 from transform_svc.cache import open_cache
 from transform_svc.context import RenderContext
 from transform_svc.errors import (
@@ -27,10 +33,10 @@ from transform_svc.errors import (
     TransformError,
     overloaded,
 )
-from transform_svc.executor import Executor
 from transform_svc.limits import Limits
 from transform_svc.origin import Origin, OriginConfig
 from transform_svc.results import Renderer
+from transform_svc.workers import RenderPool, WorkerSettings
 
 log = logging.getLogger("transform_svc")
 
@@ -55,8 +61,13 @@ class TransformConfig:
         origin_root: local origin directory.
         allowed_hosts: http(s) origin hosts allowed.
         triton_url: Triton gRPC address.
-        workers: threads running libvips pipelines.
+        workers: render worker processes (renders in parallel).
         vips_concurrency: libvips threads per pipeline.
+        worker_memory_bytes: address space a worker may add to its startup
+            size (RLIMIT_AS); 0 = unlimited.
+        worker_max_renders: renders after which a worker is replaced.
+        render_timeout_s: deadline of a render whose call has none (s).
+        graph_limits: bounds on every edit graph (editgraph.limits).
         segmentation_model: default model for RemoveBackground.
         result_cache: ``disk`` | ``disk:/path`` | ``redis://...`` | ``none``.
         cache_dir: directory of the ``disk`` cache.
@@ -83,6 +94,10 @@ class TransformConfig:
     private_hosts: frozenset[str] = field(default_factory=frozenset)
     limits: Limits = field(default_factory=Limits)
     max_inflight: int = 64
+    worker_memory_bytes: int = 4 << 30
+    worker_max_renders: int = 200
+    render_timeout_s: float = 60.0
+    graph_limits: GraphLimits = field(default_factory=GraphLimits)
 
 
 class TransformServicer(transform_pb2_grpc.TransformServicer):
@@ -136,26 +151,40 @@ async def serve(
     setup_tracing("transform_svc")
     instrument_grpc_aio_server()
     instrument_grpc_aio_client()
-    pyvips.cache_set_max(0)  # every request is new input: the op cache only holds memory
-    pyvips.concurrency_set(config.vips_concurrency)
-    ops.load_all()
-    loop = asyncio.get_running_loop()
-    loop.set_default_executor(ThreadPoolExecutor(config.workers, thread_name_prefix="vips"))
     if config.metrics_port:
-        start_http_server(config.metrics_port, addr=config.host)
+        start_http_server(config.metrics_port, addr=config.host, registry=_metrics_registry())
 
     inference = InferenceClient(config.triton_url)
-    origin = Origin(
-        OriginConfig(
-            root=config.origin_root,
-            allowed_hosts=config.allowed_hosts,
-            private_hosts=config.private_hosts,
-            max_source_bytes=config.limits.max_source_bytes,
-        )
+    origin_config = OriginConfig(
+        root=config.origin_root,
+        allowed_hosts=config.allowed_hosts,
+        private_hosts=config.private_hosts,
+        max_source_bytes=config.limits.max_source_bytes,
     )
-    executor = Executor(RenderContext(inference, config.segmentation_model), origin, config.limits)
+    origin = Origin(origin_config)
+    pool = RenderPool(
+        WorkerSettings(
+            triton_url=config.triton_url,
+            segmentation_model=config.segmentation_model,
+            origin=origin_config,
+            limits=config.limits,
+            vips_concurrency=config.vips_concurrency,
+            memory_limit_bytes=config.worker_memory_bytes,
+        ),
+        workers=config.workers,
+        max_renders=config.worker_max_renders,
+    )
+    await pool.start()
     cache = open_cache(config.result_cache, config.cache_dir, config.cache_size_bytes)
-    renderer = Renderer(origin, executor, cache, failure_ttl_s=config.failure_ttl_s)
+    renderer = Renderer(
+        origin,
+        pool,
+        cache,
+        RenderContext(inference, config.segmentation_model),
+        graph_limits=config.graph_limits,
+        render_timeout_s=config.render_timeout_s,
+        failure_ttl_s=config.failure_ttl_s,
+    )
     server = grpc.aio.server(
         options=[
             ("grpc.max_send_message_length", 256 * 1024 * 1024),
@@ -183,6 +212,18 @@ async def serve(
         for name in ("", SERVICE_NAME):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await server.stop(grace=10)
+        pool.close()
         await inference.close()
         await origin.close()
         await cache.close()
+
+
+def _metrics_registry() -> CollectorRegistry:
+    """With ``PROMETHEUS_MULTIPROC_DIR`` set (transform_svc's __main__ sets it),
+    the metrics of the render workers and of this process, merged; else the
+    default registry."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry

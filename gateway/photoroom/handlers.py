@@ -6,9 +6,11 @@ from collections.abc import Awaitable, Callable
 
 import grpc
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
+from editgraph.limits import GraphLimitError, GraphLimits, check_graph
 from gateway import model_choice
-from gateway.errors import error_response, from_rpc_error
+from gateway.errors import HTTP_STATUS, error_response, from_rpc_error
 from gateway.photoroom import edit, segment
 from gateway.photoroom.auth import Account, ApiKeys, AuthError
 from gateway.photoroom.fields import UnprocessableError
@@ -18,6 +20,7 @@ from imgmesh.v1 import edit_pb2, transform_pb2
 
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024  # Photoroom: "The maximum size of the image is 30MB."
 API_KEYS = web.AppKey("api_keys", ApiKeys)
+GRAPH_LIMITS = web.AppKey("graph_limits", GraphLimits)
 
 Client = Callable[[web.Request], TransformClient]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -38,8 +41,16 @@ async def _form(request: web.Request) -> tuple[dict[str, str], dict[str, bytes]]
     """
     try:
         form = await request.post()
-    except ValueError as exc:
-        raise GrammarError("invalid_parameter", f"unreadable form body: {exc}") from exc
+    except web.HTTPException:
+        raise
+    except (ValueError, HttpProcessingError, AssertionError, LookupError) as exc:
+        # malformed multipart: bad boundary, part headers over aiohttp's limits, ...
+        raise GrammarError(
+            "invalid_parameter",
+            "the request body is not a readable multipart/form-data or urlencoded form",
+            "body",
+            "multipart/form-data or application/x-www-form-urlencoded",
+        ) from exc
     texts: dict[str, str] = {}
     files: dict[str, bytes] = {}
     for name, value in form.items():
@@ -88,10 +99,13 @@ def make_handlers(
         try:
             graph = await parse()
             model_choice.apply(graph, request.headers.get(model_choice.HEADER))
+            check_graph(graph, request.app[GRAPH_LIMITS])
         except GrammarError as exc:
             return web.json_response(exc.to_json(), status=400)
         except UnprocessableError as exc:
             return error_response("impossible_edit", str(exc))
+        except GraphLimitError as exc:
+            return web.json_response(exc.to_json(), status=HTTP_STATUS[exc.code])
         except web.HTTPRequestEntityTooLarge:
             return error_response("image_too_large", f"request body over {MAX_UPLOAD_BYTES} bytes")
         response = await _render(request, client(request), graph)
@@ -152,10 +166,25 @@ def make_handlers(
     }
 
 
+def method_not_allowed(*allowed: str) -> Handler:
+    """A handler answering 405 ``method_not_allowed`` with ``Allow``."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = error_response(
+            "method_not_allowed", f"{request.method} is not allowed here; use {', '.join(allowed)}"
+        )
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    return handler
+
+
 def add_routes(app: web.Application, client: Client) -> None:
     """Register the Photoroom routes (before the URL API's catch-all)."""
     h = make_handlers(client)
     app.router.add_get("/v2/edit", h["edit_get"], name="photoroom_edit")
     app.router.add_post("/v2/edit", h["edit_post"], name="photoroom_edit_post")
     app.router.add_post("/v1/segment", h["segment"], name="photoroom_segment")
+    # Without this, GET /v1/segment would fall through to the image URL route.
+    app.router.add_get("/v1/segment", method_not_allowed("POST"), name="photoroom_segment_get")
     app.router.add_get("/v2/account", h["account"], name="photoroom_account")

@@ -43,7 +43,6 @@ class Built:
     graph: edit_pb2.EditGraph
     content_dpr: float | None = None
     uses_client_hints: bool = False
-    has_ai: bool = False
     default_image: str | None = None
 
 
@@ -158,7 +157,6 @@ def steps_for(spec: StepSpec, hints: ClientHints, built: Built) -> list[edit_pb2
         out.append(edit_pb2.Step(sharpen=edit_pb2.Sharpen(sigma=spec.sharpen_sigma)))
     if spec.ai is not None:
         out.append(spec.ai)
-        built.has_ai = True
     out.extend(spec.effects)
     for layer in spec.layers:
         if layer.value == "image":

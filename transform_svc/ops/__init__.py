@@ -9,6 +9,16 @@ loop, e.g. a Triton call). An op may also provide a *load fusion*: when it is
 the first step, it gets the encoded bytes instead of a decoded image so it can
 use libvips shrink-on-load (``thumbnail_buffer``); and a *prepare* coroutine
 that completes its parameters before it runs (e.g. face detection).
+
+Each op also declares whether it is *sequential*: it reads its input once, top
+to bottom (point operations, small convolutions, embeds, composites over the
+input, and async ops that copy their input to memory first). The executor
+streams a source (libvips ``access=sequential``, shrink-on-load) only when every
+step after the load is sequential; otherwise it decodes with random access or
+materialises the shrunk image, since a second pass over a sequential JPEG/PNG/
+TIFF decode fails with "out of order read". An op wrongly marked sequential is
+caught by ``tests/test_op_matrix.py``, which runs every registered op on every
+source format.
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ class RegisteredOp:
     fuse_load: LoadFusion | None = None
     prepare: Prepare | None = None
     prepare_applies: Callable[[Any], bool] | None = None
+    sequential: bool = False
 
     def needs_prepare(self, params: Any) -> bool:
         """True if this step must run its async preparation first."""
@@ -49,8 +60,11 @@ class RegisteredOp:
 REGISTRY: dict[str, RegisteredOp] = {}
 
 
-def register(name: str) -> Callable[[SyncOp | AsyncOp], SyncOp | AsyncOp]:
-    """Decorator: register ``func`` as the op for ``Step.<name>``.
+def register(
+    name: str, *, sequential: bool = False
+) -> Callable[[SyncOp | AsyncOp], SyncOp | AsyncOp]:
+    """Decorator: register ``func`` as the op for ``Step.<name>``; ``sequential``
+    when it reads its input once, top to bottom (see the module docstring).
 
     Raises:
         ValueError: ``name`` is already registered.
@@ -59,7 +73,9 @@ def register(name: str) -> Callable[[SyncOp | AsyncOp], SyncOp | AsyncOp]:
     def decorate(func: SyncOp | AsyncOp) -> SyncOp | AsyncOp:
         if name in REGISTRY:
             raise ValueError(f"op {name!r} registered twice")
-        REGISTRY[name] = RegisteredOp(name, func, inspect.iscoroutinefunction(func))
+        REGISTRY[name] = RegisteredOp(
+            name, func, inspect.iscoroutinefunction(func), sequential=sequential
+        )
         return func
 
     return decorate

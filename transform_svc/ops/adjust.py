@@ -9,7 +9,7 @@ from transform_svc.context import RenderContext
 from transform_svc.ops import register
 
 
-@register("blur")
+@register("blur", sequential=True)
 def blur(image: pyvips.Image, params: edit_pb2.Blur, ctx: RenderContext) -> pyvips.Image:
     """Gaussian blur, sigma in px. With alpha, blur premultiplied so transparent
     pixels don't bleed their (meaningless) colour into the edges."""
@@ -20,7 +20,7 @@ def blur(image: pyvips.Image, params: edit_pb2.Blur, ctx: RenderContext) -> pyvi
     return image.gaussblur(params.sigma)
 
 
-@register("sharpen")
+@register("sharpen", sequential=True)
 def sharpen(image: pyvips.Image, params: edit_pb2.Sharpen, ctx: RenderContext) -> pyvips.Image:
     """libvips unsharp mask on the colour bands (sigma px); alpha untouched."""
     sigma = params.sigma if params.sigma > 0 else 0.5

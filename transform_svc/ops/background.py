@@ -12,7 +12,7 @@ from transform_svc.errors import impossible
 from transform_svc.ops import register
 
 
-@register("background_color")
+@register("background_color", sequential=True)
 def background_color(
     image: pyvips.Image, params: edit_pb2.BackgroundColor, ctx: RenderContext
 ) -> pyvips.Image:

@@ -22,7 +22,7 @@ def area_limit(image: pyvips.Image, params: edit_pb2.AreaLimit, ctx: RenderConte
     return image.resize(math.sqrt(limit / area), kernel="lanczos3").cast("uchar")
 
 
-@register("alpha_mask")
+@register("alpha_mask", sequential=True)
 def alpha_mask(image: pyvips.Image, params: edit_pb2.AlphaMask, ctx: RenderContext) -> pyvips.Image:
     """1-band grey out: the alpha band (all 255 when the image has none)."""
     if not image.hasalpha():
@@ -34,7 +34,7 @@ def alpha_mask(image: pyvips.Image, params: edit_pb2.AlphaMask, ctx: RenderConte
     return image[image.bands - 1].copy(interpretation="b-w")
 
 
-@register("despill")
+@register("despill", sequential=True)
 def despill(image: pyvips.Image, params: edit_pb2.Despill, ctx: RenderContext) -> pyvips.Image:
     """Average despill: green is clamped to the mean of red and blue
     (g' = min(g, (r + b) / 2)), which removes a green screen's reflections

@@ -32,7 +32,7 @@ def _join(rgb: pyvips.Image, alpha: pyvips.Image | None) -> pyvips.Image:
     return rgb.bandjoin(alpha) if alpha is not None else rgb
 
 
-@register("grayscale")
+@register("grayscale", sequential=True)
 def grayscale(image: pyvips.Image, params: edit_pb2.Grayscale, ctx: RenderContext) -> pyvips.Image:
     """Luminance only (libvips b-w), returned as 3-band sRGB; alpha kept."""
     rgb, alpha = _split_alpha(image)
@@ -52,7 +52,7 @@ def contrast(image: pyvips.Image, params: edit_pb2.Contrast, ctx: RenderContext)
     return _join(rgb.linear([gain] * 3, [-lo * gain] * 3), alpha)
 
 
-@register("unsharp_mask")
+@register("unsharp_mask", sequential=True)
 def unsharp_mask(
     image: pyvips.Image, params: edit_pb2.UnsharpMask, ctx: RenderContext
 ) -> pyvips.Image:
@@ -82,7 +82,7 @@ def trim(image: pyvips.Image, params: edit_pb2.Trim, ctx: RenderContext) -> pyvi
     return image.extract_area(left, top, width, height)
 
 
-@register("border")
+@register("border", sequential=True)
 def border(image: pyvips.Image, params: edit_pb2.Border, ctx: RenderContext) -> pyvips.Image:
     """A ``width`` px border of ``color`` on all four sides."""
     w = params.width
@@ -107,7 +107,7 @@ def _rounded_mask(width: int, height: int, rx: float, ry: float) -> pyvips.Image
     return pyvips.Image.svgload_buffer(svg.encode())[3]
 
 
-@register("radius")
+@register("radius", sequential=True)
 def radius(image: pyvips.Image, params: edit_pb2.Radius, ctx: RenderContext) -> pyvips.Image:
     """Rounded corners: alpha is 0 outside a rounded rectangle of corner
     radius ``radius`` px, or an ellipse inscribed in the image for ``max``."""
@@ -153,7 +153,7 @@ def shadow(image: pyvips.Image, params: edit_pb2.Shadow, ctx: RenderContext) -> 
     return black.composite2(placed, "over").cast("uchar")
 
 
-@register("gradient")
+@register("gradient", sequential=True)
 def gradient(image: pyvips.Image, params: edit_pb2.Gradient, ctx: RenderContext) -> pyvips.Image:
     """Overlay a linear gradient from ``from_color`` to ``to_color``.
 

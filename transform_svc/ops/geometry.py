@@ -11,7 +11,7 @@ from transform_svc.errors import impossible
 from transform_svc.ops import register
 
 
-@register("extract")
+@register("extract", sequential=True)
 def extract(image: pyvips.Image, params: edit_pb2.Extract, ctx: RenderContext) -> pyvips.Image:
     """Cut the px region (left, top, width, height) out of the image.
 
@@ -31,7 +31,7 @@ def extract(image: pyvips.Image, params: edit_pb2.Extract, ctx: RenderContext) -
     return image.extract_area(params.left, params.top, params.width, params.height)
 
 
-@register("pad")
+@register("pad", sequential=True)
 def pad(image: pyvips.Image, params: edit_pb2.Pad, ctx: RenderContext) -> pyvips.Image:
     """Add borders (px) filled with the colour (unset = imaging.DEFAULT_BACKGROUND)."""
     if imaging.needs_alpha(params.color):

@@ -29,7 +29,7 @@ async def require_model(params: edit_pb2.ModelEdit, ctx: RenderContext) -> None:
     )
 
 
-@register("model_edit")
+@register("model_edit", sequential=True)
 async def model_edit(
     image: pyvips.Image, params: edit_pb2.ModelEdit, ctx: RenderContext
 ) -> pyvips.Image:

@@ -11,7 +11,7 @@ import pyvips
 from imgmesh.v1 import edit_pb2
 from transform_svc import imaging
 from transform_svc.context import RenderContext
-from transform_svc.errors import unsupported
+from transform_svc.errors import impossible, unsupported
 from transform_svc.ops import register
 
 DEFAULT_FONT_SIZE = 45  # px, ImageKit's default
@@ -115,12 +115,15 @@ def composite(base: pyvips.Image, layer: pyvips.Image, params: edit_pb2.Overlay)
     return out if base.hasalpha() else out.extract_band(0, n=3)
 
 
-@register("overlay")
+@register("overlay", sequential=True)
 async def overlay(
     image: pyvips.Image, params: edit_pb2.Overlay, ctx: RenderContext
 ) -> pyvips.Image:
-    """Raises:
-    TransformError: the layer's source errors (e.g. source_not_found).
+    """Composite an image or text layer over (or under) the image.
+
+    Raises:
+        TransformError: the layer's source errors (e.g. source_not_found);
+            impossible_edit (422) when the text cannot be rendered at its size.
     """
     kind = params.WhichOneof("layer")
     if kind == "image":
@@ -128,5 +131,11 @@ async def overlay(
             raise unsupported("image layers are not available here")
         layer = await ctx.render_layer(params.image)
     else:
-        layer = await asyncio.to_thread(render_text, params.text)
+        try:
+            layer = await asyncio.to_thread(render_text, params.text)
+        except pyvips.Error as exc:  # e.g. wider than the text renderer's surface limit
+            raise impossible(
+                "the text layer could not be rendered at this size; shorten the text, "
+                "lower fs or set a wrap width w"
+            ) from exc
     return await asyncio.to_thread(composite, image, layer, params)

@@ -32,7 +32,7 @@ def join_matte(image: pyvips.Image, matte: np.ndarray) -> pyvips.Image:
     return rgb.bandjoin(alpha.cast("uchar"))
 
 
-@register("remove_background")
+@register("remove_background", sequential=True)
 async def remove_background(
     image: pyvips.Image, params: edit_pb2.RemoveBackground, ctx: RenderContext
 ) -> pyvips.Image:

@@ -50,7 +50,7 @@ def inpaint(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return cv2.inpaint(np.ascontiguousarray(rgb), grown, INPAINT_RADIUS, cv2.INPAINT_TELEA)
 
 
-@register("text_removal")
+@register("text_removal", sequential=True)
 async def text_removal(
     image: pyvips.Image, params: edit_pb2.TextRemoval, ctx: RenderContext
 ) -> pyvips.Image:

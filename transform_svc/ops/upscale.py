@@ -32,7 +32,7 @@ def _join(rgb: np.ndarray, image: pyvips.Image) -> pyvips.Image:
     return out
 
 
-@register("upscale")
+@register("upscale", sequential=True)
 async def upscale(
     image: pyvips.Image, params: edit_pb2.Upscale, ctx: RenderContext
 ) -> pyvips.Image:

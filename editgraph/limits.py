@@ -1,0 +1,193 @@
+"""Bounds on an EditGraph's size and cost, checked before anything renders.
+
+One request must not be able to buy unbounded CPU or memory: the number of
+steps (a 400-step chain of ``bl-5`` overflowed libvips' stack and crashed the
+service), of layers, the parameters whose cost grows with their value (blur,
+sharpen and unsharp-mask radius/sigma, text length x font size) and the pixels
+of every box a step names (layers included). Pixels that depend on the source
+(ratios, rotations, borders) are checked again on every intermediate image by
+transform_svc (``transform_svc.limits.check_output``).
+
+The defaults are far beyond what ImageKit's documented ranges let a user write
+(``bl`` 1..100 = sigma 50, ``e-sharpen`` 1..99 = sigma 9.9, layers nest 3
+levels, https://imagekit.io/docs/effects-and-enhancements and
+https://imagekit.io/docs/add-overlays-on-images) and what a real chain needs
+(a handful of ``:`` steps), and small enough that the worst graph they admit
+renders in seconds on one core. Every bound is configurable (``IMGMESH_<NAME>``
+with the attribute name in upper case, e.g. ``IMGMESH_MAX_STEPS``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+from editgraph.steps import walk
+from imgmesh.v1 import edit_pb2
+
+# Rendered text is about 0.6 x font size wide per character and 1.2 x font
+# size tall per line (Pango's sans at 72 dpi), so its area ~ 0.72 x chars x fs^2.
+TEXT_AREA_PER_CHAR_FS2 = 0.72
+
+
+@dataclass(frozen=True)
+class GraphLimits:
+    """Bounds on one EditGraph (defaults in the README's limits table).
+
+    Attributes:
+        max_steps: steps in one graph (each layer's graph counted on its own).
+        max_total_steps: steps in the whole graph, layers included.
+        max_layers: overlay steps (image and text layers) in the whole graph.
+        max_layer_depth: nesting of image layers.
+        max_output_pixels: px of any box a step names (resize w x h x dpr^2,
+            layout output size) and of text layers' estimated area.
+        max_text_pixels: estimated text-layer area, px (0.72 x chars x fs^2).
+        max_blur_sigma: Gaussian blur sigma, px (``bl-100`` = 50).
+        max_sharpen_sigma: ``e-sharpen`` sigma, px (``e-sharpen-99`` = 9.9).
+        max_usm_radius: ``e-usm`` radius, px.
+        max_usm_sigma: ``e-usm`` sigma, px.
+        max_usm_amount: ``e-usm`` amount (gain).
+    """
+
+    max_steps: int = 40
+    max_total_steps: int = 100
+    max_layers: int = 20
+    max_layer_depth: int = 3
+    max_output_pixels: int = 100_000_000
+    max_text_pixels: int = 16_000_000
+    max_blur_sigma: float = 50.0
+    max_sharpen_sigma: float = 10.0
+    max_usm_radius: float = 50.0
+    max_usm_sigma: float = 25.0
+    max_usm_amount: float = 20.0
+
+    @classmethod
+    def from_env(cls) -> GraphLimits:
+        """Defaults overridden by ``IMGMESH_<ATTRIBUTE>`` environment variables.
+
+        Raises:
+            ValueError: a variable that is not a number.
+        """
+        values: dict[str, float | int] = {}
+        for f in fields(cls):
+            text = os.environ.get(f"IMGMESH_{f.name.upper()}")
+            if text:
+                values[f.name] = int(text) if f.type in ("int", int) else float(text)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+class GraphLimitError(ValueError):
+    """An EditGraph over a bound.
+
+    Attributes:
+        code: ``limit_exceeded`` (HTTP 400) or ``image_too_large`` (HTTP 413).
+        limit: the GraphLimits attribute, e.g. ``max_steps``.
+        value: that limit's value.
+        message: safe to show.
+    """
+
+    def __init__(self, code: str, limit: str, value: float, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.limit = limit
+        self.value = value
+        self.message = message
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON error body."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "limit": self.limit,
+            "value": self.value,
+        }
+
+
+def _over(limit: str, value: float, what: str, code: str = "limit_exceeded") -> GraphLimitError:
+    shown = f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+    return GraphLimitError(code, limit, value, f"{what}; the limit {limit} is {shown}")
+
+
+def check_graph(graph: edit_pb2.EditGraph, limits: GraphLimits) -> None:
+    """Refuse a graph over any bound.
+
+    Raises:
+        GraphLimitError: the first bound exceeded (naming it and its value).
+    """
+    _check_counts(graph, limits)
+    for _, step in walk(graph):
+        _check_step(step, limits)
+
+
+def _check_counts(graph: edit_pb2.EditGraph, limits: GraphLimits) -> None:
+    total = layers = 0
+    per_graph: list[edit_pb2.EditGraph] = [graph]
+    for depth, step in walk(graph):
+        total += 1
+        if depth > limits.max_layer_depth:
+            raise _over("max_layer_depth", limits.max_layer_depth, "layers nest too deep")
+        if step.WhichOneof("op") == "overlay":
+            layers += 1
+            if step.overlay.WhichOneof("layer") == "image":
+                per_graph.append(step.overlay.image)
+    if total > limits.max_total_steps:
+        raise _over("max_total_steps", limits.max_total_steps, f"the edit has {total} steps")
+    if layers > limits.max_layers:
+        raise _over("max_layers", limits.max_layers, f"the edit has {layers} layers")
+    for g in per_graph:
+        if len(g.steps) > limits.max_steps:
+            raise _over(
+                "max_steps", limits.max_steps, f"one transformation chain has {len(g.steps)} steps"
+            )
+
+
+def _check_step(step: edit_pb2.Step, limits: GraphLimits) -> None:
+    name = step.WhichOneof("op")
+    if name == "blur" and step.blur.sigma > limits.max_blur_sigma:
+        raise _over("max_blur_sigma", limits.max_blur_sigma, f"blur sigma {step.blur.sigma:g}")
+    if name == "sharpen" and step.sharpen.sigma > limits.max_sharpen_sigma:
+        raise _over(
+            "max_sharpen_sigma", limits.max_sharpen_sigma, f"sharpen sigma {step.sharpen.sigma:g}"
+        )
+    if name == "unsharp_mask":
+        usm = step.unsharp_mask
+        for limit, value in (
+            ("max_usm_radius", usm.radius),
+            ("max_usm_sigma", usm.sigma),
+            ("max_usm_amount", usm.amount),
+        ):
+            bound = getattr(limits, limit)
+            if value > bound:
+                raise _over(limit, bound, f"e-usm {limit.removeprefix('max_usm_')} {value:g}")
+    if name == "resize":
+        r = step.resize
+        if r.width.WhichOneof("value") == "px" and r.height.WhichOneof("value") == "px":
+            dpr = r.dpr or 1.0
+            pixels = r.width.px * r.height.px * dpr * dpr
+            if pixels > limits.max_output_pixels:
+                raise _over(
+                    "max_output_pixels",
+                    limits.max_output_pixels,
+                    f"a {r.width.px}x{r.height.px} px box at DPR {dpr:g} is {pixels:.0f} px",
+                    "image_too_large",
+                )
+    if name == "subject_layout":
+        lay = step.subject_layout
+        if lay.width * lay.height > limits.max_output_pixels:
+            raise _over(
+                "max_output_pixels",
+                limits.max_output_pixels,
+                f"a {lay.width}x{lay.height} px output",
+                "image_too_large",
+            )
+    if name == "overlay" and step.overlay.WhichOneof("layer") == "text":
+        text = step.overlay.text
+        size = text.font_size or 45
+        area = TEXT_AREA_PER_CHAR_FS2 * len(text.text) * size * size
+        if area > limits.max_text_pixels:
+            raise _over(
+                "max_text_pixels",
+                limits.max_text_pixels,
+                f"{len(text.text)} characters at font size {size} would cover about {area:.0f} px",
+                "image_too_large",
+            )

@@ -1,0 +1,59 @@
+"""The step catalogue: which EditGraph steps are *AI steps*, and walking a
+graph with its layers.
+
+An AI step is one that calls a model in Triton (background removal, text
+removal, upscale, face / object focus, model edits) or that ImageKit bills as
+an AI transformation (``e-dropshadow``,
+https://imagekit.io/docs/ai-transformations). Signing (``--require-signed=ai``),
+the intermediate-response budget and the result cache's expiry all ask
+:func:`has_ai_step`, so a new model-backed step is covered by adding it here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from imgmesh.v1 import edit_pb2
+
+_DETECTED_FOCUS = (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT)
+
+
+def _always(_params: Any) -> bool:
+    return True
+
+
+# Step.op oneof name -> does this step (with these parameters) need a model?
+AI_STEPS: dict[str, Callable[[Any], bool]] = {
+    "remove_background": _always,
+    "drop_shadow": _always,
+    "model_edit": _always,
+    "upscale": _always,
+    "text_removal": _always,
+    "resize": lambda r: r.focus in _DETECTED_FOCUS,  # fo-face, fo-<object>
+}
+
+STEP_NAMES: tuple[str, ...] = tuple(
+    f.name for f in edit_pb2.Step.DESCRIPTOR.oneofs_by_name["op"].fields
+)
+
+
+def walk(graph: edit_pb2.EditGraph, depth: int = 0) -> Iterator[tuple[int, edit_pb2.Step]]:
+    """Every step of ``graph`` and of its image layers, depth-first in order,
+    with its layer depth (0 = the graph itself)."""
+    for step in graph.steps:
+        yield depth, step
+        if step.WhichOneof("op") == "overlay" and step.overlay.WhichOneof("layer") == "image":
+            yield from walk(step.overlay.image, depth + 1)
+
+
+def is_ai_step(step: edit_pb2.Step) -> bool:
+    """True if this one step (not its layers) is an AI step."""
+    name = step.WhichOneof("op")
+    predicate = AI_STEPS.get(name or "")
+    return bool(predicate and predicate(getattr(step, name)))
+
+
+def has_ai_step(graph: edit_pb2.EditGraph) -> bool:
+    """True if any step, in any layer, is an AI step."""
+    return any(is_ai_step(step) for _, step in walk(graph))
