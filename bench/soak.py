@@ -1,8 +1,10 @@
 """Soak: a bounded mixed load (thumbnails and background removal, distinct
-URLs) at a fixed concurrency for a fixed time, with the RSS of each service
-(its whole process group: Triton's python-backend stubs included) sampled every
-second. Prints start / after-warm-up / peak / end RSS and the growth after
-warm-up. ``python -m bench.soak [--seconds 120] [--concurrency 16]``."""
+URLs, and an attacker's share: long chains, huge layers, huge radii, huge
+text, malformed multipart) at a fixed concurrency for a fixed time, with the
+RSS of each service (its process tree: render workers and Triton's
+python-backend stubs included) sampled every second. Prints start /
+after-warm-up / peak / end RSS, the growth after warm-up and the statuses.
+``python -m bench.soak [--seconds 120] [--concurrency 16]``."""
 
 from __future__ import annotations
 
@@ -11,35 +13,64 @@ import asyncio
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
 
 from bench.__main__ import prepare_origin
-from mesh.processes import Mesh, Ports, group_rss_mb
+from gateway.photoroom.auth import DEV_KEY
+from mesh.processes import Mesh, Ports, tree_rss_mb
+
+ATTACKS = (  # each must be a 4xx, never a crash, a 5xx or a stall
+    ("GET", "tr=" + ":".join(["e-sharpen"] * 60)),
+    ("GET", "tr=" + ":".join(["bl-5"] * 400)),
+    ("GET", "tr=l-image,i-bench@@12mp.jpg,w-16384,h-16383,c-force,l-end"),
+    ("GET", "tr=e-usm-1000-1000-1000-1000"),
+    ("GET", "tr=l-text,i-" + "imgmesh" * 430 + ",fs-200,l-end"),
+    ("POST", "--x\r\nnot valid"),
+)
 
 
-async def load(base: str, names: list[str], seconds: float, concurrency: int) -> tuple[int, int]:
-    """Closed loop until ``seconds`` pass; every 4th request removes a background."""
+async def load(
+    base: str, names: list[str], seconds: float, concurrency: int
+) -> tuple[int, Counter[int]]:
+    """Closed loop until ``seconds`` pass; of every 10 requests 2 remove a
+    background, 2 are attacks (:data:`ATTACKS` in turn), 6 are thumbnails."""
     deadline = time.monotonic() + seconds
     counter = 0
-    errors = 0
+    statuses: Counter[int] = Counter()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
 
         async def worker() -> None:
-            nonlocal counter, errors
+            nonlocal counter
             while time.monotonic() < deadline:
                 i = counter
                 counter += 1
                 name = names[i % len(names)]
                 width = 100 + i % 900  # distinct URLs: no cache hits
-                tr = f"e-bgremove,w-{width}" if i % 4 == 0 else f"w-{width},h-{width},f-webp"
-                async with session.get(f"{base}/{name}?tr={tr}") as resp:
+                if i % 10 in (3, 7):
+                    method, arg = ATTACKS[(i // 10) % len(ATTACKS)]
+                    if method == "POST":
+                        request = session.post(
+                            f"{base}/v1/segment",
+                            data=arg.encode(),
+                            headers={
+                                "Content-Type": "multipart/form-data; boundary=x",
+                                "x-api-key": DEV_KEY,
+                            },
+                        )
+                    else:
+                        request = session.get(f"{base}/{name}?{arg}")
+                else:
+                    tr = f"e-bgremove,w-{width}" if i % 10 in (0, 5) else f"w-{width},f-webp"
+                    request = session.get(f"{base}/{name}?tr={tr}")
+                async with request as resp:
                     await resp.read()
-                    errors += resp.status != 200
+                    statuses[resp.status] += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return counter, errors
+    return counter, statuses
 
 
 def main() -> None:
@@ -68,20 +99,22 @@ def main() -> None:
 
             def sample() -> None:
                 while not stop.is_set():
-                    for name, pgid in groups.items():
-                        samples[name].append((time.monotonic() - start, group_rss_mb(pgid)))
+                    for name, pid in groups.items():
+                        samples[name].append((time.monotonic() - start, tree_rss_mb(pid)))
                     stop.wait(1.0)
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
-            done, errors = asyncio.run(load(mesh.gateway_url, names, a.seconds, a.concurrency))
+            done, statuses = asyncio.run(load(mesh.gateway_url, names, a.seconds, a.concurrency))
             stop.set()
             sampler.join()
         finally:
             mesh.stop()
+    server_errors = sum(n for status, n in statuses.items() if status >= 500)
     print(
         f"\nsoak: {done} requests in {a.seconds:.0f} s at concurrency {a.concurrency} "
-        f"(1 in 4 e-bgremove), {errors} non-200"
+        f"(2 in 10 e-bgremove, 2 in 10 attacks); statuses {dict(sorted(statuses.items()))}; "
+        f"{server_errors} 5xx"
     )
     print("| service | start MB | after warm-up MB | peak MB | end MB | growth after warm-up |")
     print("|---|---|---|---|---|---|")

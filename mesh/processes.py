@@ -27,23 +27,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def group_pids(pgid: int) -> list[int]:
-    """The processes of one process group (a service and its render workers)."""
-    pids = []
+def tree_pids(root: int) -> list[int]:
+    """``root`` and all its descendants (a service and its render workers)."""
+    children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if os.getpgid(int(entry)) == pgid:
-                    pids.append(int(entry))
-            except (OSError, ProcessLookupError):
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
                 continue
-    return pids
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
 
 
-def group_rss_mb(pgid: int) -> float:
-    """Sum of VmRSS over the processes of one process group, MB."""
+def tree_rss_mb(root: int) -> float:
+    """Sum of VmRSS over a process and its descendants, MB."""
     total = 0
-    for pid in group_pids(pgid):
+    for pid in tree_pids(root):
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
@@ -54,11 +60,11 @@ def group_rss_mb(pgid: int) -> float:
     return total / 1024
 
 
-def group_cpu_s(pgid: int) -> float:
-    """User + system CPU time of the processes of one process group, seconds."""
+def tree_cpu_s(root: int) -> float:
+    """User + system CPU time of a process and its live descendants, seconds."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for pid in group_pids(pgid):
+    for pid in tree_pids(root):
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()

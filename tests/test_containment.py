@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from mesh.processes import REPO_ROOT, Mesh, Ports, free_port, group_cpu_s, group_rss_mb
+from mesh.processes import REPO_ROOT, Mesh, Ports, free_port, tree_cpu_s, tree_pids, tree_rss_mb
 from mesh.supervisor import Supervisor
 from tests.helpers import get
 
@@ -69,24 +69,20 @@ def hardened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     m.stop()
 
 
-def transform_pgid(mesh: Mesh) -> int:
-    return os.getpgid(mesh.procs["transform_svc"].pid)
+def transform_pid(mesh: Mesh) -> int:
+    return mesh.procs["transform_svc"].pid
 
 
 def worker_pids(mesh: Mesh) -> set[int]:
-    parent = mesh.procs["transform_svc"].pid
+    """transform_svc's render workers (its children but the resource tracker)."""
     found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                with open(f"/proc/{entry}/cmdline") as f:
-                    cmd = f.read()
-            except OSError:
-                continue
-            if ppid == parent and "multiprocessing" in cmd and "resource_tracker" not in cmd:
-                found.add(int(entry))
+    for pid in tree_pids(transform_pid(mesh))[1:]:
+        try:
+            with open(f"/proc/{pid}/cmdline") as f:
+                if "resource_tracker" not in f.read():
+                    found.add(pid)
+        except OSError:
+            continue
     return found
 
 
@@ -96,7 +92,7 @@ def test_native_crash_is_503_and_the_service_goes_on(hardened: Mesh) -> None:
     r = get(f"{base}/photos/rocket.jpg?tr={CRASH}")
     assert r.status == 503, r.body[:300]
     assert r.json()["code"] == "render_failed"
-    assert r.headers["Retry-After"]
+    assert r.headers["retry-after"]
     assert "SIGSEGV" in r.json()["message"]
     # the service answers, the crashed worker was replaced, the next render works
     ok = get(f"{base}/photos/rocket.jpg?tr=w-200")
@@ -141,10 +137,10 @@ def test_render_past_its_deadline_is_504_and_burns_no_cpu(hardened: Mesh, tmp_pa
         assert r.json()["code"] == "timeout"
         assert time.monotonic() - start < 6
         time.sleep(2)  # the worker is stopped at the deadline; give it time to go
-        pgid = transform_pgid(hardened)
-        cpu_before = group_cpu_s(pgid)
+        pid = transform_pid(hardened)
+        cpu_before = tree_cpu_s(pid)
         time.sleep(2)
-        burnt = group_cpu_s(pgid) - cpu_before
+        burnt = tree_cpu_s(pid) - cpu_before
         assert burnt < 0.5, f"transform_svc used {burnt:.2f} s of CPU in 2 s after the deadline"
         assert get(f"{hardened.gateway_url}/photos/rocket.jpg?tr=w-210").status == 200
     finally:
@@ -154,17 +150,17 @@ def test_render_past_its_deadline_is_504_and_burns_no_cpu(hardened: Mesh, tmp_pa
 
 def test_memory_returns_after_large_renders(hardened: Mesh) -> None:
     base = hardened.gateway_url
-    pgid = transform_pgid(hardened)
+    pid = transform_pid(hardened)
 
     def render(i: int) -> int:
         return get(f"{base}/photos/camera.jpg?tr=w-{3000 + i},e-sharpen,q-{50 + i}").status
 
     with ThreadPoolExecutor(2) as pool:  # both workers render at least once
         assert set(pool.map(render, range(4))) == {200}
-    first = group_rss_mb(pgid)
+    first = tree_rss_mb(pid)
     with ThreadPoolExecutor(2) as pool:
         assert set(pool.map(render, range(4, 24))) == {200}
-    after = group_rss_mb(pgid)
+    after = tree_rss_mb(pid)
     assert after <= 1.2 * first, (
         f"RSS {first:.0f} MB after the first renders, {after:.0f} MB after 20 more"
     )
@@ -203,7 +199,8 @@ def test_supervisor_restarts_a_killed_transform_svc(hardened: Mesh) -> None:
     """Last in this module: it replaces the mesh's transform_svc."""
     base = hardened.gateway_url
     gateway_pid = hardened.procs["gateway"].pid
-    os.killpg(transform_pgid(hardened), signal.SIGKILL)
+    workers = worker_pids(hardened)
+    os.killpg(os.getpgid(transform_pid(hardened)), signal.SIGKILL)
     hardened.procs["transform_svc"].wait(10)
     lines: list[str] = []
     stop = threading.Event()
@@ -225,3 +222,10 @@ def test_supervisor_restarts_a_killed_transform_svc(hardened: Mesh) -> None:
     assert any("transform_svc exited with -9" in line for line in lines), lines
     assert hardened.procs["gateway"].pid == gateway_pid
     assert hardened.procs["gateway"].poll() is None
+    alive = [pid for pid in workers if os.path.exists(f"/proc/{pid}") and _running(pid)]
+    assert not alive, f"render workers outlived their server: {alive}"
+
+
+def _running(pid: int) -> bool:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] != "Z"

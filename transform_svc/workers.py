@@ -121,9 +121,18 @@ class _Worker:
 _WORKER: _Worker | None = None
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
 def _init_worker(settings: WorkerSettings) -> None:
     global _WORKER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
+    # Own process group: a SIGTERM or Ctrl-C sent to the server's group is the
+    # server's to handle (it drains, then stops the workers); and a worker dies
+    # with its server even when the server is SIGKILLed (prctl PR_SET_PDEATHSIG).
+    os.setpgrp()
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the server died before prctl took effect
+        os._exit(1)
     _WORKER = _Worker(settings)
     if settings.memory_limit_bytes > 0:
         limit = _address_space() + settings.memory_limit_bytes
