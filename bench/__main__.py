@@ -1,16 +1,18 @@
 """``make bench``: (a) 12 MP JPEG -> 300x300 JPEG q80 through the full HTTP
-path vs in-process pyvips; (b) e-bgremove on 1 MP photos through the mesh vs a
-rembg-style in-process loop. Same inputs, same run; prints a table."""
+path vs in-process pyvips, (a2) what the render-worker process boundary costs;
+(b) e-bgremove on 1 MP photos through the mesh vs a rembg-style in-process loop.
+Same inputs, same run; prints a table."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import tempfile
 from pathlib import Path
 
 import pyvips
 
-from bench import faces, text_removal
+from bench import boundary, faces, text_removal
 from bench.baselines import RembgStyle, vips_thumbnails
 from bench.load import FormPost, Result, http_load
 from gateway.photoroom.auth import DEV_KEY
@@ -145,6 +147,7 @@ def main() -> None:
         finally:
             mesh.stop()
         thumbs_vips = vips_thumbnails(TWELVE_MP.read_bytes(), args.thumbnails, 2, 300, 80)
+        worker_cost = asyncio.run(boundary.measure())
         inputs = [(root / one_mp[i % len(one_mp)]).read_bytes() for i in range(args.cutouts)]
         cut_rembg = RembgStyle(model_path(U2NETP)).run(inputs)
 
@@ -156,6 +159,8 @@ def main() -> None:
     print(header)
     print(row(thumbs_vips, None))
     print(row(thumbs_http, thumbs_vips))
+    print("\n(a2) the render-worker process boundary on the same path (target <= +10 %)")
+    print(boundary.report(worker_cost))
     print("\n(b) e-bgremove, u2netp, 1 MP JPEG -> RGBA PNG (target ratio >= 1.5)")
     print(header)
     print(row(cut_rembg, None))

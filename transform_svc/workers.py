@@ -16,7 +16,10 @@ Each worker:
 * has its address space capped with ``RLIMIT_AS`` (startup size plus
   ``memory_limit_bytes``), so a runaway allocation fails inside the worker
   instead of swapping the machine or waking the OOM killer;
-* gives freed heap back to the OS after every render (glibc ``malloc_trim``).
+* gives freed heap back to the OS (glibc ``malloc_trim``) after a render that
+  left its RSS more than ``TRIM_ABOVE_BYTES`` above its size at start; not
+  after every render, since trimming and faulting the pages back in cost
+  3-6 ms on a 40 ms thumbnail (``python -m bench.boundary``).
 
 Workers are started with ``spawn`` (a fresh interpreter, no inherited gRPC
 threads or locks from the server process).
@@ -46,6 +49,9 @@ from transform_svc.limits import Limits
 from transform_svc.origin import OriginConfig
 
 log = logging.getLogger("transform_svc.workers")
+
+TRIM_ABOVE_BYTES = 128 * 1024 * 1024  # RSS growth after which a worker trims its heap
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class _Worker:
             settings.limits,
         )
         self._libc = ctypes.CDLL("libc.so.6")
+        self._rss_at_start = _rss()
 
     def run(self, coro_factory: Any, carrier: dict[str, str], deadline_s: float | None) -> Any:
         """Run one render coroutine under the caller's trace context and deadline."""
@@ -115,7 +122,8 @@ class _Worker:
             raise too_large("the render needs more memory than a worker may use") from exc
         finally:
             otel_context.detach(token)
-            self._libc.malloc_trim(0)  # freed pixel buffers back to the OS
+            if _rss() - self._rss_at_start > TRIM_ABOVE_BYTES:
+                self._libc.malloc_trim(0)  # freed pixel buffers back to the OS
 
 
 _WORKER: _Worker | None = None
@@ -137,6 +145,12 @@ def _init_worker(settings: WorkerSettings) -> None:
     if settings.memory_limit_bytes > 0:
         limit = _address_space() + settings.memory_limit_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _rss() -> int:
+    """This process's resident set size, bytes (``/proc/self/statm``)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE_BYTES
 
 
 def _address_space() -> int:
