@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from mesh.processes import Mesh, Ports, free_port
+from mesh.processes import REPO_ROOT, Mesh, Ports, free_port
 from tests.helpers import SHARED_DATA, get
 
 
@@ -34,6 +34,31 @@ def build_origin(root: Path) -> None:
     (bad / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 10)
     (bad / "notes.txt").write_bytes(b"plain text, not an image\n")
     build_synthetic(root / "synthetic")
+    build_camera(root / "camera")
+
+
+# What users send: a 12 MP camera JPEG (and the same photo as the other formats
+# people upload; the 3 MP ones as in issue [6]'s probe).
+CAMERA_FILES = {
+    "camera/12mp.jpg": (4032, 3024),
+    "camera/12mp.tif": (4032, 3024),
+    "camera/3mp.png": (2000, 1500),
+    "camera/3mp.webp": (2000, 1500),
+    "camera/3mp.avif": (2000, 1500),
+    "camera/3mp.gif": (2000, 1500),
+}
+
+
+def build_camera(folder: Path) -> None:
+    """The rocket sample (fetched by ``make``) at camera sizes in each format."""
+    folder.mkdir()
+    photo = pyvips.Image.new_from_file(str(REPO_ROOT / "samples" / "photos" / "rocket.jpg"))
+    for rel, (w, h) in CAMERA_FILES.items():
+        image = photo.resize(w / photo.width, vscale=h / photo.height)
+        options: dict[str, object] = {".jpg": {"Q": 90}, ".avif": {"effort": 0}}.get(
+            Path(rel).suffix, {}
+        )
+        image.write_to_file(str(folder.parent / rel), **options)
 
 
 def build_synthetic(folder: Path) -> None:

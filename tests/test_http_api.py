@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import pyvips
 
+from tests.conftest import CAMERA_FILES
 from tests.helpers import SHARED_DATA, Reply, get
 
 COFFEE = "/photos/skimage/coffee.png"  # 600 x 400 RGB PNG
@@ -255,3 +256,53 @@ def test_one_trace_spans_gateway_transform_and_triton(base_url, mesh):
     assert f"0x{trace_id}" in transform_log and tagged
     spans = transform_log.split(f'"trace_id": "0x{trace_id}"')
     assert len(spans) >= 3  # Render server span, op spans, triton.infer
+
+
+# Everyday single-step transformations (issue [6]'s probe) on the photo people
+# send, in every format they send it: (transformation, output size for a 4:3
+# source, or None where only a decodable image is asserted).
+EVERYDAY = [
+    ("w-300", (300, 225)),
+    ("w-300,h-300", (300, 300)),
+    ("w-300,h-300,fo-auto", (300, 300)),
+    ("w-300,h-200,fo-top", (300, 200)),
+    ("w-400,h-400,c-at_max", (400, 300)),
+    ("w-400,h-400,cm-pad_resize,bg-F3F3F3", (400, 400)),
+    ("w-1000,rt-45", None),
+    ("w-500,rt-90", (375, 500)),
+    ("w-500,fl-h", (500, 375)),
+    ("w-500,bl-10", (500, 375)),
+    ("w-500,e-sharpen", (500, 375)),
+    ("w-500,e-usm-2-1-1-0.1", (500, 375)),
+    ("w-500,e-grayscale", (500, 375)),
+    ("e-contrast,w-500", (500, 375)),
+    ("t-true,w-500", None),
+    ("w-500,t-true", None),
+    ("w-500,b-5_FF0000", (510, 385)),
+    ("w-500,r-20", (500, 375)),
+    ("w-500,r-max", (500, 375)),
+    ("w-500,e-gradient", (500, 375)),
+    ("w-500,e-shadow", None),
+    ("w-500,q-50", (500, 375)),
+    ("w-500,f-webp", (500, 375)),
+    ("w-300,f-avif", (300, 225)),
+    ("w-300,f-png", (300, 225)),
+    ("w-300,pr-true", (300, 225)),
+    ("w-800,ar-16-9", (800, 450)),
+    ("w-200,h-200,cm-extract", (200, 200)),
+    ("w-300,dpr-2", (600, 450)),
+    ("w-500,l-text,i-hello,l-end", (500, 375)),
+    ("bl-5:w-300", (300, 225)),
+    ("w-300:e-grayscale", (300, 225)),
+]
+
+
+@pytest.mark.parametrize("rel", list(CAMERA_FILES))
+@pytest.mark.parametrize(("tr", "size"), EVERYDAY, ids=[tr for tr, _ in EVERYDAY])
+def test_everyday_edits_on_camera_photos(base_url: str, rel: str, tr: str, size) -> None:
+    r = get(f"{base_url}/{rel}?tr={tr}")
+    assert r.status == 200, r.body[:300]
+    image = r.image()
+    if size is not None:
+        assert (image.width, image.height) == size
+    assert image.avg() > 0
