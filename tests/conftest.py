@@ -16,19 +16,20 @@ import pytest
 import pyvips
 
 from mesh.processes import REPO_ROOT, Mesh, Ports, free_port
-from tests.helpers import SHARED_DATA, get
+from tests.helpers import HAVE_SHARED, SAMPLES, SHARED_DATA, get
 
 
 def build_origin(root: Path) -> None:
-    """Populate the test origin: shared photos and segmentation images (copied
-    into the temp dir, since the local origin refuses symlinks leaving its
-    root), plus undecodable files."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"shared test data not found at {SHARED_DATA} (set IMGMESH_SHARED_DATA)")
-    shutil.copytree(SHARED_DATA / "photos", root / "photos")
-    shutil.copytree(SHARED_DATA / "segmentation" / "images", root / "segmentation")
-    shutil.copytree(SHARED_DATA / "faces", root / "faces")
-    shutil.copytree(SHARED_DATA / "edge_cases" / "sharp", root / "edge")
+    """Populate the test origin (copies, since the local origin refuses
+    symlinks leaving its root): the fetched sample photos as
+    ``photos/skimage/``, the shared data's photos, segmentation images, faces
+    and edge cases when present, and generated files."""
+    shutil.copytree(SAMPLES, root / "photos" / "skimage", ignore=shutil.ignore_patterns(".*"))
+    if HAVE_SHARED:
+        shutil.copytree(SHARED_DATA / "photos", root / "photos", dirs_exist_ok=True)
+        shutil.copytree(SHARED_DATA / "segmentation" / "images", root / "segmentation")
+        shutil.copytree(SHARED_DATA / "faces", root / "faces")
+        shutil.copytree(SHARED_DATA / "edge_cases" / "sharp", root / "edge")
     bad = root / "bad"
     bad.mkdir()
     (bad / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 10)
@@ -72,18 +73,28 @@ def build_synthetic(folder: Path) -> None:
     red = pyvips.Image.black(100, 100, bands=3) + [255, 0, 0]
     blue = pyvips.Image.black(100, 100, bands=3) + [0, 0, 255]
     red.join(blue, "horizontal").cast("uchar").write_to_file(str(folder / "halves.png"))
-    patch = pyvips.Image.new_from_file(str(SHARED_DATA / "photos/skimage/coffee.png"))
+    patch = pyvips.Image.new_from_file(str(SAMPLES / "coffee.png"))
     patch = patch.extract_area(100, 0, 400, 400)
     canvas = (pyvips.Image.black(1200, 400, bands=3) + 128).cast("uchar")
     canvas.insert(patch, 800, 0).write_to_file(str(folder / "salient.png"))
     # low contrast: coffee squeezed into grey levels 100..150
-    coffee = pyvips.Image.new_from_file(str(SHARED_DATA / "photos/skimage/coffee.png"))
+    coffee = pyvips.Image.new_from_file(str(SAMPLES / "coffee.png"))
     # the coffee cup photo at the right end of a wide grey canvas (for fo-cup)
     wide = (pyvips.Image.black(1800, 400, bands=3) + 128).cast("uchar")
     wide.insert(coffee, 1200, 0).write_to_file(str(folder / "cup_right.png"))
     (coffee * (50 / 255) + 100).cast("uchar").write_to_file(str(folder / "flat.png"))
     # a photo inside a uniform 20 px white border (for trim)
     patch.embed(20, 20, 440, 440, extend="white").write_to_file(str(folder / "framed.png"))
+
+
+def pytest_report_header() -> str:
+    """Say up front whether the shared third-party/research data is used."""
+    if HAVE_SHARED:
+        return f"shared test data: {SHARED_DATA}"
+    return (
+        f"shared test data: absent at {SHARED_DATA}; tests that need it are skipped "
+        "(set IMGMESH_SHARED_DATA to run them)"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,14 @@ import aiohttp
 import numpy as np
 import pyvips
 
-from tests.helpers import SHARED_DATA, get, iou
+from tests.helpers import SHARED_DATA, get, iou, skip_without_shared
 
 WIDTH = 480  # px: sources are up to 5108 px wide; u2netp sees 320 px anyway
 
 
 def segmentation_pairs() -> list[dict[str, str]]:
+    if not (SHARED_DATA / "segmentation" / "index.csv").exists():
+        skip_without_shared("segmentation/ (DIS5K, DAVIS ground truth)")
     with (SHARED_DATA / "segmentation" / "index.csv").open() as fh:
         return list(csv.DictReader(fh))
 

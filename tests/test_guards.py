@@ -19,7 +19,7 @@ import pyvips
 from gateway.errors import error_response
 from imgmesh.v1 import edit_pb2, transform_pb2, transform_pb2_grpc
 from mesh.processes import free_port
-from tests.helpers import SHARED_DATA, get
+from tests.helpers import get, source_file
 from transform_svc import svg
 from transform_svc.errors import TransformError
 from transform_svc.origin import Origin, OriginConfig, is_public
@@ -188,7 +188,7 @@ def test_sanitised_svg_renders_through_the_mesh(base_url, origin_root):
     "name", ["sharp/65536-uint32-limit.png", "sharp/giant-image.jpg", "libvips/17000x17000.avif"]
 )
 def test_decompression_bombs_are_refused_from_the_header(base_url, origin_root, name):
-    src = SHARED_DATA / "edge_cases" / name
+    src = source_file(f"edge_cases/{name}")
     (origin_root / "bombs").mkdir(exist_ok=True)
     (origin_root / "bombs" / src.name).write_bytes(src.read_bytes())
     start = time.perf_counter()

@@ -9,7 +9,7 @@ import pytest
 import pyvips
 
 from tests.conftest import CAMERA_FILES
-from tests.helpers import SHARED_DATA, Reply, get
+from tests.helpers import Reply, get, source_file
 
 COFFEE = "/photos/skimage/coffee.png"  # 600 x 400 RGB PNG
 CHELSEA = "/photos/skimage/chelsea.png"  # 451 x 300 RGB PNG
@@ -89,7 +89,7 @@ def test_output_dimensions(base_url, tr, expected):
 
 
 def test_extract_takes_pixels_at_the_focus_unscaled(base_url):
-    source = pyvips.Image.new_from_file(str(SHARED_DATA / COFFEE.lstrip("/"))).numpy()
+    source = pyvips.Image.new_from_file(str(source_file(COFFEE))).numpy()
     r = get(f"{base_url}{COFFEE}?tr=w-100,h-50,cm-extract,fo-top_left")
     assert (r.pixels() == source[:50, :100]).all()
     r = get(f"{base_url}{COFFEE}?tr=w-100,h-50,cm-extract")

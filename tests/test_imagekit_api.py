@@ -12,7 +12,7 @@ import pyvips
 
 from gateway.signing import sign
 from tests.conftest import SIGNING_KEY
-from tests.helpers import SHARED_DATA, get
+from tests.helpers import get, source_file
 
 COFFEE = "/photos/skimage/coffee.png"  # 600 x 400 RGB PNG
 TRANSPARENT = "/photos/thumbor/PNG_transparency_demonstration_1.png"  # 300 x 225 RGBA
@@ -20,7 +20,7 @@ EXIF_JPEG = "/photos/thumbor/Giunchedi%252C_Filippo_January_2015_01.jpg"  # "%2C
 
 
 def source(path: str) -> np.ndarray:
-    return pyvips.Image.new_from_file(str(SHARED_DATA / path.lstrip("/"))).numpy()
+    return pyvips.Image.new_from_file(str(source_file(path))).numpy()
 
 
 # --- effects -------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def test_metadata_is_stripped_unless_md_true(base_url):
 
 def test_orig_returns_the_source_bytes(base_url):
     r = get(f"{base_url}{COFFEE}?tr=w-100,orig-true")
-    assert r.body == (SHARED_DATA / COFFEE.lstrip("/")).read_bytes()
+    assert r.body == source_file(COFFEE).read_bytes()
     assert r.headers["content-type"] == "image/png"
 
 

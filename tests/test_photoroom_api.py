@@ -8,7 +8,7 @@ import pytest
 import pyvips
 
 from gateway.photoroom.auth import DEV_KEY
-from tests.helpers import SHARED_DATA, get, post_form
+from tests.helpers import get, post_form, source_file
 
 KEY = {"x-api-key": DEV_KEY}
 ASTRONAUT = "photos/skimage/astronaut.png"
@@ -273,7 +273,7 @@ def test_export_format_and_dpi(base_url, fmt, mime, loader):
 
 
 def test_upscale_fast_quadruples_a_small_image(base_url):
-    small = pyvips.Image.new_from_file(str(SHARED_DATA / ASTRONAUT)).resize(0.125)
+    small = pyvips.Image.new_from_file(str(source_file(ASTRONAUT))).resize(0.125)
     r = edit(
         base_url,
         {"removeBackground": "false", "upscale.mode": "ai.fast"},
@@ -449,7 +449,7 @@ def test_segment_rejects_unknown_fields(base_url):
 
 
 def test_text_removal_erases_the_text_strokes(base_url):
-    source = (SHARED_DATA / "scene_text/english.png").read_bytes()
+    source = source_file("scene_text/english.png").read_bytes()
     before = pyvips.Image.new_from_buffer(source, "").extract_band(0, n=3).numpy().astype(int)
     r = edit(base_url, {"removeBackground": "false", "textRemoval.mode": "ai.all"}, source)
     assert r.status == 200
