@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
 MODELS := $(foreach m,u2netp blazeface yolov3_tiny realesr_animevideov3 realesrgan_x4plus ppocr_det isnet,model_repository/$(m)/1/model.onnx)
-SAMPLES := samples/photos/.fetched
+SAMPLES := images/photos/.fetched
 
 .PHONY: setup run test test-deps bench soak quality lint protos models samples verify-models clean
 
@@ -69,4 +69,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf gen build samples $(MODELS)
+	rm -rf gen build $(MODELS)  # never images/: the origin holds users' files

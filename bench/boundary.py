@@ -17,7 +17,7 @@ import pyvips
 
 from imgmesh.v1 import edit_pb2
 from inference.client import InferenceClient
-from mesh.processes import REPO_ROOT
+from mesh.fetch_samples import SAMPLE_PHOTOS
 from transform_svc import ops
 from transform_svc.context import RenderContext
 from transform_svc.executor import Executor
@@ -30,7 +30,7 @@ SIZE = (4032, 3024)  # a 12.2 MP camera frame
 
 def camera_jpeg(folder: Path) -> Path:
     """The rocket sample scaled to 12 MP, saved as a q90 JPEG."""
-    photo = pyvips.Image.new_from_file(str(REPO_ROOT / "samples" / "photos" / "rocket.jpg"))
+    photo = pyvips.Image.new_from_file(str(SAMPLE_PHOTOS / "rocket.jpg"))
     image = photo.resize(SIZE[0] / photo.width, vscale=SIZE[1] / photo.height)
     path = folder / "camera.jpg"
     image.write_to_file(str(path), Q=90)

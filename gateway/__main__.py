@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from editgraph.limits import GraphLimits
+from contract.limits import GraphLimits
 from gateway.app import GatewayConfig, create_app
 from gateway.photoroom.auth import ApiKeys
 from gateway.signing import REQUIRE_MODES

@@ -12,8 +12,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
-from editgraph.limits import GraphLimitError, GraphLimits, check_graph
-from editgraph.steps import has_ai_step
+from contract.limits import GraphLimitError, GraphLimits, check_graph
+from contract.steps import has_ai_step
 from gateway import model_choice
 from gateway.errors import HTTP_STATUS, error_response, from_rpc_error
 from gateway.negotiation import accepted_formats

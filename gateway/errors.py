@@ -5,35 +5,9 @@ from __future__ import annotations
 import grpc
 from aiohttp import web
 
-# code -> HTTP status. Codes from transform_svc arrive in gRPC trailing metadata.
-HTTP_STATUS: dict[str, int] = {
-    "invalid_parameter": 400,
-    "unknown_parameter": 400,
-    "missing_source": 400,
-    "source_forbidden": 403,
-    "source_not_found": 404,
-    "image_too_large": 413,
-    "unsupported_image": 415,
-    "impossible_edit": 422,
-    "limit_exceeded": 400,
-    "not_found": 404,
-    "method_not_allowed": 405,
-    "invalid_request": 400,
-    "render_failed": 503,
-    "origin_unavailable": 502,
-    "model_unavailable": 503,
-    "signature_required": 401,
-    "invalid_signature": 401,
-    "url_expired": 401,
-    "transform_unavailable": 503,
-    "overloaded": 503,
-    "timeout": 504,
-    "internal": 500,
-}
+from contract.errors import ERROR_CODE_METADATA_KEY, HTTP_STATUS, HTTP_STATUS_METADATA_KEY
 
 RETRY_AFTER_S = 5  # seconds suggested to clients when a dependency is down
-ERROR_CODE_METADATA_KEY = "imgmesh-error-code"
-HTTP_STATUS_METADATA_KEY = "imgmesh-http-status"
 
 
 def error_response(code: str, message: str, **extra: str) -> web.Response:

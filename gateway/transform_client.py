@@ -8,6 +8,7 @@ import time
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from contract.errors import ERROR_CODE_METADATA_KEY
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
@@ -17,7 +18,7 @@ RETRY_BACKOFF_S = 0.2
 def _transport_failure(exc: grpc.aio.AioRpcError) -> bool:
     """UNAVAILABLE that did not come from transform_svc's own error mapping."""
     keys = {key for key, _ in (exc.trailing_metadata() or ())}
-    return exc.code() == grpc.StatusCode.UNAVAILABLE and "imgmesh-error-code" not in keys
+    return exc.code() == grpc.StatusCode.UNAVAILABLE and ERROR_CODE_METADATA_KEY not in keys
 
 
 class TransformClient:

@@ -34,9 +34,9 @@ def main() -> None:
             print(f"  {mesh.gateway_url}{path}")
         print(
             f"Photoroom-style API (development key {DEV_KEY}):\n"
-            f"  curl -H 'x-api-key: {DEV_KEY}' -F imageFile=@samples/photos/astronaut.png "
+            f"  curl -H 'x-api-key: {DEV_KEY}' -F imageFile=@images/photos/astronaut.png "
             f"-F background.color=FFFFFF -F outputSize=1000x1000 -F padding=0.1 "
-            f"{mesh.gateway_url}/v2/edit -o out.png"
+            f"{mesh.gateway_url}/v2/edit -o /tmp/out.png"
         )
         print(
             f"metrics: {mesh.gateway_url}/metrics, http://127.0.0.1:{mesh.ports.transform_metrics}"

@@ -1,13 +1,15 @@
-"""Fill ``samples/photos/`` (the embedded default origin) with the public-domain
-photos shipped inside the scikit-image wheel (``skimage/data/*``), fetched
-with ``pip download --no-deps``; nothing is installed."""
+"""Fill ``images/photos/`` with the public-domain photos shipped inside the
+scikit-image wheel (``skimage/data/*``), fetched with ``pip download
+--no-deps``; nothing is installed.
+
+``images/`` is the default local origin (``IMGMESH_ORIGIN_ROOT``): a user's own
+images go there too, beside ``photos/``. It is git-ignored and ``make clean``
+leaves it alone."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-
-from inference.fetch_models import wheel_members
 
 REQUIREMENT = "scikit-image==0.26.0"
 PHOTOS = (
@@ -20,13 +22,17 @@ PHOTOS = (
     "camera.png",
     "logo.png",
 )
-DEST = Path(__file__).resolve().parent.parent / "samples" / "photos"
+ORIGIN_DIR = Path(__file__).resolve().parent.parent / "images"  # the default local origin
+SAMPLE_PHOTOS = ORIGIN_DIR / "photos"
+DEST = SAMPLE_PHOTOS
 
 
 def main() -> None:
     DEST.mkdir(parents=True, exist_ok=True)
     if all((DEST / name).exists() for name in PHOTOS):
         return
+    from inference.fetch_models import wheel_members  # build-time only
+
     members = [f"skimage/data/{name}" for name in PHOTOS]
     with tempfile.TemporaryDirectory() as tmp:
         files = wheel_members(REQUIREMENT, members, Path(tmp))

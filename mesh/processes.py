@@ -16,6 +16,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from inference.launcher import TritonServer
+from mesh.fetch_samples import ORIGIN_DIR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,7 +106,7 @@ class Mesh:
     """
 
     ports: Ports = field(default_factory=Ports)
-    origin_root: Path = REPO_ROOT / "samples"
+    origin_root: Path = ORIGIN_DIR
     log_dir: Path = REPO_ROOT / "build" / "logs"
     env: dict[str, str] = field(default_factory=dict)
     cache_dir: Path = REPO_ROOT / "build" / "cache"

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from mesh.processes import REPO_ROOT, Mesh, Ports, free_port
+from mesh.fetch_samples import SAMPLE_PHOTOS
+from mesh.processes import Mesh, Ports, free_port
 from tests.helpers import HAVE_SHARED, SAMPLES, SHARED_DATA, get
 
 
@@ -53,7 +54,7 @@ CAMERA_FILES = {
 def build_camera(folder: Path) -> None:
     """The rocket sample (fetched by ``make``) at camera sizes in each format."""
     folder.mkdir()
-    photo = pyvips.Image.new_from_file(str(REPO_ROOT / "samples" / "photos" / "rocket.jpg"))
+    photo = pyvips.Image.new_from_file(str(SAMPLE_PHOTOS / "rocket.jpg"))
     for rel, (w, h) in CAMERA_FILES.items():
         image = photo.resize(w / photo.width, vscale=h / photo.height)
         options: dict[str, object] = {".jpg": {"Q": 90}, ".avif": {"effort": 0}}.get(

@@ -1,7 +1,7 @@
 """Shared test helpers: locating test data, HTTP GETs, decoding images.
 
 Test data comes from two places. The scikit-image sample photos that ``make``
-fetches into ``samples/photos`` (public domain / CC0) are always there. The
+fetches into ``images/photos`` (public domain / CC0) are always there. The
 third-party and research sets in ``../shared/data`` (``IMGMESH_SHARED_DATA``:
 Wikimedia portraits, DIS5K / DAVIS segmentation, PASCAL VOC faces, decoder edge
 cases) are used only when present; a test that needs them is skipped, saying
@@ -20,10 +20,12 @@ import numpy as np
 import pytest
 import pyvips
 
+from mesh.fetch_samples import SAMPLE_PHOTOS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("IMGMESH_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 HAVE_SHARED = SHARED_DATA.is_dir()
-SAMPLES = REPO_ROOT / "samples" / "photos"
+SAMPLES = SAMPLE_PHOTOS
 # Test-origin folders (and layer-path spellings) filled only from ../shared/data.
 SHARED_ONLY = (
     "photos/thumbor/",

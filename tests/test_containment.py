@@ -28,11 +28,12 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from mesh.processes import REPO_ROOT, Mesh, Ports, free_port, tree_cpu_s, tree_pids, tree_rss_mb
+from mesh.fetch_samples import SAMPLE_PHOTOS
+from mesh.processes import Mesh, Ports, free_port, tree_cpu_s, tree_pids, tree_rss_mb
 from mesh.supervisor import Supervisor
 from tests.helpers import get
 
-RAISED = {  # editgraph.limits.GraphLimits, raised so the gateway lets these through
+RAISED = {  # contract.limits.GraphLimits, raised so the gateway lets these through
     "IMGMESH_MAX_STEPS": "1000",
     "IMGMESH_MAX_TOTAL_STEPS": "1000",
     "IMGMESH_MAX_TEXT_PIXELS": "10000000000",
@@ -44,7 +45,7 @@ SLOW = ":".join(["e-sharpen"] * 500)  # minutes of CPU and GBs of RSS if let run
 @pytest.fixture(scope="module")
 def hardened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     root = tmp_path_factory.mktemp("containment_origin")
-    photo = pyvips.Image.new_from_file(str(REPO_ROOT / "samples" / "photos" / "rocket.jpg"))
+    photo = pyvips.Image.new_from_file(str(SAMPLE_PHOTOS / "rocket.jpg"))
     (root / "photos").mkdir()
     photo.write_to_file(str(root / "photos" / "rocket.jpg"))
     camera = photo.resize(4032 / photo.width, vscale=3024 / photo.height)  # 12.2 MP

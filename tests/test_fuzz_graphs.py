@@ -1,6 +1,6 @@
 """Property-based fuzzing of whole edit graphs through the real mesh: random
 chains of valid ImageKit steps with random parameters, up to and beyond the
-graph limits (editgraph.limits). Every response is an image or a documented
+graph limits (contract.limits). Every response is an image or a documented
 4xx, never a 5xx, and arrives well within the render deadline."""
 
 from __future__ import annotations

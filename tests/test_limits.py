@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from editgraph.limits import GraphLimits, check_graph
+from contract.limits import GraphLimits, check_graph
 from imgmesh.v1 import edit_pb2
 from tests.helpers import get
 

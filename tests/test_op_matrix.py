@@ -6,7 +6,7 @@ The matrix is generated from the op registry: an op without a sample here
 fails ``test_every_registered_op_has_samples``, so a new op is covered as soon
 as it is registered. It runs the real executor (libvips, and Triton from the
 session mesh for the model steps) in-process; the sources are made from
-``samples/photos/rocket.jpg`` (fetched by ``make``), so no shared data is needed.
+``images/photos/rocket.jpg`` (fetched by ``make``), so no shared data is needed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import pyvips
 
 from imgmesh.v1 import edit_pb2
 from inference.client import InferenceClient
-from mesh.processes import REPO_ROOT, Mesh
+from mesh.fetch_samples import SAMPLE_PHOTOS
+from mesh.processes import Mesh
 from transform_svc import ops
 from transform_svc.context import RenderContext
 from transform_svc.errors import TransformError
@@ -29,7 +30,7 @@ from transform_svc.limits import Limits
 
 ops.load_all()
 
-SOURCE_PHOTO = REPO_ROOT / "samples" / "photos" / "rocket.jpg"
+SOURCE_PHOTO = SAMPLE_PHOTOS / "rocket.jpg"
 SIZES = {"tiny": (5, 4), "photo": (640, 427), "12mp": (4032, 3024)}
 # The 12 MP source sits just under the pixel limit (12.19 of 12.5 MP), so the
 # header check passes and nothing downstream assumes smaller images.

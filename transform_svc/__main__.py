@@ -18,7 +18,7 @@ import shutil  # noqa: E402
 import signal  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from editgraph.limits import GraphLimits  # noqa: E402
+from contract.limits import GraphLimits  # noqa: E402
 from transform_svc.limits import Limits  # noqa: E402
 from transform_svc.server import TransformConfig, serve  # noqa: E402
 
@@ -30,7 +30,7 @@ def parse_args() -> TransformConfig:
     p.add_argument(
         "--metrics-port", type=int, default=int(env("IMGMESH_TRANSFORM_METRICS_PORT", "9101"))
     )
-    p.add_argument("--origin-root", type=Path, default=Path(env("IMGMESH_ORIGIN_ROOT", "samples")))
+    p.add_argument("--origin-root", type=Path, default=Path(env("IMGMESH_ORIGIN_ROOT", "images")))
     p.add_argument(
         "--allowed-hosts",
         default=env("IMGMESH_ALLOWED_HOSTS", ""),

@@ -1,8 +1,7 @@
 """Errors raised while rendering, each carrying a stable ErrorCode from the contract.
 
-A failed Render returns a gRPC status plus two trailing metadata entries: the
-public error code (``imgmesh-error-code``) and the HTTP status the public APIs
-answer with (``imgmesh-http-status``), so the mapping lives in one place.
+A failed Render returns a gRPC status plus two trailing metadata entries (the
+public error code and its HTTP status, :mod:`contract.errors`).
 """
 
 from __future__ import annotations
@@ -11,12 +10,32 @@ from dataclasses import dataclass
 
 import grpc
 
+from contract.errors import (  # noqa: F401 - re-exported for the server
+    ERROR_CODE_METADATA_KEY,
+    HTTP_STATUS_METADATA_KEY,
+    PUBLIC_CODE,
+    http_status,
+)
 from imgmesh.v1 import transform_pb2
 
 ErrorCode = transform_pb2.ErrorCode
 
-ERROR_CODE_METADATA_KEY = "imgmesh-error-code"
-HTTP_STATUS_METADATA_KEY = "imgmesh-http-status"
+# How each ErrorCode travels as a gRPC status (the HTTP side is contract.errors).
+GRPC_STATUS: dict[int, grpc.StatusCode] = {
+    ErrorCode.ERROR_CODE_INVALID_PARAMETER: grpc.StatusCode.INVALID_ARGUMENT,
+    ErrorCode.ERROR_CODE_SOURCE_NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    ErrorCode.ERROR_CODE_IMAGE_TOO_LARGE: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    ErrorCode.ERROR_CODE_UNSUPPORTED_IMAGE: grpc.StatusCode.INVALID_ARGUMENT,
+    ErrorCode.ERROR_CODE_IMPOSSIBLE_EDIT: grpc.StatusCode.FAILED_PRECONDITION,
+    ErrorCode.ERROR_CODE_MODEL_UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
+    ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
+    ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.ERROR_CODE_MODEL_NOT_DEPLOYED: grpc.StatusCode.UNIMPLEMENTED,
+    ErrorCode.ERROR_CODE_OVERLOADED: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    ErrorCode.ERROR_CODE_RENDER_FAILED: grpc.StatusCode.UNAVAILABLE,
+    ErrorCode.ERROR_CODE_TIMEOUT: grpc.StatusCode.DEADLINE_EXCEEDED,
+    ErrorCode.ERROR_CODE_LIMIT_EXCEEDED: grpc.StatusCode.INVALID_ARGUMENT,
+}
 
 
 @dataclass(frozen=True)
@@ -29,43 +48,7 @@ class ErrorKind:
 
 
 KINDS: dict[int, ErrorKind] = {
-    ErrorCode.ERROR_CODE_INVALID_PARAMETER: ErrorKind(
-        grpc.StatusCode.INVALID_ARGUMENT, 400, "invalid_parameter"
-    ),
-    ErrorCode.ERROR_CODE_SOURCE_NOT_FOUND: ErrorKind(
-        grpc.StatusCode.NOT_FOUND, 404, "source_not_found"
-    ),
-    ErrorCode.ERROR_CODE_IMAGE_TOO_LARGE: ErrorKind(
-        grpc.StatusCode.RESOURCE_EXHAUSTED, 413, "image_too_large"
-    ),
-    ErrorCode.ERROR_CODE_UNSUPPORTED_IMAGE: ErrorKind(
-        grpc.StatusCode.INVALID_ARGUMENT, 415, "unsupported_image"
-    ),
-    ErrorCode.ERROR_CODE_IMPOSSIBLE_EDIT: ErrorKind(
-        grpc.StatusCode.FAILED_PRECONDITION, 422, "impossible_edit"
-    ),
-    ErrorCode.ERROR_CODE_MODEL_UNAVAILABLE: ErrorKind(
-        grpc.StatusCode.UNAVAILABLE, 503, "model_unavailable"
-    ),
-    ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE: ErrorKind(
-        grpc.StatusCode.UNAVAILABLE, 502, "origin_unavailable"
-    ),
-    ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN: ErrorKind(
-        grpc.StatusCode.PERMISSION_DENIED, 403, "source_forbidden"
-    ),
-    ErrorCode.ERROR_CODE_MODEL_NOT_DEPLOYED: ErrorKind(
-        grpc.StatusCode.UNIMPLEMENTED, 501, "model_unavailable"
-    ),
-    ErrorCode.ERROR_CODE_OVERLOADED: ErrorKind(
-        grpc.StatusCode.RESOURCE_EXHAUSTED, 503, "overloaded"
-    ),
-    ErrorCode.ERROR_CODE_RENDER_FAILED: ErrorKind(
-        grpc.StatusCode.UNAVAILABLE, 503, "render_failed"
-    ),
-    ErrorCode.ERROR_CODE_TIMEOUT: ErrorKind(grpc.StatusCode.DEADLINE_EXCEEDED, 504, "timeout"),
-    ErrorCode.ERROR_CODE_LIMIT_EXCEEDED: ErrorKind(
-        grpc.StatusCode.INVALID_ARGUMENT, 400, "limit_exceeded"
-    ),
+    code: ErrorKind(GRPC_STATUS[code], http_status(code), PUBLIC_CODE[code]) for code in PUBLIC_CODE
 }
 INTERNAL = ErrorKind(grpc.StatusCode.INTERNAL, 500, "internal")
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter
 
-from editgraph.limits import GraphLimitError, GraphLimits, check_graph
-from editgraph.steps import has_ai_step, walk
+from contract.limits import GraphLimitError, GraphLimits, check_graph
+from contract.steps import has_ai_step, walk
 from imgmesh.v1 import edit_pb2, transform_pb2
 from inference.client import DEADLINE
 from transform_svc.cache import ResultCache

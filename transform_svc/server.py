@@ -20,7 +20,7 @@ from prometheus_client import (
     start_http_server,
 )
 
-from editgraph.limits import GraphLimits
+from contract.limits import GraphLimits
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 from inference.client import DEADLINE, InferenceClient
 from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
@@ -67,7 +67,7 @@ class TransformConfig:
             size (RLIMIT_AS); 0 = unlimited.
         worker_max_renders: renders after which a worker is replaced.
         render_timeout_s: deadline of a render whose call has none (s).
-        graph_limits: bounds on every edit graph (editgraph.limits).
+        graph_limits: bounds on every edit graph (contract.limits).
         segmentation_model: default model for RemoveBackground.
         result_cache: ``disk`` | ``disk:/path`` | ``redis://...`` | ``none``.
         cache_dir: directory of the ``disk`` cache.
@@ -80,7 +80,7 @@ class TransformConfig:
 
     port: int = 50051
     metrics_port: int = 0
-    origin_root: Path = Path("samples")
+    origin_root: Path = Path("images")
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     triton_url: str = "127.0.0.1:8001"
     workers: int = 4

@@ -8,7 +8,7 @@ import grpc
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from editgraph.limits import GraphLimitError, GraphLimits, check_graph
+from contract.limits import GraphLimitError, GraphLimits, check_graph
 from gateway import model_choice
 from gateway.errors import HTTP_STATUS, error_response, from_rpc_error
 from gateway.photoroom import edit, segment

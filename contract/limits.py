@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
-from editgraph.steps import walk
+from contract.steps import walk
 from imgmesh.v1 import edit_pb2
 
 # Rendered text is about 0.6 x font size wide per character and 1.2 x font

@@ -1,0 +1,74 @@
+"""Public error codes: the one table of code -> HTTP status, shared by the
+gateway (its own errors and the ones transform_svc reports) and transform_svc
+(which sends the code and the status with every failed Render).
+
+A failed Render carries two trailing metadata entries: the public code
+(:data:`ERROR_CODE_METADATA_KEY`) and the HTTP status the public APIs answer
+with (:data:`HTTP_STATUS_METADATA_KEY`). The README's error table lists the
+same codes.
+"""
+
+from __future__ import annotations
+
+from imgmesh.v1 import transform_pb2
+
+ErrorCode = transform_pb2.ErrorCode
+
+ERROR_CODE_METADATA_KEY = "imgmesh-error-code"
+HTTP_STATUS_METADATA_KEY = "imgmesh-http-status"
+
+# public code -> HTTP status
+HTTP_STATUS: dict[str, int] = {
+    "invalid_parameter": 400,
+    "unknown_parameter": 400,
+    "missing_source": 400,
+    "conflicting_parameters": 400,
+    "limit_exceeded": 400,
+    "invalid_request": 400,
+    "signature_required": 401,
+    "invalid_signature": 401,
+    "url_expired": 401,
+    "missing_api_key": 401,
+    "quota_exceeded": 402,
+    "invalid_api_key": 403,
+    "source_forbidden": 403,
+    "source_not_found": 404,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "image_too_large": 413,
+    "unsupported_image": 415,
+    "impossible_edit": 422,
+    "internal": 500,
+    "origin_unavailable": 502,
+    "model_unavailable": 503,
+    "transform_unavailable": 503,
+    "overloaded": 503,
+    "render_failed": 503,
+    "timeout": 504,
+}
+
+# ErrorCode (transform.proto) -> public code. MODEL_NOT_DEPLOYED is public as
+# "model_unavailable" too, but answered 501 Not Implemented: the operation
+# exists, its model slot is empty (a 503 would invite retries that cannot help).
+PUBLIC_CODE: dict[int, str] = {
+    ErrorCode.ERROR_CODE_INVALID_PARAMETER: "invalid_parameter",
+    ErrorCode.ERROR_CODE_SOURCE_NOT_FOUND: "source_not_found",
+    ErrorCode.ERROR_CODE_IMAGE_TOO_LARGE: "image_too_large",
+    ErrorCode.ERROR_CODE_UNSUPPORTED_IMAGE: "unsupported_image",
+    ErrorCode.ERROR_CODE_IMPOSSIBLE_EDIT: "impossible_edit",
+    ErrorCode.ERROR_CODE_MODEL_UNAVAILABLE: "model_unavailable",
+    ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE: "origin_unavailable",
+    ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN: "source_forbidden",
+    ErrorCode.ERROR_CODE_MODEL_NOT_DEPLOYED: "model_unavailable",
+    ErrorCode.ERROR_CODE_OVERLOADED: "overloaded",
+    ErrorCode.ERROR_CODE_RENDER_FAILED: "render_failed",
+    ErrorCode.ERROR_CODE_TIMEOUT: "timeout",
+    ErrorCode.ERROR_CODE_LIMIT_EXCEEDED: "limit_exceeded",
+}
+
+
+def http_status(error_code: int) -> int:
+    """HTTP status for an ``ErrorCode`` (500 for one not in the table)."""
+    if error_code == ErrorCode.ERROR_CODE_MODEL_NOT_DEPLOYED:
+        return 501
+    return HTTP_STATUS.get(PUBLIC_CODE.get(error_code, "internal"), 500)
