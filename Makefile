@@ -28,8 +28,8 @@ gen/.stamp: $(STAMP) $(PROTOS)
 	touch $@
 
 models: $(MODELS)
-$(MODELS) &: $(STAMP) inference/fetch_models.py inference/onnx_batch.py inference/darknet_onnx.py inference/ncnn_onnx.py
-	$(PY) -m inference.fetch_models --force
+$(MODELS) &: $(STAMP) modelbuild/fetch_models.py modelbuild/onnx_batch.py modelbuild/darknet_onnx.py modelbuild/ncnn_onnx.py
+	$(PY) -m modelbuild.fetch_models --force
 
 samples: $(SAMPLES)
 $(SAMPLES): $(STAMP)
@@ -41,8 +41,8 @@ $(SAMPLES): $(STAMP)
 verify-models: setup
 	test -x .venv-verify/bin/python || $(PYTHON) -m venv .venv-verify
 	.venv-verify/bin/pip install -q "opencv-python-headless<5" onnxruntime onnx "numpy<2" ncnn pyvips pyvips-binary
-	PYTHONPATH=$(CURDIR) .venv-verify/bin/python -m inference.verify_darknet
-	PYTHONPATH=$(CURDIR) .venv-verify/bin/python -m inference.verify_ncnn
+	PYTHONPATH=$(CURDIR) .venv-verify/bin/python -m modelbuild.verify_darknet
+	PYTHONPATH=$(CURDIR) .venv-verify/bin/python -m modelbuild.verify_ncnn
 
 run: setup
 	$(PY) -m mesh

@@ -16,8 +16,8 @@ from bench import boundary, faces, text_removal
 from bench.baselines import RembgStyle, vips_thumbnails
 from bench.load import FormPost, Result, http_load
 from gateway.photoroom.auth import DEV_KEY
-from inference.fetch_models import U2NETP, model_path
 from mesh.processes import Mesh, Ports
+from modelbuild.fetch_models import U2NETP, model_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COPIES = 16

@@ -15,7 +15,7 @@ import onnxruntime as ort
 import pyvips
 
 from inference import face_detection
-from inference.fetch_models import BLAZEFACE, model_path
+from modelbuild.fetch_models import BLAZEFACE, model_path
 from transform_svc.ops.focus import face_tiles
 
 FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "faces"

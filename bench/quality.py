@@ -33,9 +33,9 @@ import numpy as np
 import pyvips
 
 from bench.baselines import RembgStyle
-from inference.fetch_models import ISNET, U2NETP, model_path
 from inference.segmentation import MODELS
 from mesh.processes import Mesh, Ports
+from modelbuild.fetch_models import ISNET, U2NETP, model_path
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "segmentation"
 TOLERANCE_PX = 3

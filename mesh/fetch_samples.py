@@ -31,7 +31,7 @@ def main() -> None:
     DEST.mkdir(parents=True, exist_ok=True)
     if all((DEST / name).exists() for name in PHOTOS):
         return
-    from inference.fetch_models import wheel_members  # build-time only
+    from modelbuild.fetch_models import wheel_members  # build-time only
 
     members = [f"skimage/data/{name}" for name in PHOTOS]
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,7 +16,6 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from inference.launcher import TritonServer
-from mesh.fetch_samples import ORIGIN_DIR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,8 +87,22 @@ class Ports:
 
     @classmethod
     def defaults(cls) -> Ports:
-        """The documented ports of ``make run``."""
-        return cls(8080, 50051, 9101, 8001, 8000, 8002)
+        """The ports of ``make run``: the services' settings (``IMGMESH_GATEWAY_PORT``,
+        ``IMGMESH_TRANSFORM_PORT``, ``IMGMESH_TRANSFORM_METRICS_PORT``, the port of
+        ``IMGMESH_TRITON_URL``) and Triton's own HTTP / metrics ports, 8000 / 8002."""
+        from gateway.settings import GatewaySettings
+        from transform_svc.settings import TransformSettings
+
+        transform = TransformSettings()
+        triton_grpc = int(transform.triton_url.rsplit(":", 1)[1])
+        return cls(
+            GatewaySettings().gateway_port,
+            transform.transform_port,
+            transform.transform_metrics_port,
+            triton_grpc,
+            8000,
+            8002,
+        )
 
 
 @dataclass
@@ -98,19 +111,21 @@ class Mesh:
 
     Args:
         ports: where each listens.
-        origin_root: local origin directory for transform_svc.
+        origin_root: local origin directory for transform_svc (None: its
+            setting, ``IMGMESH_ORIGIN_ROOT`` or ``images/``).
         log_dir: each service's stdout/stderr goes to ``<log_dir>/<name>.log``.
         env: extra environment for transform_svc and the gateway.
-        cache_dir / result_cache: transform_svc's result cache.
+        cache_dir / result_cache: transform_svc's result cache (None: its
+            settings, so ``IMGMESH_RESULT_CACHE`` etc. apply to ``make run``).
         gateway_args: extra gateway flags.
     """
 
     ports: Ports = field(default_factory=Ports)
-    origin_root: Path = ORIGIN_DIR
+    origin_root: Path | None = None
     log_dir: Path = REPO_ROOT / "build" / "logs"
     env: dict[str, str] = field(default_factory=dict)
-    cache_dir: Path = REPO_ROOT / "build" / "cache"
-    result_cache: str = "disk"
+    cache_dir: Path | None = None
+    result_cache: str | None = None
     gateway_args: list[str] = field(default_factory=list)
     triton: TritonServer | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -170,12 +185,18 @@ class Mesh:
         proc = self._spawn(
             "transform_svc",
             [
-                f"--port={self.ports.transform}",
-                f"--metrics-port={self.ports.transform_metrics}",
-                f"--origin-root={self.origin_root}",
+                f"--transform-port={self.ports.transform}",
+                f"--transform-metrics-port={self.ports.transform_metrics}",
                 f"--triton-url=127.0.0.1:{self.ports.triton_grpc}",
-                f"--cache-dir={self.cache_dir}",
-                f"--result-cache={self.result_cache}",
+                *(
+                    f"--{flag}={value}"
+                    for flag, value in (
+                        ("origin-root", self.origin_root),
+                        ("cache-dir", self.cache_dir),
+                        ("result-cache", self.result_cache),
+                    )
+                    if value is not None
+                ),
             ],
         )
         channel = grpc.insecure_channel(f"127.0.0.1:{self.ports.transform}")
@@ -200,8 +221,8 @@ class Mesh:
         proc = self._spawn(
             "gateway",
             [
-                f"--port={self.ports.gateway}",
-                f"--transform=127.0.0.1:{self.ports.transform}",
+                f"--gateway-port={self.ports.gateway}",
+                f"--transform-address=127.0.0.1:{self.ports.transform}",
                 *self.gateway_args,
             ],
         )

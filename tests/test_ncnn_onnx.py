@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from onnx.reference import ReferenceEvaluator
 
-from inference.ncnn_onnx import convert, parse_param
+from modelbuild.ncnn_onnx import convert, parse_param
 
 FP16_TAG = struct.pack("<I", 0x01306B47)
 FP32_TAG = struct.pack("<I", 0)

@@ -6,8 +6,6 @@ import asyncio
 import logging
 import os
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -33,9 +31,9 @@ from transform_svc.errors import (
     TransformError,
     overloaded,
 )
-from transform_svc.limits import Limits
 from transform_svc.origin import Origin, OriginConfig
 from transform_svc.results import Renderer
+from transform_svc.settings import TransformSettings
 from transform_svc.workers import RenderPool, WorkerSettings
 
 log = logging.getLogger("transform_svc")
@@ -49,55 +47,6 @@ RENDER_SECONDS = Histogram(
 )
 
 SERVICE_NAME = "imgmesh.v1.Transform"
-
-
-@dataclass
-class TransformConfig:
-    """transform_svc settings (CLI flags / IMGMESH_* env, see __main__).
-
-    Attributes:
-        port: gRPC port on 127.0.0.1 (0 = pick a free one).
-        metrics_port: Prometheus port (0 = none).
-        origin_root: local origin directory.
-        allowed_hosts: http(s) origin hosts allowed.
-        triton_url: Triton gRPC address.
-        workers: render worker processes (renders in parallel).
-        vips_concurrency: libvips threads per pipeline.
-        worker_memory_bytes: address space a worker may add to its startup
-            size (RLIMIT_AS); 0 = unlimited.
-        worker_max_renders: renders after which a worker is replaced.
-        render_timeout_s: deadline of a render whose call has none (s).
-        graph_limits: bounds on every edit graph (contract.limits).
-        segmentation_model: default model for RemoveBackground.
-        result_cache: ``disk`` | ``disk:/path`` | ``redis://...`` | ``none``.
-        cache_dir: directory of the ``disk`` cache.
-        cache_size_bytes: LRU bound of the disk cache.
-        failure_ttl_s: how long a failed render is remembered (seconds).
-        private_hosts: allowed hosts that may resolve to non-public addresses.
-        limits: source/output size limits.
-        max_inflight: renders in progress at most; more are shed (503 overloaded).
-    """
-
-    port: int = 50051
-    metrics_port: int = 0
-    origin_root: Path = Path("images")
-    allowed_hosts: frozenset[str] = field(default_factory=frozenset)
-    triton_url: str = "127.0.0.1:8001"
-    workers: int = 4
-    vips_concurrency: int = 1
-    segmentation_model: str = "isnet"
-    host: str = "127.0.0.1"
-    result_cache: str = "disk"
-    cache_dir: Path = Path("build/cache")
-    cache_size_bytes: int = 1 << 30
-    failure_ttl_s: float = 10.0
-    private_hosts: frozenset[str] = field(default_factory=frozenset)
-    limits: Limits = field(default_factory=Limits)
-    max_inflight: int = 64
-    worker_memory_bytes: int = 4 << 30
-    worker_max_renders: int = 200
-    render_timeout_s: float = 60.0
-    graph_limits: GraphLimits = field(default_factory=GraphLimits)
 
 
 class TransformServicer(transform_pb2_grpc.TransformServicer):
@@ -144,46 +93,54 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
 
 
 async def serve(
-    config: TransformConfig, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None
+    settings: TransformSettings,
+    ready: asyncio.Event | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """Run the server until ``stop`` is set (or forever); SIGTERM-safe shutdown
     drains in-flight renders for up to 10 s."""
     setup_tracing("transform_svc")
     instrument_grpc_aio_server()
     instrument_grpc_aio_client()
-    if config.metrics_port:
-        start_http_server(config.metrics_port, addr=config.host, registry=_metrics_registry())
+    if settings.transform_metrics_port:
+        start_http_server(
+            settings.transform_metrics_port,
+            addr=settings.transform_host,
+            registry=_metrics_registry(),
+        )
 
-    inference = InferenceClient(config.triton_url)
+    inference = InferenceClient(settings.triton_url)
     origin_config = OriginConfig(
-        root=config.origin_root,
-        allowed_hosts=config.allowed_hosts,
-        private_hosts=config.private_hosts,
-        max_source_bytes=config.limits.max_source_bytes,
+        root=settings.origin_root,
+        allowed_hosts=settings.allowed_hosts,
+        private_hosts=settings.private_hosts,
+        max_source_bytes=settings.max_source_bytes,
     )
     origin = Origin(origin_config)
     pool = RenderPool(
         WorkerSettings(
-            triton_url=config.triton_url,
-            segmentation_model=config.segmentation_model,
+            triton_url=settings.triton_url,
+            segmentation_model=settings.segmentation_model,
             origin=origin_config,
-            limits=config.limits,
-            vips_concurrency=config.vips_concurrency,
-            memory_limit_bytes=config.worker_memory_bytes,
+            limits=settings.limits,
+            vips_concurrency=settings.vips_concurrency,
+            memory_limit_bytes=settings.worker_memory_mb * 1024 * 1024,
         ),
-        workers=config.workers,
-        max_renders=config.worker_max_renders,
+        workers=settings.workers,
+        max_renders=settings.worker_max_renders,
     )
     await pool.start()
-    cache = open_cache(config.result_cache, config.cache_dir, config.cache_size_bytes)
+    cache = open_cache(
+        settings.result_cache, settings.cache_dir, settings.cache_size_mb * 1024 * 1024
+    )
     renderer = Renderer(
         origin,
         pool,
         cache,
-        RenderContext(inference, config.segmentation_model),
-        graph_limits=config.graph_limits,
-        render_timeout_s=config.render_timeout_s,
-        failure_ttl_s=config.failure_ttl_s,
+        RenderContext(inference, settings.segmentation_model),
+        graph_limits=GraphLimits.from_env(),
+        render_timeout_s=settings.render_timeout_s,
+        failure_ttl_s=settings.failure_ttl_s,
     )
     server = grpc.aio.server(
         options=[
@@ -192,15 +149,15 @@ async def serve(
         ]
     )
     transform_pb2_grpc.add_TransformServicer_to_server(
-        TransformServicer(renderer, config.max_inflight), server
+        TransformServicer(renderer, settings.transform_max_inflight), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    port = server.add_insecure_port(f"{config.host}:{config.port}")
+    port = server.add_insecure_port(f"{settings.transform_host}:{settings.transform_port}")
     await server.start()
     for name in ("", SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("transform_svc listening on %s:%d", config.host, port)
+    log.info("transform_svc listening on %s:%d", settings.transform_host, port)
     if ready is not None:
         ready.set()
     try:

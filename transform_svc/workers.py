@@ -17,9 +17,11 @@ Each worker:
   ``memory_limit_bytes``), so a runaway allocation fails inside the worker
   instead of swapping the machine or waking the OOM killer;
 * gives freed heap back to the OS (glibc ``malloc_trim``) after a render that
-  left its RSS more than ``TRIM_ABOVE_BYTES`` above its size at start; not
-  after every render, since trimming and faulting the pages back in cost
-  3-6 ms on a 40 ms thumbnail (``python -m bench.boundary``).
+  left its RSS more than ``TRIM_ABOVE_BYTES`` above its RSS after its first
+  render (glibc keeps freed memory in its arenas, so without this a worker
+  stays at the high-water mark of its largest render); not after every
+  render, since trimming and faulting the pages back in cost 3-6 ms on a 40 ms
+  thumbnail (``python -m bench.boundary``).
 
 Workers are started with ``spawn`` (a fresh interpreter, no inherited gRPC
 threads or locks from the server process).
@@ -50,7 +52,7 @@ from transform_svc.origin import OriginConfig
 
 log = logging.getLogger("transform_svc.workers")
 
-TRIM_ABOVE_BYTES = 128 * 1024 * 1024  # RSS growth after which a worker trims its heap
+TRIM_ABOVE_BYTES = 32 * 1024 * 1024  # RSS above the warm baseline after which the heap is trimmed
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -104,7 +106,7 @@ class _Worker:
             settings.limits,
         )
         self._libc = ctypes.CDLL("libc.so.6")
-        self._rss_at_start = _rss()
+        self._warm_rss: int | None = None  # RSS after the first render
 
     def run(self, coro_factory: Any, carrier: dict[str, str], deadline_s: float | None) -> Any:
         """Run one render coroutine under the caller's trace context and deadline."""
@@ -122,8 +124,18 @@ class _Worker:
             raise too_large("the render needs more memory than a worker may use") from exc
         finally:
             otel_context.detach(token)
-            if _rss() - self._rss_at_start > TRIM_ABOVE_BYTES:
-                self._libc.malloc_trim(0)  # freed pixel buffers back to the OS
+            self._trim()
+
+
+    def _trim(self) -> None:
+        """Give freed pixel buffers back to the OS when RSS is well above the
+        warm baseline."""
+        rss = _rss()
+        if self._warm_rss is None:
+            self._libc.malloc_trim(0)
+            self._warm_rss = _rss()
+        elif rss - self._warm_rss > TRIM_ABOVE_BYTES:
+            self._libc.malloc_trim(0)
 
 
 _WORKER: _Worker | None = None

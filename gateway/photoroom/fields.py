@@ -11,10 +11,11 @@ import uuid
 
 from PIL import ImageColor
 
+from contract.limits import MAX_OUTPUT_SIDE
 from gateway.urlgrammar.errors import GrammarError, invalid
 from imgmesh.v1 import edit_pb2
 
-MAX_SIDE = 16_384  # px, largest output side accepted
+MAX_SIDE = MAX_OUTPUT_SIDE  # px, largest output side accepted
 
 _HEX = re.compile(r"^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
 # ASCII digits of bounded length: int() of a 5000-digit string raises.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+from contract.limits import MAX_OUTPUT_SIDE
 from gateway.urlgrammar.errors import GrammarError, invalid
 from gateway.urlgrammar.params import FOCUS
 from gateway.urlgrammar.split import Param
@@ -130,7 +131,7 @@ def text_layer(layer: Param) -> edit_pb2.Step:
                 raise invalid("tg", p.value, "b|i|b_i")
             text.bold, text.italic = "b" in p.value, "i" in p.value
         elif p.key == "w":
-            text.max_width = integer("w", p.value, 1, 16_384)
+            text.max_width = integer("w", p.value, 1, MAX_OUTPUT_SIDE)
         elif p.key == "ia":
             if p.value not in ALIGN:
                 raise invalid("ia", p.value, "left|center|right")

@@ -7,10 +7,11 @@ import re
 
 from PIL import ImageColor
 
+from contract.limits import MAX_OUTPUT_SIDE
 from gateway.urlgrammar.errors import invalid
 from imgmesh.v1 import edit_pb2
 
-MAX_SIDE = 16_384  # px, largest w/h accepted
+MAX_SIDE = MAX_OUTPUT_SIDE  # px, largest w/h accepted
 
 _HEX6 = re.compile(r"^[0-9A-Fa-f]{6}$")
 _HEX8 = re.compile(r"^[0-9A-Fa-f]{6}[0-9]{2}$")

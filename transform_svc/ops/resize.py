@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pyvips
 
+from contract.limits import MAX_OUTPUT_SIDE  # larger targets are refused (422)
 from imgmesh.v1 import edit_pb2
 from transform_svc import imaging
 from transform_svc.context import RenderContext
@@ -36,7 +37,6 @@ from transform_svc.ops import register, register_load_fusion
 
 # Larger than any accepted image side: "unconstrained" for vips_thumbnail.
 UNBOUNDED = 10_000_000
-MAX_OUTPUT_SIDE = 16_384  # px; larger targets are refused (422)
 
 _FIT_MODES = (
     edit_pb2.CROP_MODE_AT_MAX,

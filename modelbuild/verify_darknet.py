@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from inference import darknet_onnx
-from inference.fetch_models import YOLOV3_TINY, sdist_members
+from modelbuild import darknet_onnx
+from modelbuild.fetch_models import YOLOV3_TINY, sdist_members
 
 PHOTOS = (
     "photos/skimage/coffee.png",

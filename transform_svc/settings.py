@@ -1,0 +1,82 @@
+"""transform_svc's settings: every environment variable and flag, declared
+once (pydantic-settings). ``IMGMESH_<FIELD>`` in the environment,
+``--<field>`` (kebab case) on the command line; flags win. The README's
+configuration table lists the same names (``tests/test_settings.py``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from transform_svc.limits import Limits
+
+HostList = Annotated[frozenset[str], NoDecode]  # comma-separated in the environment
+
+
+class TransformSettings(BaseSettings):
+    """Settings of ``python -m transform_svc``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="IMGMESH_", cli_kebab_case=True, cli_prog_name="python -m transform_svc"
+    )
+
+    transform_host: str = Field("127.0.0.1", description="address the gRPC server binds")
+    transform_port: int = Field(50051, description="gRPC port (0 = a free one)")
+    transform_metrics_port: int = Field(9101, description="Prometheus port (0 = none)")
+    origin_root: Path = Field(Path("images"), description="local origin directory")
+    allowed_hosts: HostList = Field(frozenset(), description="comma-separated http(s) origin hosts")
+    private_hosts: HostList = Field(
+        frozenset(),
+        description="comma-separated allowed hosts that may resolve to private addresses",
+    )
+    triton_url: str = Field("127.0.0.1:8001", description="Triton gRPC host:port")
+    workers: int = Field(
+        default_factory=lambda: 2 * (os.cpu_count() or 1),
+        gt=0,
+        description="render worker processes (default 2 x cores)",
+    )
+    worker_memory_mb: int = Field(
+        4096, ge=0, description="address space a worker may add to its start size, MB (0 = any)"
+    )
+    worker_max_renders: int = Field(
+        200, ge=0, description="renders after which a worker is replaced (0 = never)"
+    )
+    render_timeout_s: float = Field(60.0, gt=0, description="deadline of a render without one, s")
+    vips_concurrency: int = Field(1, gt=0, description="libvips threads per pipeline")
+    segmentation_model: str = Field("isnet", description="default cut-out model: isnet, u2netp")
+    result_cache: str = Field("disk", description="disk, disk:/path, redis://..., none")
+    cache_dir: Path = Field(Path("build/cache"), description="directory of the disk cache")
+    cache_size_mb: int = Field(1024, gt=0, description="LRU bound of the disk cache, MB")
+    failure_ttl_s: float = Field(10.0, ge=0, description="how long a failure is remembered, s")
+    transform_max_inflight: int = Field(
+        64, gt=0, description="renders in progress at most; beyond, 503 overloaded"
+    )
+    max_source_bytes: int = Field(50 * 1024 * 1024, gt=0, description="source file size, bytes")
+    max_pixels: int = Field(50_000_000, gt=0, description="source px, all frames")
+    max_side: int = Field(30_000, gt=0, description="largest source side, px")
+    max_frames: int = Field(500, gt=0, description="animation frames / pages")
+    max_output_pixels: int = Field(
+        100_000_000, gt=0, description="output and intermediate image px"
+    )
+
+    @field_validator("allowed_hosts", "private_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return frozenset(h.strip().lower() for h in value.split(",") if h.strip())
+        return value
+
+    @property
+    def limits(self) -> Limits:
+        """The source/output limits."""
+        return Limits(
+            max_source_bytes=self.max_source_bytes,
+            max_pixels=self.max_pixels,
+            max_side=self.max_side,
+            max_frames=self.max_frames,
+            max_output_pixels=self.max_output_pixels,
+        )
