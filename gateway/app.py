@@ -1,28 +1,25 @@
-"""aiohttp application: routes, the image handler and metrics."""
+"""aiohttp application: the dialects' routes (ImageKit URLs in
+``gateway/imagekit``, the Photoroom-style REST API in ``gateway/photoroom``),
+middlewares, health and metrics."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from email.utils import formatdate
 
-import grpc
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
-from contract.limits import GraphLimitError, GraphLimits, check_graph
-from contract.steps import has_ai_step
-from gateway import model_choice
-from gateway.errors import HTTP_STATUS, error_response, from_rpc_error
-from gateway.negotiation import accepted_formats
+from contract.errors import HTTP_STATUS
+from contract.limits import GraphLimits
+from gateway.appkeys import API_KEYS, GRAPH_LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
+from gateway.errors import error_response
+from gateway.imagekit.handlers import image_handler
 from gateway.photoroom.auth import ApiKeys
-from gateway.photoroom.handlers import API_KEYS, GRAPH_LIMITS, MAX_UPLOAD_BYTES, add_routes
+from gateway.photoroom.handlers import MAX_UPLOAD_BYTES, add_routes
 from gateway.settings import GatewaySettings
-from gateway.signing import SignatureError, verify
 from gateway.transform_client import TransformClient
-from gateway.urlgrammar import ClientHints, GrammarError, build_graph, split_request
-from imgmesh.v1 import transform_pb2
 
 REQUESTS = Counter("imgmesh_gateway_requests_total", "HTTP requests", ["route", "status"])
 REQUEST_SECONDS = Histogram(
@@ -31,11 +28,6 @@ REQUEST_SECONDS = Histogram(
     ["route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16),
 )
-
-
-SETTINGS = web.AppKey("settings", GatewaySettings)
-NAMED = web.AppKey("named_transformations", dict)
-TRANSFORM_CLIENT = web.AppKey("transform_client", TransformClient)
 
 
 @web.middleware
@@ -77,11 +69,6 @@ async def json_errors_middleware(request: web.Request, handler: Handler) -> web.
         return response
 
 
-def graph_limit_response(exc: GraphLimitError) -> web.Response:
-    """400 ``limit_exceeded`` / 413 ``image_too_large`` naming the limit and its value."""
-    return web.json_response(exc.to_json(), status=HTTP_STATUS[exc.code])
-
-
 EXEMPT_ROUTES = frozenset({"healthz", "readyz", "metrics"})
 
 
@@ -105,102 +92,6 @@ def shedding_middleware(
             inflight -= 1
 
     return middleware
-
-
-ACCEPT_CH = "Sec-CH-DPR, Sec-CH-Width, DPR, Width"
-INTERMEDIATE_BODY = (
-    "<!DOCTYPE html><html><head><title>Preparing</title></head>"
-    "<body><p>The asset is currently being prepared. Please retry in a few seconds.</p>"
-    "</body></html>"
-)
-
-
-def client_hints(request: web.Request) -> ClientHints:
-    """Sec-CH-DPR / DPR (ratio) and Sec-CH-Width / Width (px) request headers."""
-    headers = request.headers
-
-    def read(*names: str) -> float | None:
-        for name in names:
-            try:
-                value = float(headers[name])
-            except (KeyError, ValueError):
-                continue
-            if 0 < value < 100_000:
-                return value
-        return None
-
-    width = read("Sec-CH-Width", "Width")
-    return ClientHints(dpr=read("Sec-CH-DPR", "DPR"), width=int(width) if width else None)
-
-
-async def image_handler(request: web.Request) -> web.StreamResponse:
-    """GET an image through the ImageKit URL grammar."""
-    config = request.app[SETTINGS]
-    try:
-        chain, source = split_request(request.path, request.query.get("tr"), request.app[NAMED])
-        built = build_graph(
-            chain, source, accepted_formats(request.headers.get("Accept")), client_hints(request)
-        )
-        model_choice.apply(built.graph, request.headers.get(model_choice.HEADER))
-        required = config.require_signed == "all" or (
-            config.require_signed == "ai" and has_ai_step(built.graph)
-        )
-        raw_path, _, raw_query = request.raw_path.partition("?")
-        verify(  # over the URL as the client sent it (undecoded), as ImageKit's SDKs sign
-            config.signing_key,
-            raw_path,
-            raw_query,
-            required=required,
-        )
-    except GrammarError as exc:
-        return web.json_response(exc.to_json(), status=400)
-    except SignatureError as exc:
-        return error_response(exc.code, exc.message)
-    try:
-        check_graph(built.graph, request.app[GRAPH_LIMITS])
-    except GraphLimitError as exc:
-        return graph_limit_response(exc)
-    client = request.app[TRANSFORM_CLIENT]
-    render = transform_pb2.RenderRequest(
-        graph=built.graph,
-        if_none_match=request.headers.get("If-None-Match", ""),
-        ai_budget_ms=config.ai_budget_ms,
-    )
-    try:
-        reply = await client.render(render)
-    except grpc.aio.AioRpcError as exc:
-        response = from_rpc_error(exc)
-        if response.status != 404 or not built.default_image:
-            return response
-        render.graph.source.origin_path = built.default_image  # di-: same transformation
-        try:
-            reply = await client.render(render)
-        except grpc.aio.AioRpcError as exc2:
-            return from_rpc_error(exc2)
-    vary = "Accept" + (", " + ACCEPT_CH if built.uses_client_hints else "")
-    if model_choice.uses_segmentation(built.graph):
-        vary += ", " + model_choice.HEADER
-    headers = {"Vary": vary, "Accept-CH": ACCEPT_CH}
-    if reply.intermediate:
-        headers.update({"is-intermediate-response": "true", "Cache-Control": "no-store"})
-        return web.Response(text=INTERMEDIATE_BODY, content_type="text/html", headers=headers)
-    headers["Cache-Control"] = config.cache_control
-    if reply.etag:
-        headers["ETag"] = reply.etag
-    if reply.last_modified_unix:
-        headers["Last-Modified"] = formatdate(reply.last_modified_unix, usegmt=True)
-    if reply.not_modified:
-        return web.Response(status=304, headers=headers)
-    if built.content_dpr is not None:
-        headers["Content-DPR"] = f"{built.content_dpr:g}"
-    headers["Content-Type"] = reply.content_type
-    headers["X-Imgmesh-Cache"] = "hit" if reply.cache_hit else "miss"
-    response = web.StreamResponse(headers=headers)
-    response.content_length = len(reply.image)
-    await response.prepare(request)
-    await response.write(reply.image)
-    await response.write_eof()
-    return response
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -268,6 +159,6 @@ def create_app(
     app.router.add_get("/healthz", healthz, name="healthz")
     app.router.add_get("/readyz", readyz, name="readyz")
     app.router.add_get("/metrics", metrics, name="metrics")
-    add_routes(app, lambda request: request.app[TRANSFORM_CLIENT])
+    add_routes(app)
     app.router.add_get("/{tail:.+}", image_handler, name="image")
     return app

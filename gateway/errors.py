@@ -1,4 +1,7 @@
-"""HTTP error responses with a stable machine-readable ``code``."""
+"""The gateway's one error type and one JSON error shape, for every dialect:
+``{"code", "message", ...}`` with a stable machine-readable ``code`` (its HTTP
+status from :mod:`contract.errors`) and, for a bad parameter, ``parameter``
+and ``allowed``."""
 
 from __future__ import annotations
 
@@ -7,10 +10,57 @@ from aiohttp import web
 
 from contract.errors import ERROR_CODE_METADATA_KEY, HTTP_STATUS, HTTP_STATUS_METADATA_KEY
 
+
+class RequestError(ValueError):
+    """A request a dialect refuses before rendering: a malformed or unknown
+    parameter (HTTP 400).
+
+    Attributes:
+        code: stable machine-readable code from contract.errors, e.g.
+            ``invalid_parameter``, ``unknown_parameter``, ``missing_source``,
+            ``conflicting_parameters``.
+        parameter: the offending parameter key (e.g. ``"w"``), or None.
+        allowed: human-readable description of the accepted values.
+    """
+
+    def __init__(
+        self, code: str, message: str, parameter: str | None = None, allowed: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.parameter = parameter
+        self.allowed = allowed
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON error body."""
+        body = {"code": self.code, "message": self.message}
+        if self.parameter is not None:
+            body["parameter"] = self.parameter
+        if self.allowed is not None:
+            body["allowed"] = self.allowed
+        return body
+
+
+def invalid(parameter: str, value: str, allowed: str) -> RequestError:
+    """``invalid_parameter`` for ``parameter-value``."""
+    return RequestError(
+        "invalid_parameter",
+        f"invalid value {value!r} for parameter {parameter!r}; allowed: {allowed}",
+        parameter,
+        allowed,
+    )
+
+
+def request_error_response(exc: RequestError) -> web.Response:
+    """The JSON error response of a :class:`RequestError`."""
+    return web.json_response(exc.to_json(), status=HTTP_STATUS.get(exc.code, 400))
+
+
 RETRY_AFTER_S = 5  # seconds suggested to clients when a dependency is down
 
 
-def error_response(code: str, message: str, **extra: str) -> web.Response:
+def error_response(code: str, message: str, **extra: object) -> web.Response:
     """JSON ``{"code", "message", ...extra}`` with the status for ``code``;
     503s carry ``Retry-After``."""
     status = HTTP_STATUS.get(code, 500)

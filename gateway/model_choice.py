@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gateway.urlgrammar.errors import GrammarError
+from gateway.errors import RequestError
 from imgmesh.v1 import edit_pb2
 
 HEADER = "x-imgmesh-segmentation-model"
@@ -28,13 +28,13 @@ def apply(graph: edit_pb2.EditGraph, value: str | None) -> None:
     """Set every background-removal step of ``graph`` (layers included) to ``value``.
 
     Raises:
-        GrammarError: invalid_parameter for a model not in MODELS (400).
+        RequestError: invalid_parameter for a model not in MODELS (400).
     """
     if value is None:
         return
     name = value.strip().lower()
     if name not in MODELS:
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter",
             f"unknown segmentation model {value!r} in {HEADER}",
             HEADER,

@@ -1,12 +1,12 @@
 """Property-based fuzzing of the two request parsers: random input may only be
 refused with the documented 400/401/422-type errors, never crash (HTTP 500).
 
-1. ImageKit URL grammar (gateway.urlgrammar): ``split_request`` then
+1. ImageKit URL grammar (gateway.imagekit.urlgrammar): ``split_request`` then
    ``build_graph`` (plus ``accepted_formats`` and ``signing.verify``, the rest
    of what ``gateway.app.image_handler`` runs before rendering). Allowed:
-   GrammarError (400), SignatureError (401).
+   RequestError (400), SignatureError (401).
 2. Photoroom parsers: ``edit.parse`` then ``edit.build`` (/v2/edit) and
-   ``segment.build`` (/v1/segment). Allowed: GrammarError (incl. ConflictError,
+   ``segment.build`` (/v1/segment). Allowed: RequestError (incl. ConflictError,
    400) and UnprocessableError (422).
 
 Strings are drawn without lone surrogates (hypothesis' default alphabet): aiohttp
@@ -37,13 +37,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gateway.negotiation import accepted_formats
-from gateway.photoroom import edit, segment
-from gateway.photoroom import fields as pf
-from gateway.signing import SignatureError, unsigned_part, verify
-from gateway.urlgrammar import ClientHints, GrammarError, build_graph, split_request
-from gateway.urlgrammar.layers import TEXT_KEYS
-from gateway.urlgrammar.params import (
+from gateway.errors import RequestError
+from gateway.imagekit.signing import SignatureError, unsigned_part, verify
+from gateway.imagekit.urlgrammar import ClientHints, build_graph, split_request
+from gateway.imagekit.urlgrammar.layers import TEXT_KEYS
+from gateway.imagekit.urlgrammar.params import (
     CROP_MODES,
     EFFECTS,
     FOCUS,
@@ -51,6 +49,9 @@ from gateway.urlgrammar.params import (
     GRADIENT_DIRECTIONS,
     PARAMS,
 )
+from gateway.negotiation import accepted_formats
+from gateway.photoroom import edit, segment
+from gateway.photoroom import fields as pf
 from imgmesh.v1 import edit_pb2
 from inference.coco import ALIASES, COCO_CLASSES
 
@@ -63,8 +64,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-URL_ERRORS = (GrammarError,)
-PHOTOROOM_ERRORS = (GrammarError, pf.UnprocessableError)
+URL_ERRORS = (RequestError,)
+PHOTOROOM_ERRORS = (RequestError, pf.UnprocessableError)
 
 # Python 3.11+ refuses int() of strings over 4300 digits (ValueError).
 INT_DIGIT_LIMIT = 4300
@@ -577,11 +578,11 @@ def _edit_request(
 
 def build_or_reject(build: Callable[[], edit_pb2.EditGraph]) -> None:
     """A REST parser either builds a serialisable graph or raises one of its
-    documented errors (a GrammarError whose JSON body serialises)."""
+    documented errors (a RequestError whose JSON body serialises)."""
     try:
         graph = build()
     except PHOTOROOM_ERRORS as exc:
-        if isinstance(exc, GrammarError):
+        if isinstance(exc, RequestError):
             json.dumps(exc.to_json())
         return
     assert isinstance(graph, edit_pb2.EditGraph)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import pyvips
 
-from gateway.signing import sign
+from gateway.imagekit.signing import sign
 from tests.conftest import SIGNING_KEY
 from tests.helpers import get, source_file
 

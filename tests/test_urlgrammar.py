@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.errors import RequestError
+from gateway.imagekit.urlgrammar import Built, ClientHints, build_graph, split_request
 from gateway.negotiation import accepted_formats
-from gateway.urlgrammar import Built, ClientHints, GrammarError, build_graph, split_request
 from imgmesh.v1 import edit_pb2
 
 
@@ -35,8 +36,8 @@ def only_step(g: edit_pb2.EditGraph, kind: str):
     return getattr(g.steps[0], kind)
 
 
-def error(path: str, tr: str | None = None) -> GrammarError:
-    with pytest.raises(GrammarError) as exc:
+def error(path: str, tr: str | None = None) -> RequestError:
+    with pytest.raises(RequestError) as exc:
         graph(path, tr)
     return exc.value
 

@@ -126,7 +126,6 @@ class _Worker:
             otel_context.detach(token)
             self._trim()
 
-
     def _trim(self) -> None:
         """Give freed pixel buffers back to the OS when RSS is well above the
         warm baseline."""

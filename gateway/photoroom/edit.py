@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from gateway.errors import RequestError
 from gateway.photoroom import fields as f
-from gateway.urlgrammar.errors import GrammarError
 from imgmesh.v1 import edit_pb2
 
 Parser = Callable[[str, str], Any]
@@ -208,7 +208,7 @@ def parse(fields: Mapping[str, str], files: Mapping[str, bytes], *, post: bool) 
     """Parse and validate every parameter and exclusion.
 
     Raises:
-        GrammarError: unknown_parameter / invalid_parameter / missing_source (400).
+        RequestError: unknown_parameter / invalid_parameter / missing_source (400).
         ConflictError: two parameters that exclude each other (400).
     """
     values: dict[str, Any] = {}
@@ -216,16 +216,16 @@ def parse(fields: Mapping[str, str], files: Mapping[str, bytes], *, post: bool) 
         parser = PARAMETERS.get(name)
         if parser is None:
             if name in FILES:
-                raise GrammarError(
+                raise RequestError(
                     "invalid_parameter", f"{name!r} must be a file part (POST multipart)", name
                 )
-            raise GrammarError(
+            raise RequestError(
                 "unknown_parameter", f"unknown parameter {name!r}", name, "see GET /v2/edit docs"
             )
         values[name] = parser(name, value)
     request = EditRequest(values, dict(files))
     if "templateId" in values:
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter",
             f"no template {values['templateId']} exists: imgmesh stores no templates",
             "templateId",
@@ -248,7 +248,7 @@ def _check_exclusions(req: EditRequest, *, post: bool) -> None:
     else:
         for name in FILES:
             if req.has(name):
-                raise GrammarError(
+                raise RequestError(
                     "invalid_parameter", f"{name!r} is only accepted by POST /v2/edit", name
                 )
     if (
@@ -257,7 +257,7 @@ def _check_exclusions(req: EditRequest, *, post: bool) -> None:
         and not req.has("imageFromPrompt.prompt")
     ):
         name = "imageFile" if post else "imageUrl"
-        raise GrammarError("missing_source", f"{name!r} is required", name)
+        raise RequestError("missing_source", f"{name!r} is required", name)
     _conflict(req, "imageFromPrompt.prompt", "imageFile", "generate an image or edit one")
     _conflict(req, "imageFromPrompt.prompt", "imageUrl", "generate an image or edit one")
     for i, a in enumerate(EXCLUSIVE_BACKGROUNDS):

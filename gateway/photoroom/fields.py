@@ -12,7 +12,7 @@ import uuid
 from PIL import ImageColor
 
 from contract.limits import MAX_OUTPUT_SIDE
-from gateway.urlgrammar.errors import GrammarError, invalid
+from gateway.errors import RequestError, invalid
 from imgmesh.v1 import edit_pb2
 
 MAX_SIDE = MAX_OUTPUT_SIDE  # px, largest output side accepted
@@ -23,7 +23,7 @@ _NUMBER = re.compile(r"^-?([0-9]{1,12}(\.[0-9]{0,12})?|\.[0-9]{1,12})$")
 _OUTPUT_SIZE = re.compile(r"^(auto|[0-9]{1,6}x[0-9]{1,6}|originalImage|croppedSubject)$")
 
 
-class ConflictError(GrammarError):
+class ConflictError(RequestError):
     """Two parameters that cannot be given together (HTTP 400 naming both).
 
     Attributes:

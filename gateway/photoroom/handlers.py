@@ -8,35 +8,32 @@ import grpc
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from contract.limits import GraphLimitError, GraphLimits, check_graph
+from contract.limits import GraphLimitError, check_graph
 from gateway import model_choice
-from gateway.errors import HTTP_STATUS, error_response, from_rpc_error
+from gateway.appkeys import API_KEYS, GRAPH_LIMITS, TRANSFORM_CLIENT
+from gateway.errors import RequestError, error_response, from_rpc_error, request_error_response
 from gateway.photoroom import edit, segment
-from gateway.photoroom.auth import Account, ApiKeys, AuthError
+from gateway.photoroom.auth import Account, AuthError
 from gateway.photoroom.fields import UnprocessableError
+from gateway.responses import graph_limit_response, stream_image
 from gateway.transform_client import TransformClient
-from gateway.urlgrammar.errors import GrammarError
 from imgmesh.v1 import edit_pb2, transform_pb2
 
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024  # Photoroom: "The maximum size of the image is 30MB."
-API_KEYS = web.AppKey("api_keys", ApiKeys)
-GRAPH_LIMITS = web.AppKey("graph_limits", GraphLimits)
 
 Client = Callable[[web.Request], TransformClient]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _auth_error(exc: AuthError) -> web.Response:
-    return web.json_response(
-        {"code": exc.code, "message": exc.message, "status_code": exc.status}, status=exc.status
-    )
+    return error_response(exc.code, exc.message, status_code=exc.status)
 
 
 async def _form(request: web.Request) -> tuple[dict[str, str], dict[str, bytes]]:
     """Multipart/urlencoded body -> (text fields, file parts).
 
     Raises:
-        GrammarError: the body is not a form.
+        RequestError: the body is not a form.
         web.HTTPRequestEntityTooLarge: body over the upload limit (413).
     """
     try:
@@ -45,7 +42,7 @@ async def _form(request: web.Request) -> tuple[dict[str, str], dict[str, bytes]]
         raise
     except (ValueError, HttpProcessingError, AssertionError, LookupError) as exc:
         # malformed multipart: bad boundary, part headers over aiohttp's limits, ...
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter",
             "the request body is not a readable multipart/form-data or urlencoded form",
             "body",
@@ -69,14 +66,8 @@ async def _render(
         reply = await client.render(transform_pb2.RenderRequest(graph=graph))
     except grpc.aio.AioRpcError as exc:
         return from_rpc_error(exc)
-    response = web.StreamResponse(
-        headers={"Content-Type": reply.content_type, "Cache-Control": "no-store"}
-    )
-    response.content_length = len(reply.image)
-    await response.prepare(request)
-    await response.write(reply.image)
-    await response.write_eof()
-    return response
+    headers = {"Content-Type": reply.content_type, "Cache-Control": "no-store"}
+    return await stream_image(request, reply.image, headers)
 
 
 def make_handlers(
@@ -100,12 +91,12 @@ def make_handlers(
             graph = await parse()
             model_choice.apply(graph, request.headers.get(model_choice.HEADER))
             check_graph(graph, request.app[GRAPH_LIMITS])
-        except GrammarError as exc:
-            return web.json_response(exc.to_json(), status=400)
+        except RequestError as exc:
+            return request_error_response(exc)
         except UnprocessableError as exc:
             return error_response("impossible_edit", str(exc))
         except GraphLimitError as exc:
-            return web.json_response(exc.to_json(), status=HTTP_STATUS[exc.code])
+            return graph_limit_response(exc)
         except web.HTTPRequestEntityTooLarge:
             return error_response("image_too_large", f"request body over {MAX_UPLOAD_BYTES} bytes")
         response = await _render(request, client(request), graph)
@@ -124,7 +115,7 @@ def make_handlers(
             texts, files = await _form(request)
             unknown = [n for n in files if n not in edit.FILES]
             if unknown:
-                raise GrammarError(
+                raise RequestError(
                     "unknown_parameter", f"unexpected file part {unknown[0]!r}", unknown[0]
                 )
             return edit.build(edit.parse(texts, files, post=True))
@@ -137,7 +128,7 @@ def make_handlers(
             image = files.pop("image_file", None)
             if files:
                 name = next(iter(files))
-                raise GrammarError("unknown_parameter", f"unexpected file part {name!r}", name)
+                raise RequestError("unknown_parameter", f"unexpected file part {name!r}", name)
             return segment.build(texts, image)
 
         return await run(request, parse)
@@ -179,9 +170,9 @@ def method_not_allowed(*allowed: str) -> Handler:
     return handler
 
 
-def add_routes(app: web.Application, client: Client) -> None:
+def add_routes(app: web.Application) -> None:
     """Register the Photoroom routes (before the URL API's catch-all)."""
-    h = make_handlers(client)
+    h = make_handlers(lambda request: request.app[TRANSFORM_CLIENT])
     app.router.add_get("/v2/edit", h["edit_get"], name="photoroom_edit")
     app.router.add_post("/v2/edit", h["edit_post"], name="photoroom_edit_post")
     app.router.add_post("/v1/segment", h["segment"], name="photoroom_segment")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gateway.errors import RequestError
 from gateway.photoroom import fields as f
-from gateway.urlgrammar.errors import GrammarError
 from imgmesh.v1 import edit_pb2
 
 SIZES_MP = {"preview": 0.25, "medium": 1.5, "hd": 4.0, "full": 36.0}
@@ -23,16 +23,16 @@ def build(fields: Mapping[str, str], image: bytes | None) -> edit_pb2.EditGraph:
     """Parse the form and build the graph.
 
     Raises:
-        GrammarError: missing ``image_file``, unknown field or bad value (400).
+        RequestError: missing ``image_file``, unknown field or bad value (400).
         ConflictError: ``channels=alpha`` with ``bg_color`` (400).
     """
     for name in fields:
         if name not in FIELDS:
-            raise GrammarError(
+            raise RequestError(
                 "unknown_parameter", f"unknown field {name!r}", name, ", ".join(FIELDS)
             )
     if not image:
-        raise GrammarError("missing_source", "'image_file' is required", "image_file")
+        raise RequestError("missing_source", "'image_file' is required", "image_file")
     fmt = f.enum("format", fields.get("format", "png"), tuple(FORMATS))
     channels = f.enum("channels", fields.get("channels", "rgba"), ("rgba", "alpha"))
     size = f.enum("size", fields.get("size", "full"), tuple(SIZES_MP))

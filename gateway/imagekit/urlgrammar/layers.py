@@ -17,10 +17,10 @@ import base64
 from collections.abc import Callable
 
 from contract.limits import MAX_OUTPUT_SIDE
-from gateway.urlgrammar.errors import GrammarError, invalid
-from gateway.urlgrammar.params import FOCUS
-from gateway.urlgrammar.split import Param
-from gateway.urlgrammar.values import color, integer
+from gateway.errors import RequestError, invalid
+from gateway.imagekit.urlgrammar.params import FOCUS
+from gateway.imagekit.urlgrammar.split import Param
+from gateway.imagekit.urlgrammar.values import color, integer
 from imgmesh.v1 import edit_pb2
 
 POSITION_KEYS = ("lx", "ly", "lfo")
@@ -59,7 +59,7 @@ def image_layer(
         build_steps: turns the layer's remaining chain into steps (the builder).
 
     Raises:
-        GrammarError: no ``i``/``ie``, or bad values.
+        RequestError: no ``i``/``ie``, or bad values.
     """
     overlay = edit_pb2.Overlay()
     path = None
@@ -75,7 +75,7 @@ def image_layer(
                 rest.append(p)
         chain.append(rest)
     if not path or ".." in path.split("/"):
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter",
             "l-image needs i-<path> (@@ for /)",
             "i",
@@ -102,13 +102,13 @@ def text_layer(layer: Param) -> edit_pb2.Step:
     """``l-text`` -> Overlay with a TextLayer.
 
     Raises:
-        GrammarError: no text, a parameter text layers don't take, or bad values.
+        RequestError: no text, a parameter text layers don't take, or bad values.
     """
     overlay = edit_pb2.Overlay()
     text = edit_pb2.TextLayer()
     for p in (p for step in layer.children for p in step):
         if p.key not in TEXT_KEYS:
-            raise GrammarError(
+            raise RequestError(
                 "unknown_parameter",
                 f"{p.key!r} is not a text layer parameter",
                 p.key,
@@ -139,6 +139,6 @@ def text_layer(layer: Param) -> edit_pb2.Step:
         else:
             _place(overlay, p.key, p.value)
     if not text.text:
-        raise GrammarError("invalid_parameter", "l-text needs i-<text>", "i", "the text to draw")
+        raise RequestError("invalid_parameter", "l-text needs i-<text>", "i", "the text to draw")
     overlay.text.CopyFrom(text)
     return edit_pb2.Step(overlay=overlay)

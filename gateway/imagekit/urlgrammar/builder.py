@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gateway.urlgrammar.errors import GrammarError
-from gateway.urlgrammar.layers import image_layer, text_layer
-from gateway.urlgrammar.params import EXTRACT_MODES, PAD_MODES, StepSpec, parse_step
-from gateway.urlgrammar.split import Param
+from gateway.errors import RequestError
+from gateway.imagekit.urlgrammar.layers import image_layer, text_layer
+from gateway.imagekit.urlgrammar.params import EXTRACT_MODES, PAD_MODES, StepSpec, parse_step
+from gateway.imagekit.urlgrammar.split import Param
 from imgmesh.v1 import edit_pb2
 
 # With these, the pixel size after DPR must stay within 1..5000 px or DPR is ignored.
@@ -76,14 +76,14 @@ def _resize(spec: StepSpec, hints: ClientHints, built: Built) -> edit_pb2.Step |
             ("z", spec.zoom),
         ):
             if value is not None and not spec.width_auto:
-                raise GrammarError(
+                raise RequestError(
                     "invalid_parameter",
                     f"{key} needs w or h in the same step",
                     key,
                     "combine with w-* or h-*",
                 )
         if spec.position:
-            raise GrammarError(
+            raise RequestError(
                 "invalid_parameter",
                 "x/y/xc/yc need w, h and cm-extract",
                 next(iter(spec.position)),
@@ -106,7 +106,7 @@ def _resize(spec: StepSpec, hints: ClientHints, built: Built) -> edit_pb2.Step |
         resize.background.CopyFrom(spec.background)
     if spec.position:
         if resize.crop_mode not in EXTRACT_MODES:
-            raise GrammarError(
+            raise RequestError(
                 "invalid_parameter",
                 "x/y/xc/yc need cm-extract or cm-pad_extract",
                 next(iter(spec.position)),
@@ -115,7 +115,7 @@ def _resize(spec: StepSpec, hints: ClientHints, built: Built) -> edit_pb2.Step |
         for key, value in spec.position.items():
             setattr(resize, key, value)
     if spec.zoom is not None and spec.focus not in (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT):
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter",
             "z needs fo-face or fo-<object>",
             "z",
@@ -128,7 +128,7 @@ def steps_for(spec: StepSpec, hints: ClientHints, built: Built) -> list[edit_pb2
     """Typed steps for one parsed step.
 
     Raises:
-        GrammarError: parameters that need others in the same step.
+        RequestError: parameters that need others in the same step.
     """
     out: list[edit_pb2.Step] = []
     resize = _resize(spec, hints, built)
@@ -140,7 +140,7 @@ def steps_for(spec: StepSpec, hints: ClientHints, built: Built) -> list[edit_pb2
         or not resize.resize.HasField("width")
         or not resize.resize.HasField("height")
     ):
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter",
             "bg-genfill needs w, h and cm-pad_resize or cm-pad_extract",
             "bg",
@@ -190,7 +190,7 @@ def build_graph(
         hints: client hints from the request headers.
 
     Raises:
-        GrammarError: any parameter error.
+        RequestError: any parameter error.
     """
     hints = hints or ClientHints()
     graph = edit_pb2.EditGraph(source=edit_pb2.Source(origin_path=source_path))

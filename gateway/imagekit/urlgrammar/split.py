@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gateway.urlgrammar.errors import GrammarError
+from gateway.errors import RequestError
 
 PATH_PREFIX = "tr:"
 GENIMG_PREFIX = "ik-genimg"
@@ -45,7 +45,7 @@ def split_request(
         named: named transformations (``n-<name>`` -> transformation string).
 
     Raises:
-        GrammarError: missing_source when no image path remains; invalid tokens;
+        RequestError: missing_source when no image path remains; invalid tokens;
             unknown named transformations.
     """
     rest = path.lstrip("/")
@@ -62,7 +62,7 @@ def split_request(
     if tr_query is not None:
         chain += tokenize(tr_query, named)
     if not source or source.endswith("/"):
-        raise GrammarError("missing_source", "the URL names no image path")
+        raise RequestError("missing_source", "the URL names no image path")
     return chain, source
 
 
@@ -77,14 +77,14 @@ def tokenize(
     (its first step joins the current step, further steps follow it).
 
     Raises:
-        GrammarError: an empty step or parameter (e.g. ``"w-1,,h-2"``), an
+        RequestError: an empty step or parameter (e.g. ``"w-1,,h-2"``), an
             unclosed or stray layer, an unknown named transformation.
     """
     parts = re.split(r"([,:])", transformation)
     tokens, seps = parts[0::2], [""] + parts[1::2]
     steps, k = _parse_chain(tokens, seps, 0, named or {}, depth, layer_depth=0)
     if k != len(tokens):  # pragma: no cover - _parse_chain consumes everything
-        raise GrammarError("invalid_parameter", "unexpected l-end", "l", "l-image|l-text ... l-end")
+        raise RequestError("invalid_parameter", "unexpected l-end", "l", "l-image|l-text ... l-end")
     return steps
 
 
@@ -101,13 +101,13 @@ def _parse_chain(
     while k < len(tokens):
         token = tokens[k].strip()
         if not token:
-            raise GrammarError("invalid_parameter", "empty parameter in transformation")
+            raise RequestError("invalid_parameter", "empty parameter in transformation")
         if k > start and seps[k] == ":":
             steps.append([])
         key, _, value = token.partition("-")
         if key == "l" and value == "end":
             if layer_depth == 0:
-                raise GrammarError(
+                raise RequestError(
                     "invalid_parameter",
                     "l-end without l-image or l-text",
                     "l",
@@ -116,11 +116,11 @@ def _parse_chain(
             return steps, k + 1
         if key == "l":
             if value not in LAYER_TYPES:
-                raise GrammarError(
+                raise RequestError(
                     "invalid_parameter", f"unknown layer type {value!r}", "l", "image|text"
                 )
             if layer_depth >= MAX_LAYER_DEPTH:
-                raise GrammarError(
+                raise RequestError(
                     "invalid_parameter",
                     "layers nest at most 3 levels",
                     "l",
@@ -137,7 +137,7 @@ def _parse_chain(
             steps[-1].append(Param(key, value))
         k += 1
     if layer_depth:
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter", "layer not closed with l-end", "l", "l-image|l-text ... l-end"
         )
     return steps, k
@@ -147,15 +147,15 @@ def expand(name: str, named: Mapping[str, str], depth: int) -> list[list[Param]]
     """Tokens of the named transformation ``name``.
 
     Raises:
-        GrammarError: unknown name (400, as ImageKit), or nesting too deep.
+        RequestError: unknown name (400, as ImageKit), or nesting too deep.
     """
     if name not in named:
         known = ", ".join(sorted(named)) or "none configured"
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter", f"unknown named transformation {name!r}", "n", known
         )
     if depth >= MAX_NAMED_DEPTH:
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter",
             f"named transformation {name!r} nests too deep",
             "n",

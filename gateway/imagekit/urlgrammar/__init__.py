@@ -11,8 +11,7 @@ segment (``/tr:w-300/photos/a.jpg``). Both may appear: the path chain runs
 first, then the query chain.
 """
 
-from gateway.urlgrammar.builder import Built, ClientHints, build_graph
-from gateway.urlgrammar.errors import GrammarError
-from gateway.urlgrammar.split import split_request
+from gateway.imagekit.urlgrammar.builder import Built, ClientHints, build_graph
+from gateway.imagekit.urlgrammar.split import split_request
 
-__all__ = ["Built", "ClientHints", "GrammarError", "build_graph", "split_request"]
+__all__ = ["Built", "ClientHints", "build_graph", "split_request"]

@@ -8,7 +8,7 @@ import re
 from PIL import ImageColor
 
 from contract.limits import MAX_OUTPUT_SIDE
-from gateway.urlgrammar.errors import invalid
+from gateway.errors import invalid
 from imgmesh.v1 import edit_pb2
 
 MAX_SIDE = MAX_OUTPUT_SIDE  # px, largest w/h accepted

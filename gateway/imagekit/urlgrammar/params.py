@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gateway.urlgrammar.errors import GrammarError, invalid
-from gateway.urlgrammar.split import Param
-from gateway.urlgrammar.values import (
+from gateway.errors import RequestError, invalid
+from gateway.imagekit.urlgrammar.split import Param
+from gateway.imagekit.urlgrammar.values import (
     boolean,
     color,
     dimension,
@@ -137,7 +137,7 @@ def param(*keys: str) -> Callable[[Parser], Parser]:
 def set_ai(spec: StepSpec, name: str, step: edit_pb2.Step) -> None:
     """Record the step's AI op; a second one is an error (chain them with ':')."""
     if spec.ai is not None:
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter",
             f"only one AI transformation per step ({spec.ai_name} and {name}); "
             "chain them with ':', e.g. e-bgremove:e-dropshadow",
@@ -200,7 +200,7 @@ def _crop(key: str) -> Parser:
         if mode is None:
             raise invalid(key, value, "|".join(names))
         if spec.crop_key is not None and spec.crop_key != key:
-            raise GrammarError(
+            raise RequestError(
                 "invalid_parameter",
                 "c and cm cannot be combined in one step",
                 key,
@@ -223,7 +223,7 @@ def _fo(value: str, spec: StepSpec) -> None:
         spec.focus = edit_pb2.FOCUS_OBJECT
         spec.focus_object = COCO_ALIASES.get(value, value)
     elif value == "custom":
-        raise GrammarError(
+        raise RequestError(
             "invalid_parameter",
             "fo-custom needs a custom focus area stored with the asset, "
             "and imgmesh has no asset store: use x/y or xc/yc with cm-extract",
@@ -488,7 +488,7 @@ def parse_step(params: list[Param]) -> StepSpec:
     """Parse the parameters of one step.
 
     Raises:
-        GrammarError: unknown_parameter, invalid_parameter, or a repeated key.
+        RequestError: unknown_parameter, invalid_parameter, or a repeated key.
     """
     spec = StepSpec()
     for p in params:
@@ -498,7 +498,7 @@ def parse_step(params: list[Param]) -> StepSpec:
             continue
         parser = PARAMS.get(key)
         if parser is None:
-            raise GrammarError(
+            raise RequestError(
                 "unknown_parameter",
                 f"unknown parameter {key!r}",
                 key,
@@ -506,7 +506,7 @@ def parse_step(params: list[Param]) -> StepSpec:
             )
         tag = f"e-{value.partition('-')[0]}" if key == "e" else key
         if tag in spec.seen:
-            raise GrammarError("invalid_parameter", f"parameter {tag!r} repeated in one step", key)
+            raise RequestError("invalid_parameter", f"parameter {tag!r} repeated in one step", key)
         spec.seen.add(tag)
         parser(value, spec)
     return spec

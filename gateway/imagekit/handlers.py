@@ -1,0 +1,110 @@
+"""The ImageKit image URL handler: ``GET /<path>?tr=...`` (or ``/tr:.../<path>``)
+-> URL grammar -> signed-URL check -> graph limits -> Render -> image bytes."""
+
+from __future__ import annotations
+
+from email.utils import formatdate
+
+import grpc
+from aiohttp import web
+
+from contract.limits import GraphLimitError, check_graph
+from contract.steps import has_ai_step
+from gateway import model_choice
+from gateway.appkeys import GRAPH_LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
+from gateway.errors import RequestError, error_response, from_rpc_error, request_error_response
+from gateway.imagekit.signing import SignatureError, verify
+from gateway.imagekit.urlgrammar import ClientHints, build_graph, split_request
+from gateway.negotiation import accepted_formats
+from gateway.responses import graph_limit_response, stream_image
+from imgmesh.v1 import transform_pb2
+
+ACCEPT_CH = "Sec-CH-DPR, Sec-CH-Width, DPR, Width"
+INTERMEDIATE_BODY = (
+    "<!DOCTYPE html><html><head><title>Preparing</title></head>"
+    "<body><p>The asset is currently being prepared. Please retry in a few seconds.</p>"
+    "</body></html>"
+)
+
+
+def client_hints(request: web.Request) -> ClientHints:
+    """Sec-CH-DPR / DPR (ratio) and Sec-CH-Width / Width (px) request headers."""
+    headers = request.headers
+
+    def read(*names: str) -> float | None:
+        for name in names:
+            try:
+                value = float(headers[name])
+            except (KeyError, ValueError):
+                continue
+            if 0 < value < 100_000:
+                return value
+        return None
+
+    width = read("Sec-CH-Width", "Width")
+    return ClientHints(dpr=read("Sec-CH-DPR", "DPR"), width=int(width) if width else None)
+
+
+async def image_handler(request: web.Request) -> web.StreamResponse:
+    """GET an image through the ImageKit URL grammar."""
+    config = request.app[SETTINGS]
+    try:
+        chain, source = split_request(request.path, request.query.get("tr"), request.app[NAMED])
+        built = build_graph(
+            chain, source, accepted_formats(request.headers.get("Accept")), client_hints(request)
+        )
+        model_choice.apply(built.graph, request.headers.get(model_choice.HEADER))
+        required = config.require_signed == "all" or (
+            config.require_signed == "ai" and has_ai_step(built.graph)
+        )
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        verify(  # over the URL as the client sent it (undecoded), as ImageKit's SDKs sign
+            config.signing_key,
+            raw_path,
+            raw_query,
+            required=required,
+        )
+    except RequestError as exc:
+        return request_error_response(exc)
+    except SignatureError as exc:
+        return error_response(exc.code, exc.message)
+    try:
+        check_graph(built.graph, request.app[GRAPH_LIMITS])
+    except GraphLimitError as exc:
+        return graph_limit_response(exc)
+    client = request.app[TRANSFORM_CLIENT]
+    render = transform_pb2.RenderRequest(
+        graph=built.graph,
+        if_none_match=request.headers.get("If-None-Match", ""),
+        ai_budget_ms=config.ai_budget_ms,
+    )
+    try:
+        reply = await client.render(render)
+    except grpc.aio.AioRpcError as exc:
+        response = from_rpc_error(exc)
+        if response.status != 404 or not built.default_image:
+            return response
+        render.graph.source.origin_path = built.default_image  # di-: same transformation
+        try:
+            reply = await client.render(render)
+        except grpc.aio.AioRpcError as exc2:
+            return from_rpc_error(exc2)
+    vary = "Accept" + (", " + ACCEPT_CH if built.uses_client_hints else "")
+    if model_choice.uses_segmentation(built.graph):
+        vary += ", " + model_choice.HEADER
+    headers = {"Vary": vary, "Accept-CH": ACCEPT_CH}
+    if reply.intermediate:
+        headers.update({"is-intermediate-response": "true", "Cache-Control": "no-store"})
+        return web.Response(text=INTERMEDIATE_BODY, content_type="text/html", headers=headers)
+    headers["Cache-Control"] = config.cache_control
+    if reply.etag:
+        headers["ETag"] = reply.etag
+    if reply.last_modified_unix:
+        headers["Last-Modified"] = formatdate(reply.last_modified_unix, usegmt=True)
+    if reply.not_modified:
+        return web.Response(status=304, headers=headers)
+    if built.content_dpr is not None:
+        headers["Content-DPR"] = f"{built.content_dpr:g}"
+    headers["Content-Type"] = reply.content_type
+    headers["X-Imgmesh-Cache"] = "hit" if reply.cache_hit else "miss"
+    return await stream_image(request, reply.image, headers)
