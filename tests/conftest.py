@@ -4,11 +4,7 @@ ports) per test session, serving an origin directory built in a temp dir."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +12,8 @@ import pytest
 import pyvips
 
 from mesh.fetch_samples import SAMPLE_PHOTOS
-from mesh.processes import Mesh, Ports, free_port
-from tests.helpers import HAVE_SHARED, SAMPLES, SHARED_DATA, get
+from mesh.processes import Mesh, Ports
+from tests.helpers import HAVE_SHARED, SAMPLES, SHARED_DATA, extra_gateway
 
 
 def build_origin(root: Path) -> None:
@@ -174,30 +170,11 @@ def named_file(factory: pytest.TempPathFactory) -> Path:
 def strict_gateway(mesh: Mesh, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second gateway on the same transform_svc that requires signed URLs
     and answers AI renders slower than 1 ms with an intermediate response."""
-    port = free_port()
-    logs = tmp_path_factory.mktemp("strict")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gateway",
-            f"--gateway-port={port}",
-            f"--transform-address=127.0.0.1:{mesh.ports.transform}",
-            "--require-signed=all",
-            "--ai-budget-ms=1",
-        ],
-        env={**os.environ, "IMGMESH_SIGNING_KEY": SIGNING_KEY},
-        stdout=(logs / "gateway.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if get(f"{url}/healthz", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(15)
+    log = tmp_path_factory.mktemp("strict") / "gateway.log"
+    with extra_gateway(
+        mesh.ports.transform,
+        ["--require-signed=all", "--ai-budget-ms=1"],
+        {"IMGMESH_SIGNING_KEY": SIGNING_KEY},
+        log,
+    ) as url:
+        yield url

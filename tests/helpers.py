@@ -11,8 +11,13 @@ so, on a plain clone.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,3 +136,40 @@ def post_form(
             return Reply(resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read())
     except urllib.error.HTTPError as exc:
         return Reply(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
+
+
+@contextmanager
+def extra_gateway(
+    transform_port: int, flags: list[str], env: dict[str, str], log: Path
+) -> Iterator[str]:
+    """A second gateway process in front of a running transform_svc, with its
+    own flags and environment; yields its base URL once ``/healthz`` answers."""
+    from mesh.processes import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gateway",
+            f"--gateway-port={port}",
+            f"--transform-address=127.0.0.1:{transform_port}",
+            *flags,
+        ],
+        env={**os.environ, **env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if get(f"{url}/healthz", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(15)

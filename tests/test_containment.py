@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,9 +27,9 @@ import pytest
 import pyvips
 
 from mesh.fetch_samples import SAMPLE_PHOTOS
-from mesh.processes import Mesh, Ports, free_port, tree_cpu_s, tree_pids, tree_rss_mb
+from mesh.processes import Mesh, Ports, tree_cpu_s, tree_pids, tree_rss_mb
 from mesh.supervisor import Supervisor
-from tests.helpers import get
+from tests.helpers import extra_gateway, get
 
 RAISED = {  # contract.limits.GraphLimits, raised so the gateway lets these through
     "IMGMESH_MAX_STEPS": "1000",
@@ -109,29 +107,8 @@ def test_native_crash_is_503_and_the_service_goes_on(hardened: Mesh) -> None:
 
 
 def test_render_past_its_deadline_is_504_and_burns_no_cpu(hardened: Mesh, tmp_path: Path) -> None:
-    port = free_port()
-    gateway = subprocess.Popen(  # a second gateway with a 3 s render deadline
-        [
-            sys.executable,
-            "-m",
-            "gateway",
-            f"--gateway-port={port}",
-            f"--transform-address=127.0.0.1:{hardened.ports.transform}",
-            "--render-timeout-s=3",
-        ],
-        env={**os.environ, **RAISED},
-        stdout=(tmp_path / "gateway.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if get(f"{url}/healthz", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+    flags = ["--render-timeout-s=3"]  # a second gateway with a 3 s render deadline
+    with extra_gateway(hardened.ports.transform, flags, RAISED, tmp_path / "gw.log") as url:
         start = time.monotonic()
         r = get(f"{url}/photos/rocket.jpg?tr={SLOW}")
         assert r.status == 504, r.body[:300]
@@ -144,9 +121,6 @@ def test_render_past_its_deadline_is_504_and_burns_no_cpu(hardened: Mesh, tmp_pa
         burnt = tree_cpu_s(pid) - cpu_before
         assert burnt < 0.5, f"transform_svc used {burnt:.2f} s of CPU in 2 s after the deadline"
         assert get(f"{hardened.gateway_url}/photos/rocket.jpg?tr=w-210").status == 200
-    finally:
-        gateway.terminate()
-        gateway.wait(15)
 
 
 def test_memory_returns_after_large_renders(hardened: Mesh) -> None:
