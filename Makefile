@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
-MODELS := $(foreach m,u2netp blazeface yolov3_tiny realesr_animevideov3 realesrgan_x4plus ppocr_det isnet,model_repository/$(m)/1/model.onnx)
+# The served model files, from the model catalogue (standard library only).
+MODELS := $(shell $(PYTHON) -m inference.catalogue)
 SAMPLES := images/photos/.fetched
 
 .PHONY: setup run test test-deps bench soak quality lint protos models samples verify-models clean

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 
 from gateway.errors import RequestError
 from imgmesh.v1 import edit_pb2
+from inference import catalogue
 
 HEADER = "x-imgmesh-segmentation-model"
-MODELS = ("isnet", "u2netp")
+MODELS = tuple(m.name for m in catalogue.with_capability(catalogue.SEGMENTATION))
 
 
 def segmentation_steps(graph: edit_pb2.EditGraph) -> Iterator[edit_pb2.RemoveBackground]:

@@ -23,14 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference import catalogue
 from inference.client import InferenceClient
 
-MODEL = "blazeface"
-SIZE = 256  # px, model input side
+SERVED = catalogue.model("blazeface")
+MODEL = SERVED.name
+SIZE = SERVED.input.dims[0]  # px, model input side (NHWC)
 WORK_SIDE = 768  # px, longest side of the image the tiles are cut from
 SCORE_THRESHOLD = 0.6
 NMS_IOU = 0.3
-OUTPUTS = ("scores_16", "scores_8", "boxes_16", "boxes_8")
+OUTPUTS = tuple(t.name for t in SERVED.outputs)  # scores_16, scores_8, boxes_16, boxes_8
 
 
 def make_anchors() -> np.ndarray:
@@ -157,5 +159,5 @@ async def detect(client: InferenceClient, tiles: np.ndarray, regions: list[Regio
     Raises:
         ModelUnavailableError: Triton cannot serve the model.
     """
-    outputs = await client.infer_outputs(MODEL, "input", preprocess(tiles), OUTPUTS)
+    outputs = await client.infer_outputs(MODEL, SERVED.input.name, preprocess(tiles), OUTPUTS)
     return postprocess(outputs, regions)

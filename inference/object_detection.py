@@ -15,12 +15,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from inference import catalogue
 from inference.client import InferenceClient
 from inference.coco import COCO_CLASSES
 
-MODEL = "yolov3_tiny"
-SIZE = 416  # px
-OUTPUTS = ("yolo_13", "yolo_26")
+SERVED = catalogue.model("yolov3_tiny")
+MODEL = SERVED.name
+SIZE = SERVED.input.dims[1]  # px, square input (NCHW)
+OUTPUTS = tuple(t.name for t in SERVED.outputs)  # yolo_13, yolo_26
 # yolov3-tiny.cfg: anchors (px at 416) and the anchors each head uses.
 ANCHORS = ((10, 14), (23, 27), (37, 58), (81, 82), (135, 169), (344, 319))
 MASKS = ((3, 4, 5), (0, 1, 2))
@@ -161,5 +163,5 @@ async def detect(
     Raises:
         ModelUnavailableError: Triton cannot serve the model.
     """
-    outputs = await client.infer_outputs(MODEL, "images", batch, OUTPUTS)
+    outputs = await client.infer_outputs(MODEL, SERVED.input.name, batch, OUTPUTS)
     return detect_class({k: outputs[k] for k in OUTPUTS}, name, scale, pad)

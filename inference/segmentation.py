@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference import catalogue
+
 
 @dataclass(frozen=True)
 class SegmentationModel:
@@ -54,14 +56,19 @@ class SegmentationModel:
 
 
 # Default mean/std: ImageNet statistics, RGB (https://pytorch.org/vision/stable/models.html)
-U2NETP = SegmentationModel(name="u2netp", size=320, input_name="input", output_name="d0")
-ISNET = SegmentationModel(
-    name="isnet",
-    size=1024,
-    input_name="input",
-    output_name="output",
-    mean=(0.5, 0.5, 0.5),
-    std=(1.0, 1.0, 1.0),
-)
+def _from_catalogue(name: str, **normalisation: tuple[float, float, float]) -> SegmentationModel:
+    served = catalogue.model(name)
+    (output,) = served.outputs
+    return SegmentationModel(
+        name=name,
+        size=served.input.dims[1],
+        input_name=served.input.name,
+        output_name=output.name,
+        **normalisation,
+    )
+
+
+U2NETP = _from_catalogue("u2netp")
+ISNET = _from_catalogue("isnet", mean=(0.5, 0.5, 0.5), std=(1.0, 1.0, 1.0))
 
 MODELS: dict[str, SegmentationModel] = {m.name: m for m in (U2NETP, ISNET)}

@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import numpy as np
 
-MODEL = "ppocr_det"
-INPUT = "x"
-OUTPUT = "prob"
+from inference import catalogue
+
+SERVED = catalogue.model("ppocr_det")
+MODEL = SERVED.name
+INPUT = SERVED.input.name
+(OUTPUT,) = (t.name for t in SERVED.outputs)
 LIMIT_SIDE = 960  # px, long side of the network input (never upscaled)
 MEAN = 0.5  # rapidocr/config.yaml Det.mean
 STD = 0.5  # rapidocr/config.yaml Det.std

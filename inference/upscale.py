@@ -19,13 +19,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference import catalogue
 from inference.client import InferenceClient
 
 SCALE = 4
 TILE = 128  # px of the input each tile contributes
 PAD = 10  # px of context around each tile
-MAX_TILES_PER_CALL = 4  # = max_batch_size in config.pbtxt
-MODELS = {"fast": "realesr_animevideov3", "slow": "realesrgan_x4plus"}
+FAST = catalogue.model("realesr_animevideov3")
+SLOW = catalogue.model("realesrgan_x4plus")
+MODELS = {"fast": FAST.name, "slow": SLOW.name}
+MAX_TILES_PER_CALL = min(FAST.max_batch_size, SLOW.max_batch_size)
 
 
 @dataclass(frozen=True)
@@ -86,5 +89,7 @@ async def upscale(client: InferenceClient, model: str, rgb: np.ndarray) -> np.nd
     batch = cut(rgb, tiles)
     chunks = [batch[i : i + MAX_TILES_PER_CALL] for i in range(0, len(tiles), MAX_TILES_PER_CALL)]
     # All calls in flight at once: Triton spreads them over its instances.
-    parts = await asyncio.gather(*(client.infer(model, "input", c, "output") for c in chunks))
+    parts = await asyncio.gather(
+        *(client.infer(model, FAST.input.name, c, FAST.outputs[0].name) for c in chunks)
+    )
     return stitch(np.concatenate(parts), tiles, width, height)

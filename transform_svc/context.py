@@ -10,6 +10,9 @@ import pyvips
 from imgmesh.v1 import edit_pb2
 from inference.client import InferenceClient
 
+# The default cut-out model: ISNet, for quality (README, "Background removal models").
+DEFAULT_SEGMENTATION_MODEL = "isnet"
+
 
 @dataclass
 class RenderContext:
@@ -22,5 +25,5 @@ class RenderContext:
     """
 
     inference: InferenceClient
-    segmentation_model: str = "isnet"
+    segmentation_model: str = DEFAULT_SEGMENTATION_MODEL
     render_layer: Callable[[edit_pb2.EditGraph], Awaitable[pyvips.Image]] | None = None

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from transform_svc.context import DEFAULT_SEGMENTATION_MODEL
 from transform_svc.limits import Limits
 
 HostList = Annotated[frozenset[str], NoDecode]  # comma-separated in the environment
@@ -47,7 +48,10 @@ class TransformSettings(BaseSettings):
     )
     render_timeout_s: float = Field(60.0, gt=0, description="deadline of a render without one, s")
     vips_concurrency: int = Field(1, gt=0, description="libvips threads per pipeline")
-    segmentation_model: str = Field("isnet", description="default cut-out model: isnet, u2netp")
+    segmentation_model: str = Field(
+        DEFAULT_SEGMENTATION_MODEL,
+        description="default cut-out model (inference/catalogue.py, capability segmentation)",
+    )
     result_cache: str = Field("disk", description="disk, disk:/path, redis://..., none")
     cache_dir: Path = Field(Path("build/cache"), description="directory of the disk cache")
     cache_size_mb: int = Field(1024, gt=0, description="LRU bound of the disk cache, MB")

@@ -166,7 +166,8 @@ NEEDS_CUTOUT = (
     "ignorePaddingAndSnapOnCroppedSides",
 )
 EXCLUSIVE_BACKGROUNDS = ("background.imageUrl", "background.imageFile", "background.prompt")
-UPSCALE_MODELS = {"ai.fast": ("realesr_animevideov3", 1000), "ai.slow": ("realesrgan_x4plus", 512)}
+# upscale.mode -> (Upscale.quality, largest input side px; Photoroom's limits)
+UPSCALE_MODES = {"ai.fast": ("fast", 1000), "ai.slow": ("slow", 512)}
 SHADOW_STYLES = {
     "ai.soft": edit_pb2.DropShadow.STYLE_CONTACT_SOFT,
     "ai.hard": edit_pb2.DropShadow.STYLE_CONTACT_HARD,
@@ -327,8 +328,8 @@ def build(req: EditRequest) -> edit_pb2.EditGraph:
         graph.source.CopyFrom(source)
     steps = graph.steps
     if "upscale.mode" in v:
-        model, side = UPSCALE_MODELS[v["upscale.mode"]]
-        steps.add(upscale=edit_pb2.Upscale(model=model, max_width=side, max_height=side))
+        quality, side = UPSCALE_MODES[v["upscale.mode"]]
+        steps.add(upscale=edit_pb2.Upscale(quality=quality, max_width=side, max_height=side))
     if "textRemoval.mode" in v:
         steps.add(text_removal=edit_pb2.TextRemoval(mode=v["textRemoval.mode"]))
     seen: set[str] = set()

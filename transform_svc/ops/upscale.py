@@ -12,7 +12,7 @@ from imgmesh.v1 import edit_pb2
 from inference import upscale as esrgan
 from inference.client import ModelUnavailableError
 from transform_svc.context import RenderContext
-from transform_svc.errors import model_unavailable, too_large
+from transform_svc.errors import invalid, model_unavailable, too_large
 from transform_svc.ops import register
 
 # The output may hold at most 16 MP, so the input at most 1 MP.
@@ -45,15 +45,17 @@ async def upscale(
     """
     if params.max_width and (image.width > params.max_width or image.height > params.max_height):
         raise too_large(
-            f"upscale with {params.model} accepts up to {params.max_width}x{params.max_height} px "
-            f"({image.width}x{image.height} given)"
+            f"upscale ({params.quality or 'fast'}) accepts up to "
+            f"{params.max_width}x{params.max_height} px ({image.width}x{image.height} given)"
         )
     if image.width * image.height > MAX_INPUT_PIXELS:
         raise too_large(
             f"upscale works on images up to {MAX_INPUT_PIXELS} px ({image.width}x{image.height} "
             "given): resize first, e.g. w-1000:e-upscale"
         )
-    model = params.model or esrgan.MODELS["fast"]
+    model = esrgan.MODELS.get(params.quality or "fast")
+    if model is None:
+        raise invalid(f"upscale quality {params.quality!r}; allowed: {', '.join(esrgan.MODELS)}")
     pixels = await asyncio.to_thread(_rgb_pixels, image)
     try:
         out = await esrgan.upscale(ctx.inference, model, pixels)

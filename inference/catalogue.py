@@ -1,0 +1,189 @@
+"""The model catalogue: every model imgmesh serves, declared once.
+
+Each entry gives the Triton model name (= its folder in ``model_repository/``),
+the capability transform_svc uses it for, its tensors (names and dims without
+the batch dimension; all FP32) and its Triton batching and instance settings.
+Everything else reads it:
+
+* ``model_repository/<name>/config.pbtxt`` must equal :func:`render_config`
+  (comments aside; ``tests/test_model_catalogue.py`` checks it);
+* the Makefile's list of model files (``python -m inference.catalogue``);
+* the runtime adapters' tensor names and input sizes (``inference/*.py``);
+* the build recipes (``modelbuild/fetch_models.py``) name the same models.
+
+Standard library only, so ``make`` can read it before the venv exists.
+Adding a model = one entry here, its build recipe, its adapter.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """One input or output: name and dims without the batch dimension (-1 = any)."""
+
+    name: str
+    dims: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """A model in Triton.
+
+    Attributes:
+        name: Triton model name and ``model_repository/`` folder.
+        capability: what transform_svc uses it for.
+        inputs / outputs: FP32 tensors.
+        max_batch_size: Triton's dynamic batching bound.
+        queue_delay_us: how long Triton waits to fill a batch, microseconds.
+        instances: CPU instances (``instance_group``).
+        intra_op_threads: onnxruntime threads per instance.
+        preferred_batch_sizes: Triton's preferred batch sizes (none = any).
+    """
+
+    name: str
+    capability: str
+    inputs: tuple[Tensor, ...]
+    outputs: tuple[Tensor, ...]
+    max_batch_size: int
+    queue_delay_us: int = 5000
+    instances: int = 1
+    intra_op_threads: int = 1
+    preferred_batch_sizes: tuple[int, ...] = ()
+
+    @property
+    def input(self) -> Tensor:
+        """The one input tensor."""
+        (tensor,) = self.inputs
+        return tensor
+
+
+SEGMENTATION = "segmentation"
+FACE_DETECTION = "face_detection"
+OBJECT_DETECTION = "object_detection"
+TEXT_DETECTION = "text_detection"
+UPSCALE = "upscale"
+
+CATALOGUE: tuple[ServedModel, ...] = (
+    ServedModel(
+        name="u2netp",
+        capability=SEGMENTATION,
+        inputs=(Tensor("input", (3, 320, 320)),),
+        outputs=(Tensor("d0", (1, 320, 320)),),
+        max_batch_size=8,
+        queue_delay_us=20000,
+        instances=2,
+        preferred_batch_sizes=(4, 8),
+    ),
+    ServedModel(
+        name="isnet",
+        capability=SEGMENTATION,
+        inputs=(Tensor("input", (3, 1024, 1024)),),
+        outputs=(Tensor("output", (1, 1024, 1024)),),
+        max_batch_size=2,
+        queue_delay_us=20000,
+        intra_op_threads=2,
+    ),
+    ServedModel(
+        name="blazeface",
+        capability=FACE_DETECTION,
+        inputs=(Tensor("input", (256, 256, 3)),),
+        outputs=(
+            Tensor("scores_16", (512, 1)),
+            Tensor("scores_8", (384, 1)),
+            Tensor("boxes_16", (512, 16)),
+            Tensor("boxes_8", (384, 16)),
+        ),
+        max_batch_size=32,
+    ),
+    ServedModel(
+        name="yolov3_tiny",
+        capability=OBJECT_DETECTION,
+        inputs=(Tensor("images", (3, 416, 416)),),
+        outputs=(Tensor("yolo_13", (255, 13, 13)), Tensor("yolo_26", (255, 26, 26))),
+        max_batch_size=8,
+    ),
+    ServedModel(
+        name="ppocr_det",
+        capability=TEXT_DETECTION,
+        inputs=(Tensor("x", (3, -1, -1)),),
+        outputs=(Tensor("prob", (1, -1, -1)),),
+        max_batch_size=4,
+        intra_op_threads=2,
+    ),
+    ServedModel(
+        name="realesr_animevideov3",
+        capability=UPSCALE,
+        inputs=(Tensor("input", (3, -1, -1)),),
+        outputs=(Tensor("output", (3, -1, -1)),),
+        max_batch_size=4,
+        instances=2,
+    ),
+    ServedModel(
+        name="realesrgan_x4plus",
+        capability=UPSCALE,
+        inputs=(Tensor("input", (3, -1, -1)),),
+        outputs=(Tensor("output", (3, -1, -1)),),
+        max_batch_size=4,
+        intra_op_threads=2,
+    ),
+)
+
+MODELS: dict[str, ServedModel] = {m.name: m for m in CATALOGUE}
+
+
+def model(name: str) -> ServedModel:
+    """The catalogue entry of ``name``.
+
+    Raises:
+        KeyError: no such model.
+    """
+    return MODELS[name]
+
+
+def with_capability(capability: str) -> tuple[ServedModel, ...]:
+    """The models serving ``capability``, in catalogue order."""
+    return tuple(m for m in CATALOGUE if m.capability == capability)
+
+
+def _tensors(tensors: tuple[Tensor, ...]) -> str:
+    rows = [
+        f'  {{ name: "{t.name}" data_type: TYPE_FP32 dims: [ {", ".join(map(str, t.dims))} ] }}'
+        for t in tensors
+    ]
+    return ",\n".join(rows)
+
+
+def render_config(m: ServedModel) -> str:
+    """Triton's ``config.pbtxt`` for ``m`` (python backend + onnxruntime, CPU),
+    https://github.com/triton-inference-server/server/blob/main/docs/user_guide/model_configuration.md
+    """
+    preferred = (
+        f"  preferred_batch_size: [ {', '.join(map(str, m.preferred_batch_sizes))} ]\n"
+        if m.preferred_batch_sizes
+        else ""
+    )
+    return (
+        f'name: "{m.name}"\n'
+        'backend: "python"\n'
+        f"max_batch_size: {m.max_batch_size}\n"
+        f"input [\n{_tensors(m.inputs)}\n]\n"
+        f"output [\n{_tensors(m.outputs)}\n]\n"
+        "dynamic_batching {\n"
+        f"{preferred}"
+        f"  max_queue_delay_microseconds: {m.queue_delay_us}\n"
+        "}\n"
+        "instance_group [\n"
+        f"  {{ count: {m.instances} kind: KIND_CPU }}\n"
+        "]\n"
+        'parameters { key: "intra_op_threads" value: '
+        f'{{ string_value: "{m.intra_op_threads}" }} }}\n'
+        'parameters { key: "allow_spinning" value: { string_value: "0" } }\n'
+    )
+
+
+if __name__ == "__main__":  # the Makefile's list of served model files
+    sys.stdout.write(" ".join(f"model_repository/{m.name}/1/model.onnx" for m in CATALOGUE))

@@ -1,0 +1,60 @@
+"""The model catalogue (inference/catalogue.py) is the one description of each
+served model: Triton's config.pbtxt, the build recipes, the model repository's
+folders, the Makefile and the runtime adapters all agree with it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from inference import catalogue, face_detection, object_detection, segmentation, text_detection
+from inference import upscale as esrgan
+from mesh.processes import REPO_ROOT
+from modelbuild.fetch_models import MODELS as RECIPES
+
+REPOSITORY = REPO_ROOT / "model_repository"
+
+
+@pytest.mark.parametrize("served", catalogue.CATALOGUE, ids=lambda m: m.name)
+def test_config_pbtxt_is_the_catalogue_entry(served: catalogue.ServedModel) -> None:
+    text = (REPOSITORY / served.name / "config.pbtxt").read_text()
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    config = [line for line in lines if not line.lstrip().startswith("#")]
+    assert config == catalogue.render_config(served).splitlines()
+
+
+def test_every_model_has_a_build_recipe_and_a_folder() -> None:
+    names = set(catalogue.MODELS)
+    assert {m.name for m in RECIPES} == names
+    assert {p.name for p in REPOSITORY.iterdir() if (p / "config.pbtxt").exists()} == names
+
+
+def test_the_makefile_lists_the_catalogue() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "inference.catalogue"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out == [f"model_repository/{m.name}/1/model.onnx" for m in catalogue.CATALOGUE]
+    assert "$(shell $(PYTHON) -m inference.catalogue)" in (REPO_ROOT / "Makefile").read_text()
+
+
+def test_the_adapters_read_the_catalogue() -> None:
+    for model in (segmentation.U2NETP, segmentation.ISNET):
+        served = catalogue.model(model.name)
+        assert served.capability == catalogue.SEGMENTATION
+        assert (model.input_name, model.size) == (served.input.name, served.input.dims[-1])
+        assert model.output_name == served.outputs[0].name
+    assert set(segmentation.MODELS) == {
+        m.name for m in catalogue.with_capability(catalogue.SEGMENTATION)
+    }
+    assert face_detection.MODEL in catalogue.MODELS
+    assert object_detection.MODEL in catalogue.MODELS
+    assert text_detection.MODEL in catalogue.MODELS
+    assert set(esrgan.MODELS.values()) == {
+        m.name for m in catalogue.with_capability(catalogue.UPSCALE)
+    }
