@@ -9,7 +9,7 @@ PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
 MODELS := $(shell $(PYTHON) -m inference.catalogue)
 SAMPLES := images/photos/.fetched
 
-.PHONY: setup run test test-deps bench soak quality lint protos models samples verify-models clean
+.PHONY: setup run test test-unit test-deps bench soak quality lint protos models samples verify-models clean
 
 setup: $(STAMP) gen/.stamp $(MODELS) $(SAMPLES)
 
@@ -54,6 +54,10 @@ test-deps:
 
 test: setup test-deps
 	$(PY) -m pytest -q tests
+
+# Unit tests only (no services): seconds.
+test-unit: setup
+	$(PY) -m pytest -q tests/unit
 
 bench: setup
 	$(PY) -m bench

@@ -1,0 +1,1 @@
+"""Unit tests: one module of the tree each, no services started."""
