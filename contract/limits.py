@@ -19,8 +19,8 @@ with the attribute name in upper case, e.g. ``IMGMESH_MAX_STEPS``).
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, fields
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract.steps import walk
 from imgmesh.v1 import edit_pb2
@@ -35,50 +35,32 @@ MAX_OUTPUT_SIDE = 16_384
 TEXT_AREA_PER_CHAR_FS2 = 0.72
 
 
-@dataclass(frozen=True)
-class GraphLimits:
-    """Bounds on one EditGraph (defaults in the README's limits table).
+class GraphLimits(BaseSettings):
+    """Bounds on one EditGraph (defaults in the README's limits table), read
+    from ``IMGMESH_<NAME>`` environment variables (pydantic-settings, like the
+    services' own settings).
 
-    Attributes:
-        max_steps: steps in one graph (each layer's graph counted on its own).
-        max_total_steps: steps in the whole graph, layers included.
-        max_layers: overlay steps (image and text layers) in the whole graph.
-        max_layer_depth: nesting of image layers.
-        max_output_pixels: px of any box a step names (resize w x h x dpr^2,
-            layout output size) and of text layers' estimated area.
-        max_text_pixels: estimated text-layer area, px (0.72 x chars x fs^2).
-        max_blur_sigma: Gaussian blur sigma, px (``bl-100`` = 50).
-        max_sharpen_sigma: ``e-sharpen`` sigma, px (``e-sharpen-99`` = 9.9).
-        max_usm_radius: ``e-usm`` radius, px.
-        max_usm_sigma: ``e-usm`` sigma, px.
-        max_usm_amount: ``e-usm`` amount (gain).
+    Raises:
+        pydantic.ValidationError: a variable that is not a positive number.
     """
 
-    max_steps: int = 40
-    max_total_steps: int = 100
-    max_layers: int = 20
-    max_layer_depth: int = 3
-    max_output_pixels: int = 100_000_000
-    max_text_pixels: int = 16_000_000
-    max_blur_sigma: float = 50.0
-    max_sharpen_sigma: float = 10.0
-    max_usm_radius: float = 50.0
-    max_usm_sigma: float = 25.0
-    max_usm_amount: float = 20.0
+    model_config = SettingsConfigDict(env_prefix="IMGMESH_", frozen=True)
 
-    @classmethod
-    def from_env(cls) -> GraphLimits:
-        """Defaults overridden by ``IMGMESH_<ATTRIBUTE>`` environment variables.
-
-        Raises:
-            ValueError: a variable that is not a number.
-        """
-        values: dict[str, float | int] = {}
-        for f in fields(cls):
-            text = os.environ.get(f"IMGMESH_{f.name.upper()}")
-            if text:
-                values[f.name] = int(text) if f.type in ("int", int) else float(text)
-        return cls(**values)  # type: ignore[arg-type]
+    max_steps: int = Field(40, gt=0, description="steps in one chain (each layer's own)")
+    max_total_steps: int = Field(100, gt=0, description="steps in the whole graph, layers too")
+    max_layers: int = Field(20, gt=0, description="overlay steps (image and text layers)")
+    max_layer_depth: int = Field(3, gt=0, description="nesting of image layers")
+    max_output_pixels: int = Field(
+        100_000_000, gt=0, description="px of any box a step names (w x h x dpr^2, outputSize)"
+    )
+    max_text_pixels: int = Field(
+        16_000_000, gt=0, description="estimated text-layer area, px (0.72 x chars x fs^2)"
+    )
+    max_blur_sigma: float = Field(50.0, gt=0, description="Gaussian blur sigma, px (bl-100)")
+    max_sharpen_sigma: float = Field(10.0, gt=0, description="e-sharpen sigma, px")
+    max_usm_radius: float = Field(50.0, gt=0, description="e-usm radius, px")
+    max_usm_sigma: float = Field(25.0, gt=0, description="e-usm sigma, px")
+    max_usm_amount: float = Field(20.0, gt=0, description="e-usm amount (gain)")
 
 
 class GraphLimitError(ValueError):
@@ -97,15 +79,6 @@ class GraphLimitError(ValueError):
         self.limit = limit
         self.value = value
         self.message = message
-
-    def to_json(self) -> dict[str, object]:
-        """The JSON error body."""
-        return {
-            "code": self.code,
-            "message": self.message,
-            "limit": self.limit,
-            "value": self.value,
-        }
 
 
 def _over(limit: str, value: float, what: str, code: str = "limit_exceeded") -> GraphLimitError:

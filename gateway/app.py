@@ -144,7 +144,7 @@ def create_app(
     app[SETTINGS] = settings
     app[NAMED] = settings.named()
     app[API_KEYS] = api_keys or ApiKeys.load(settings.api_keys)
-    app[GRAPH_LIMITS] = graph_limits or GraphLimits.from_env()
+    app[GRAPH_LIMITS] = graph_limits or GraphLimits()
 
     async def on_startup(app: web.Application) -> None:
         app[TRANSFORM_CLIENT] = TransformClient(

@@ -9,6 +9,7 @@ import grpc
 from aiohttp import web
 
 from contract.errors import ERROR_CODE_METADATA_KEY, HTTP_STATUS, HTTP_STATUS_METADATA_KEY
+from contract.limits import GraphLimitError
 
 
 class RequestError(ValueError):
@@ -68,6 +69,11 @@ def error_response(code: str, message: str, **extra: object) -> web.Response:
     return web.json_response(
         {"code": code, "message": message, **extra}, status=status, headers=headers
     )
+
+
+def graph_limit_response(exc: GraphLimitError) -> web.Response:
+    """400 ``limit_exceeded`` / 413 ``image_too_large`` naming the limit and its value."""
+    return error_response(exc.code, exc.message, limit=exc.limit, value=exc.value)
 
 
 def from_rpc_error(exc: grpc.aio.AioRpcError) -> web.Response:

@@ -1,12 +1,8 @@
-"""The one image-response writer of every dialect, and the graph-limit error
-response."""
+"""The one image-response writer of every dialect."""
 
 from __future__ import annotations
 
 from aiohttp import web
-
-from contract.errors import HTTP_STATUS
-from contract.limits import GraphLimitError
 
 
 async def stream_image(
@@ -20,8 +16,3 @@ async def stream_image(
     await response.write(data)
     await response.write_eof()
     return response
-
-
-def graph_limit_response(exc: GraphLimitError) -> web.Response:
-    """400 ``limit_exceeded`` / 413 ``image_too_large`` naming the limit and its value."""
-    return web.json_response(exc.to_json(), status=HTTP_STATUS[exc.code])

@@ -48,6 +48,16 @@ def skip_without_shared(what: str) -> None:
     pytest.skip(f"needs {what} from the shared third-party/research data, absent at {SHARED_DATA}")
 
 
+def shared_params(items: list[str], what: str) -> list[object]:
+    """Parameters for a test over shared-data files: ``items`` when the shared
+    data is there, else one parameter that is skipped saying why (so the
+    module still collects and reports the skip)."""
+    if items:
+        return list(items)
+    reason = f"needs {what} from the shared third-party/research data, absent at {SHARED_DATA}"
+    return [pytest.param(None, marks=pytest.mark.skip(reason=reason))]
+
+
 def source_file(rel: str) -> Path:
     """The file behind an origin path such as ``/photos/skimage/coffee.png``:
     the fetched sample when it is one, else the shared data (skipping the test

@@ -138,7 +138,7 @@ async def serve(
         pool,
         cache,
         RenderContext(inference, settings.segmentation_model),
-        graph_limits=GraphLimits.from_env(),
+        graph_limits=GraphLimits(),
         render_timeout_s=settings.render_timeout_s,
         failure_ttl_s=settings.failure_ttl_s,
     )

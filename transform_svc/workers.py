@@ -207,10 +207,6 @@ def _ping() -> int:
     return os.getpid()
 
 
-def _crash() -> None:  # pragma: no cover - runs in a worker, for tests
-    os.kill(os.getpid(), signal.SIGSEGV)
-
-
 class RenderPool:
     """Supervised worker processes that run renders.
 
@@ -262,14 +258,6 @@ class RenderPool:
         args = (source.SerializeToString(), _carrier(), timeout_s)
         data = await self._call(_passthrough_task, args, timeout_s)
         return transform_pb2.RenderReply.FromString(data)
-
-    async def crash_one_for_test(self) -> None:
-        """Make one worker die by SIGSEGV (fault-injection tests).
-
-        Raises:
-            TransformError: render_failed, always.
-        """
-        await self._call(_crash, (), 30.0)
 
     async def _call(self, func: Any, args: tuple[Any, ...], timeout_s: float | None) -> Any:
         future = self._pool.schedule(func, args=args, timeout=timeout_s)

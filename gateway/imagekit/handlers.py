@@ -12,11 +12,17 @@ from contract.limits import GraphLimitError, check_graph
 from contract.steps import has_ai_step
 from gateway import model_choice
 from gateway.appkeys import GRAPH_LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
-from gateway.errors import RequestError, error_response, from_rpc_error, request_error_response
+from gateway.errors import (
+    RequestError,
+    error_response,
+    from_rpc_error,
+    graph_limit_response,
+    request_error_response,
+)
 from gateway.imagekit.signing import SignatureError, verify
 from gateway.imagekit.urlgrammar import ClientHints, build_graph, split_request
 from gateway.negotiation import accepted_formats
-from gateway.responses import graph_limit_response, stream_image
+from gateway.responses import stream_image
 from imgmesh.v1 import transform_pb2
 
 ACCEPT_CH = "Sec-CH-DPR, Sec-CH-Width, DPR, Width"

@@ -11,11 +11,17 @@ from aiohttp.http_exceptions import HttpProcessingError
 from contract.limits import GraphLimitError, check_graph
 from gateway import model_choice
 from gateway.appkeys import API_KEYS, GRAPH_LIMITS, TRANSFORM_CLIENT
-from gateway.errors import RequestError, error_response, from_rpc_error, request_error_response
+from gateway.errors import (
+    RequestError,
+    error_response,
+    from_rpc_error,
+    graph_limit_response,
+    request_error_response,
+)
 from gateway.photoroom import edit, segment
 from gateway.photoroom.auth import Account, AuthError
 from gateway.photoroom.fields import UnprocessableError
-from gateway.responses import graph_limit_response, stream_image
+from gateway.responses import stream_image
 from gateway.transform_client import TransformClient
 from imgmesh.v1 import edit_pb2, transform_pb2
 

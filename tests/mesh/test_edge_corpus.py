@@ -19,17 +19,12 @@ import pytest
 import pyvips
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from tests.helpers import SHARED_DATA, Reply, get, iou
+from tests.helpers import SHARED_DATA, Reply, get, iou, shared_params, skip_without_shared
 
 EDGE = SHARED_DATA / "edge_cases"
-if not EDGE.is_dir():
-    pytest.skip(
-        f"needs edge_cases/ from the shared third-party data, absent at {SHARED_DATA}",
-        allow_module_level=True,
-    )
 FILES = sorted(
     str(p.relative_to(EDGE)) for p in EDGE.rglob("*") if p.is_file() and p.name != "SOURCE.md"
-)
+)  # empty without the shared data: every test below is then skipped, saying so
 URLS = {"thumb": "w-200", "crop": "w-100,h-100,f-webp", "png": "f-png"}
 DOCUMENTED = {
     "invalid_parameter": 400,
@@ -89,6 +84,8 @@ CUTOUT = "e-bgremove,w-300"
 def corpus(origin_root: Path) -> Path:
     """Copies of the corpus files under ``<origin>/corpus`` (no symlinks: the
     origin refuses them)."""
+    if not FILES:
+        skip_without_shared("edge_cases/")
     for rel in FILES:
         dst = origin_root / "corpus" / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +118,7 @@ def upright_size(path: Path) -> tuple[int, int]:
     return (tall, header.width) if orientation in (5, 6, 7, 8) else (header.width, tall)
 
 
-@pytest.mark.parametrize("rel", FILES)
+@pytest.mark.parametrize("rel", shared_params(FILES, "edge_cases/"))
 def test_every_file_is_an_image_or_a_documented_4xx(base_url: str, corpus: Path, rel: str) -> None:
     replies = {name: fetch(base_url, rel, tr) for name, tr in URLS.items()}
     images = {name: checked(r, f"{rel}?tr={URLS[name]}") for name, r in replies.items()}
@@ -151,7 +148,7 @@ def untagged(image: pyvips.Image) -> bool:
     return not image.get_typeof("orientation") or image.get("orientation") == 1
 
 
-@pytest.mark.parametrize("rel", ORIENTED)
+@pytest.mark.parametrize("rel", shared_params(ORIENTED, "edge_cases/"))
 def test_exif_orientation_comes_out_upright(base_url: str, corpus: Path, rel: str) -> None:
     out = checked(fetch(base_url, rel, "f-png"), rel)
     assert out is not None, rel

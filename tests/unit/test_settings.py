@@ -5,7 +5,6 @@ flags parse as declared, and ``make run``'s ports follow the settings."""
 from __future__ import annotations
 
 import re
-from dataclasses import fields
 
 import pytest
 from pydantic import ValidationError
@@ -27,7 +26,7 @@ ELSEWHERE = {
 def declared() -> set[str]:
     names = {f"IMGMESH_{n.upper()}" for n in GatewaySettings.model_fields}
     names |= {f"IMGMESH_{n.upper()}" for n in TransformSettings.model_fields}
-    names |= {f"IMGMESH_{f.name.upper()}" for f in fields(GraphLimits)}
+    names |= {f"IMGMESH_{n.upper()}" for n in GraphLimits.model_fields}
     return names
 
 
@@ -61,5 +60,5 @@ def test_make_run_ports_follow_the_settings(monkeypatch: pytest.MonkeyPatch) -> 
 def test_graph_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMGMESH_MAX_STEPS", "7")
     monkeypatch.setenv("IMGMESH_MAX_BLUR_SIGMA", "2.5")
-    limits = GraphLimits.from_env()
+    limits = GraphLimits()
     assert limits.max_steps == 7 and limits.max_blur_sigma == 2.5
