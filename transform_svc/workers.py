@@ -129,11 +129,10 @@ class _Worker:
     def _trim(self) -> None:
         """Give freed pixel buffers back to the OS when RSS is well above the
         warm baseline."""
-        rss = _rss()
         if self._warm_rss is None:
             self._libc.malloc_trim(0)
             self._warm_rss = _rss()
-        elif rss - self._warm_rss > TRIM_ABOVE_BYTES:
+        elif _rss() - self._warm_rss > TRIM_ABOVE_BYTES:
             self._libc.malloc_trim(0)
 
 
