@@ -74,4 +74,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf gen build $(MODELS)  # never images/: the origin holds users' files
+	rm -rf gen build $(MODELS)  # never images/ or state/: users' files and uploads

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pyvips
 
-from bench import boundary, faces, text_removal
+from bench import assets, boundary, faces, text_removal
 from bench.baselines import RembgStyle, vips_thumbnails
 from bench.load import FormPost, Result, http_load
-from gateway.photoroom.auth import DEV_KEY
+from gateway.accounts import DEV_KEY
 from mesh.processes import Mesh, Ports
 from modelbuild.fetch_models import U2NETP, model_path
 
@@ -180,6 +180,7 @@ def main() -> None:
     for result in photoroom:
         print(row(result, None))
     faces.main()
+    print(assets.run())
 
 
 def photoroom_runs(

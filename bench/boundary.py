@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pyvips
 
+from contract.limits import Limits
 from imgmesh.v1 import edit_pb2
 from inference.client import InferenceClient
 from mesh.fetch_samples import SAMPLE_PHOTOS
 from transform_svc import ops
 from transform_svc.context import RenderContext
 from transform_svc.executor import Executor
-from transform_svc.limits import Limits
 from transform_svc.origin import OriginConfig
 from transform_svc.workers import RenderPool, WorkerSettings
 

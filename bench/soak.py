@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.__main__ import prepare_origin
-from gateway.photoroom.auth import DEV_KEY
+from gateway.accounts import DEV_KEY
 from mesh.processes import Mesh, Ports, tree_rss_mb
 
 ATTACKS = (  # each must be a 4xx, never a crash, a 5xx or a stall

@@ -11,7 +11,7 @@ import numpy as np
 import pyvips
 
 from bench.load import FormPost, post
-from gateway.photoroom.auth import DEV_KEY
+from gateway.accounts import DEV_KEY
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 

@@ -16,6 +16,8 @@ ErrorCode = transform_pb2.ErrorCode
 
 ERROR_CODE_METADATA_KEY = "imgmesh-error-code"
 HTTP_STATUS_METADATA_KEY = "imgmesh-http-status"
+# The request field at fault, when there is one (asset_svc's validation errors).
+PARAMETER_METADATA_KEY = "imgmesh-parameter"
 
 # public code -> HTTP status
 HTTP_STATUS: dict[str, int] = {
@@ -25,6 +27,7 @@ HTTP_STATUS: dict[str, int] = {
     "conflicting_parameters": 400,
     "limit_exceeded": 400,
     "invalid_request": 400,
+    "file_exists": 400,  # upload with overwriteFile=false onto an existing path
     "signature_required": 401,
     "invalid_signature": 401,
     "url_expired": 401,
@@ -42,6 +45,7 @@ HTTP_STATUS: dict[str, int] = {
     "origin_unavailable": 502,
     "model_unavailable": 503,
     "transform_unavailable": 503,
+    "asset_unavailable": 503,
     "overloaded": 503,
     "render_failed": 503,
     "timeout": 504,

@@ -1,4 +1,8 @@
-"""Bounds on an EditGraph's size and cost, checked before anything renders.
+"""Every bound imgmesh enforces, in one settings model: the source image
+(file size, pixels, side, frames: read from its header before any pixel is
+decoded, imgproxy's ``IMGPROXY_MAX_SRC_RESOLUTION`` idea), the output and
+every intermediate image, and an EditGraph's size and cost, checked before
+anything renders.
 
 One request must not be able to buy unbounded CPU or memory: the number of
 steps (a 400-step chain of ``bl-5`` overflowed libvips' stack and crashed the
@@ -35,10 +39,13 @@ MAX_OUTPUT_SIDE = 16_384
 TEXT_AREA_PER_CHAR_FS2 = 0.72
 
 
-class GraphLimits(BaseSettings):
-    """Bounds on one EditGraph (defaults in the README's limits table), read
+class Limits(BaseSettings):
+    """Bounds on one request (defaults in the README's limits table), read
     from ``IMGMESH_<NAME>`` environment variables (pydantic-settings, like the
-    services' own settings).
+    services' own settings; ``TransformSettings`` extends it, so transform_svc
+    also takes them as ``--max-*`` flags). transform_svc applies the source and
+    output bounds (``transform_svc.limits``); both services apply the graph
+    bounds (``check_graph``).
 
     Raises:
         pydantic.ValidationError: a variable that is not a positive number.
@@ -46,12 +53,18 @@ class GraphLimits(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="IMGMESH_", frozen=True)
 
+    max_source_bytes: int = Field(50 * 1024 * 1024, gt=0, description="source file size, bytes")
+    max_pixels: int = Field(50_000_000, gt=0, description="source px, all frames")
+    max_side: int = Field(30_000, gt=0, description="largest source side, px")
+    max_frames: int = Field(500, gt=0, description="animation frames / pages")
     max_steps: int = Field(40, gt=0, description="steps in one chain (each layer's own)")
     max_total_steps: int = Field(100, gt=0, description="steps in the whole graph, layers too")
     max_layers: int = Field(20, gt=0, description="overlay steps (image and text layers)")
     max_layer_depth: int = Field(3, gt=0, description="nesting of image layers")
     max_output_pixels: int = Field(
-        100_000_000, gt=0, description="px of any box a step names (w x h x dpr^2, outputSize)"
+        100_000_000,
+        gt=0,
+        description="px of the output, of every intermediate image and of any box a step names",
     )
     max_text_pixels: int = Field(
         16_000_000, gt=0, description="estimated text-layer area, px (0.72 x chars x fs^2)"
@@ -68,7 +81,7 @@ class GraphLimitError(ValueError):
 
     Attributes:
         code: ``limit_exceeded`` (HTTP 400) or ``image_too_large`` (HTTP 413).
-        limit: the GraphLimits attribute, e.g. ``max_steps``.
+        limit: the Limits attribute, e.g. ``max_steps``.
         value: that limit's value.
         message: safe to show.
     """
@@ -86,7 +99,7 @@ def _over(limit: str, value: float, what: str, code: str = "limit_exceeded") -> 
     return GraphLimitError(code, limit, value, f"{what}; the limit {limit} is {shown}")
 
 
-def check_graph(graph: edit_pb2.EditGraph, limits: GraphLimits) -> None:
+def check_graph(graph: edit_pb2.EditGraph, limits: Limits) -> None:
     """Refuse a graph over any bound.
 
     Raises:
@@ -97,7 +110,7 @@ def check_graph(graph: edit_pb2.EditGraph, limits: GraphLimits) -> None:
         _check_step(step, limits)
 
 
-def _check_counts(graph: edit_pb2.EditGraph, limits: GraphLimits) -> None:
+def _check_counts(graph: edit_pb2.EditGraph, limits: Limits) -> None:
     total = layers = 0
     per_graph: list[edit_pb2.EditGraph] = [graph]
     for depth, step in walk(graph):
@@ -119,7 +132,7 @@ def _check_counts(graph: edit_pb2.EditGraph, limits: GraphLimits) -> None:
             )
 
 
-def _check_step(step: edit_pb2.Step, limits: GraphLimits) -> None:
+def _check_step(step: edit_pb2.Step, limits: Limits) -> None:
     name = step.WhichOneof("op")
     if name == "blur" and step.blur.sigma > limits.max_blur_sigma:
         raise _over("max_blur_sigma", limits.max_blur_sigma, f"blur sigma {step.blur.sigma:g}")

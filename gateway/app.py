@@ -12,11 +12,14 @@ from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 from contract.errors import HTTP_STATUS
-from contract.limits import GraphLimits
-from gateway.appkeys import API_KEYS, GRAPH_LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
+from contract.limits import Limits
+from gateway.accounts import ApiKeys
+from gateway.appkeys import API_KEYS, ASSET_CLIENT, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
+from gateway.asset_client import AssetClient
 from gateway.errors import error_response
+from gateway.imagekit import files as imagekit_files
 from gateway.imagekit.handlers import image_handler
-from gateway.photoroom.auth import ApiKeys
+from gateway.imgprocessing import handlers as imgprocessing
 from gateway.photoroom.handlers import MAX_UPLOAD_BYTES, add_routes
 from gateway.settings import GatewaySettings
 from gateway.transform_client import TransformClient
@@ -100,10 +103,12 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: transform_svc answers its health check."""
-    if await request.app[TRANSFORM_CLIENT].ready():
-        return web.json_response({"status": "ready"})
-    return error_response("transform_unavailable", "transform service not ready")
+    """Readiness: transform_svc and asset_svc answer their health checks."""
+    if not await request.app[TRANSFORM_CLIENT].ready():
+        return error_response("transform_unavailable", "transform service not ready")
+    if not await request.app[ASSET_CLIENT].ready():
+        return error_response("asset_unavailable", "asset service not ready")
+    return web.json_response({"status": "ready"})
 
 
 async def metrics(_request: web.Request) -> web.Response:
@@ -115,7 +120,7 @@ def create_app(
     settings: GatewaySettings,
     *,
     api_keys: ApiKeys | None = None,
-    graph_limits: GraphLimits | None = None,
+    limits: Limits | None = None,
 ) -> web.Application:
     """Build the aiohttp application (the gRPC channel opens on startup).
 
@@ -124,7 +129,7 @@ def create_app(
             are read from the files they name).
         api_keys: accounts for the Photoroom-style endpoints (default: from
             ``settings.api_keys``).
-        graph_limits: bounds on every edit graph (default: from the environment).
+        limits: bounds on every edit graph (default: from the environment).
 
     Tracing: call ``telemetry.tracing.instrument_aiohttp_server()`` first; it
     makes every ``web.Application`` carry the OpenTelemetry server middleware.
@@ -144,15 +149,17 @@ def create_app(
     app[SETTINGS] = settings
     app[NAMED] = settings.named()
     app[API_KEYS] = api_keys or ApiKeys.load(settings.api_keys)
-    app[GRAPH_LIMITS] = graph_limits or GraphLimits()
+    app[LIMITS] = limits or Limits()
 
     async def on_startup(app: web.Application) -> None:
         app[TRANSFORM_CLIENT] = TransformClient(
             settings.transform_address, settings.render_timeout_s
         )
+        app[ASSET_CLIENT] = AssetClient(settings.asset_address)
 
     async def on_cleanup(app: web.Application) -> None:
         await app[TRANSFORM_CLIENT].close()
+        await app[ASSET_CLIENT].close()
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
@@ -160,5 +167,7 @@ def create_app(
     app.router.add_get("/readyz", readyz, name="readyz")
     app.router.add_get("/metrics", metrics, name="metrics")
     add_routes(app)
+    imagekit_files.add_routes(app)
+    imgprocessing.add_routes(app)
     app.router.add_get("/{tail:.+}", image_handler, name="image")
     return app

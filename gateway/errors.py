@@ -8,7 +8,12 @@ from __future__ import annotations
 import grpc
 from aiohttp import web
 
-from contract.errors import ERROR_CODE_METADATA_KEY, HTTP_STATUS, HTTP_STATUS_METADATA_KEY
+from contract.errors import (
+    ERROR_CODE_METADATA_KEY,
+    HTTP_STATUS,
+    HTTP_STATUS_METADATA_KEY,
+    PARAMETER_METADATA_KEY,
+)
 from contract.limits import GraphLimitError
 
 
@@ -53,9 +58,9 @@ def invalid(parameter: str, value: str, allowed: str) -> RequestError:
     )
 
 
-def request_error_response(exc: RequestError) -> web.Response:
-    """The JSON error response of a :class:`RequestError`."""
-    return web.json_response(exc.to_json(), status=HTTP_STATUS.get(exc.code, 400))
+def request_error_response(exc: RequestError, **extra: object) -> web.Response:
+    """The JSON error response of a :class:`RequestError` (plus ``extra`` fields)."""
+    return web.json_response({**exc.to_json(), **extra}, status=HTTP_STATUS.get(exc.code, 400))
 
 
 RETRY_AFTER_S = 5  # seconds suggested to clients when a dependency is down
@@ -76,10 +81,13 @@ def graph_limit_response(exc: GraphLimitError) -> web.Response:
     return error_response(exc.code, exc.message, limit=exc.limit, value=exc.value)
 
 
-def from_rpc_error(exc: grpc.aio.AioRpcError) -> web.Response:
-    """Map a failed Render to an HTTP error response. transform_svc sends the
-    public code and HTTP status in trailing metadata; a call that never reached
-    it (no metadata) is transform_unavailable / timeout."""
+def from_rpc_error(
+    exc: grpc.aio.AioRpcError, unavailable: str = "transform_unavailable", **extra: object
+) -> web.Response:
+    """Map a failed call to transform_svc or asset_svc to an HTTP error
+    response. Both send the public code and HTTP status in trailing metadata;
+    a call that never reached the service (no metadata) is ``unavailable``
+    (transform_unavailable / asset_unavailable) or timeout."""
     meta = {
         k: (v if isinstance(v, str) else v.decode()) for k, v in (exc.trailing_metadata() or ())
     }
@@ -87,13 +95,14 @@ def from_rpc_error(exc: grpc.aio.AioRpcError) -> web.Response:
     if code is None:
         status = exc.code()
         if status == grpc.StatusCode.DEADLINE_EXCEEDED:
-            return error_response("timeout", "rendering took too long")
+            return error_response("timeout", "the operation took too long", **extra)
         if status == grpc.StatusCode.UNAVAILABLE:
-            return error_response("transform_unavailable", "transform service unavailable")
-        return error_response("internal", "internal error")
+            return error_response(unavailable, "a backing service is unavailable", **extra)
+        return error_response("internal", "internal error", **extra)
     status_text = meta.get(HTTP_STATUS_METADATA_KEY, "")
     http_status = int(status_text) if status_text.isdigit() else HTTP_STATUS.get(code, 500)
     headers = {"Retry-After": str(RETRY_AFTER_S)} if http_status == 503 else None
-    return web.json_response(
-        {"code": code, "message": exc.details() or code}, status=http_status, headers=headers
-    )
+    body: dict[str, object] = {"code": code, "message": exc.details() or code, **extra}
+    if PARAMETER_METADATA_KEY in meta:
+        body["parameter"] = meta[PARAMETER_METADATA_KEY]
+    return web.json_response(body, status=http_status, headers=headers)

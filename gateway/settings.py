@@ -12,6 +12,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# ImageKit's media-library thumbnail (a File's ``thumbnail`` URL uses it).
+BUILT_IN_NAMED = {"ik_ml_thumbnail": "w-100,h-100,c-at_max"}
+
 
 class GatewaySettings(BaseSettings):
     """Settings of ``python -m gateway``."""
@@ -23,6 +26,11 @@ class GatewaySettings(BaseSettings):
     gateway_host: str = Field("127.0.0.1", description="address the HTTP server binds")
     gateway_port: int = Field(8080, description="HTTP port")
     transform_address: str = Field("127.0.0.1:50051", description="transform_svc host:port")
+    asset_address: str = Field("127.0.0.1:50052", description="asset_svc host:port")
+    public_url: str | None = Field(
+        None,
+        description="base URL clients reach the gateway at (file URLs); none = the request's",
+    )
     cache_control: str = Field(
         "public, max-age=3600", description="Cache-Control of successful image responses"
     )
@@ -52,6 +60,7 @@ class GatewaySettings(BaseSettings):
         Raises:
             OSError, ValueError: unreadable or malformed file.
         """
-        if self.named_transformations is None:
-            return {}
-        return json.loads(self.named_transformations.read_text())
+        named = dict(BUILT_IN_NAMED)
+        if self.named_transformations is not None:
+            named.update(json.loads(self.named_transformations.read_text()))
+        return named

@@ -6,12 +6,11 @@ import asyncio
 import time
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+import grpcutil
 from contract.errors import ERROR_CODE_METADATA_KEY
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 RETRY_BACKOFF_S = 0.2
 
 
@@ -32,15 +31,8 @@ class TransformClient:
     def __init__(self, address: str, timeout_s: float = 60.0) -> None:
         self.address = address
         self.timeout_s = timeout_s
-        self.channel = grpc.aio.insecure_channel(
-            address,
-            options=[
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ],
-        )
+        self.channel = grpcutil.channel(address)
         self.stub = transform_pb2_grpc.TransformStub(self.channel)
-        self.health = health_pb2_grpc.HealthStub(self.channel)
 
     async def render(self, request: transform_pb2.RenderRequest) -> transform_pb2.RenderReply:
         """Render one request (deadline ``timeout_s`` for all attempts).
@@ -65,13 +57,7 @@ class TransformClient:
 
     async def ready(self) -> bool:
         """True when transform_svc reports SERVING."""
-        try:
-            reply = await self.health.Check(
-                health_pb2.HealthCheckRequest(service="imgmesh.v1.Transform"), timeout=2.0
-            )
-        except grpc.aio.AioRpcError:
-            return False
-        return reply.status == health_pb2.HealthCheckResponse.SERVING
+        return await grpcutil.is_serving(self.channel, "imgmesh.v1.Transform")
 
     async def close(self) -> None:
         await self.channel.close()

@@ -126,6 +126,41 @@ def nms(
     return np.asarray(kept, dtype=np.int64)
 
 
+def decode_all(
+    outputs: dict[str, np.ndarray], threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every detection over ``threshold`` from both YOLO heads: boxes
+    ``float32[K,4]`` (x1 y1 x2 y2, input px), scores ``float32[K]``, class ids ``[K]``."""
+    boxes, scores, classes = [], [], []
+    for index in range(len(OUTPUTS)):
+        b, s, c = yolo_decode(outputs, index, ANCHORS, MASKS, SIZE, threshold=threshold)
+        boxes.append(b)
+        scores.append(s)
+        classes.append(c)
+    return np.concatenate(boxes), np.concatenate(scores), np.concatenate(classes)
+
+
+def labels(outputs: dict[str, np.ndarray], threshold: float) -> list[tuple[str, float]]:
+    """(COCO class name with spaces, best score 0..1) per class found, best first
+    (auto-tagging)."""
+    _, scores, classes = decode_all(outputs, threshold)
+    best: dict[int, float] = {}
+    for score, cls in zip(scores.tolist(), classes.tolist(), strict=True):
+        best[int(cls)] = max(best.get(int(cls), 0.0), float(score))
+    ranked = sorted(best.items(), key=lambda item: -item[1])
+    return [(COCO_CLASSES[cls].replace("_", " "), score) for cls, score in ranked]
+
+
+async def infer(client: InferenceClient, batch: np.ndarray) -> dict[str, np.ndarray]:
+    """YOLOv3-tiny's two heads for one letterboxed ``float32[1,3,416,416]`` RGB 0..1 input.
+
+    Raises:
+        ModelUnavailableError: Triton cannot serve the model.
+    """
+    outputs = await client.infer_outputs(MODEL, SERVED.input.name, batch, OUTPUTS)
+    return {k: outputs[k] for k in OUTPUTS}
+
+
 def detect_class(
     outputs: dict[str, np.ndarray],
     name: str,
@@ -139,15 +174,7 @@ def detect_class(
         scale: source px -> letterboxed input px factor.
         pad: (left, top) letterbox offset in input px.
     """
-    boxes, scores, classes = [], [], []
-    for index in range(len(OUTPUTS)):
-        b, s, c = yolo_decode(outputs, index, ANCHORS, MASKS, SIZE, threshold=threshold)
-        boxes.append(b)
-        scores.append(s)
-        classes.append(c)
-    all_boxes = np.concatenate(boxes)
-    all_scores = np.concatenate(scores)
-    all_classes = np.concatenate(classes)
+    all_boxes, all_scores, all_classes = decode_all(outputs, threshold)
     wanted = all_classes == COCO_CLASSES.index(name)
     all_boxes, all_scores, all_classes = all_boxes[wanted], all_scores[wanted], all_classes[wanted]
     kept = nms(all_boxes, all_scores, all_classes, NMS_IOU)
@@ -163,5 +190,4 @@ async def detect(
     Raises:
         ModelUnavailableError: Triton cannot serve the model.
     """
-    outputs = await client.infer_outputs(MODEL, SERVED.input.name, batch, OUTPUTS)
-    return detect_class({k: outputs[k] for k in OUTPUTS}, name, scale, pad)
+    return detect_class(await infer(client, batch), name, scale, pad)

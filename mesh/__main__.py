@@ -1,12 +1,12 @@
 """``make run``: start the mesh on the default ports, print example URLs, and
-stop all three services cleanly on Ctrl-C."""
+stop all the services cleanly on Ctrl-C."""
 
 from __future__ import annotations
 
 import signal
 import threading
 
-from gateway.photoroom.auth import DEV_KEY
+from gateway.accounts import DEV_KEY
 from mesh.processes import Mesh, Ports
 from mesh.supervisor import Supervisor
 
@@ -26,7 +26,10 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    print("starting Triton, transform_svc and gateway (logs in build/logs/) ...", flush=True)
+    print(
+        "starting Triton, transform_svc, asset_svc and gateway (logs in build/logs/) ...",
+        flush=True,
+    )
     mesh.start()
     try:
         print("imgmesh is up. Try:")
@@ -39,10 +42,17 @@ def main() -> None:
             f"{mesh.gateway_url}/v2/edit -o /tmp/out.png"
         )
         print(
+            f"Media library (ImageKit's SDK: ImageKit(private_key='{DEV_KEY}', "
+            f"base_url='{mesh.gateway_url}')):\n"
+            f"  curl -u {DEV_KEY}: -F file=@images/photos/chelsea.png -F fileName=cat.png "
+            f"{mesh.gateway_url}/api/v1/files/upload\n"
+            f"  then {mesh.gateway_url}/dev/cat_<suffix>.png?tr=w-200 (the url it returns)"
+        )
+        print(
             f"metrics: {mesh.gateway_url}/metrics, http://127.0.0.1:{mesh.ports.transform_metrics}"
             f"/metrics, {mesh.triton_metrics_url}"
         )
-        print("Ctrl-C stops all three; a service that exits is restarted.", flush=True)
+        print("Ctrl-C stops them all; a service that exits is restarted.", flush=True)
         Supervisor(mesh, log=lambda line: print(line + " (logs in build/logs/)", flush=True)).run(
             stopping
         )

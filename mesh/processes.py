@@ -1,4 +1,5 @@
-"""Start and stop the three services as real processes on 127.0.0.1."""
+"""Start and stop the services (Triton, transform_svc, asset_svc, gateway) as
+real processes on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -84,16 +85,21 @@ class Ports:
     triton_grpc: int = field(default_factory=free_port)
     triton_http: int = field(default_factory=free_port)
     triton_metrics: int = field(default_factory=free_port)
+    asset: int = field(default_factory=free_port)
+    asset_metrics: int = field(default_factory=free_port)
 
     @classmethod
     def defaults(cls) -> Ports:
         """The ports of ``make run``: the services' settings (``IMGMESH_GATEWAY_PORT``,
         ``IMGMESH_TRANSFORM_PORT``, ``IMGMESH_TRANSFORM_METRICS_PORT``, the port of
-        ``IMGMESH_TRITON_URL``) and Triton's own HTTP / metrics ports, 8000 / 8002."""
+        ``IMGMESH_TRITON_URL``, ``IMGMESH_ASSET_PORT``, ``IMGMESH_ASSET_METRICS_PORT``)
+        and Triton's own HTTP / metrics ports, 8000 / 8002."""
+        from asset_svc.settings import AssetSettings
         from gateway.settings import GatewaySettings
         from transform_svc.settings import TransformSettings
 
         transform = TransformSettings()
+        asset = AssetSettings()
         triton_grpc = int(transform.triton_url.rsplit(":", 1)[1])
         return cls(
             GatewaySettings().gateway_port,
@@ -102,12 +108,14 @@ class Ports:
             triton_grpc,
             8000,
             8002,
+            asset.asset_port,
+            asset.asset_metrics_port,
         )
 
 
 @dataclass
 class Mesh:
-    """Triton + transform_svc + gateway.
+    """Triton + transform_svc + asset_svc + gateway.
 
     Args:
         ports: where each listens.
@@ -118,6 +126,10 @@ class Mesh:
         cache_dir / result_cache: transform_svc's result cache (None: its
             settings, so ``IMGMESH_RESULT_CACHE`` etc. apply to ``make run``).
         gateway_args: extra gateway flags.
+        state_dir: asset_svc's SQLite database and blob directory (None: its
+            settings, ``state/assets.db`` and ``state/blobs``).
+        asset_args: extra asset_svc flags.
+        asset_env: extra environment for asset_svc alone.
     """
 
     ports: Ports = field(default_factory=Ports)
@@ -127,6 +139,9 @@ class Mesh:
     cache_dir: Path | None = None
     result_cache: str | None = None
     gateway_args: list[str] = field(default_factory=list)
+    state_dir: Path | None = None
+    asset_args: list[str] = field(default_factory=list)
+    asset_env: dict[str, str] = field(default_factory=dict)
     triton: TritonServer | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -139,7 +154,7 @@ class Mesh:
         return f"http://127.0.0.1:{self.ports.triton_metrics}/metrics"
 
     def start(self, timeout_s: float = 180.0) -> None:
-        """Start all three and wait until each is ready.
+        """Start them all and wait until each is ready.
 
         Raises:
             RuntimeError / TimeoutError: a service died or was not ready in time
@@ -149,6 +164,7 @@ class Mesh:
         try:
             self.start_triton(timeout_s)
             self.start_transform(timeout_s)
+            self.start_asset(timeout_s)
             self.start_gateway(timeout_s)
         except BaseException:
             self.stop()
@@ -164,11 +180,19 @@ class Mesh:
         self.triton.start()
         self.triton.wait_ready(timeout_s)
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, args: list[str], extra_env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         # glibc's per-thread malloc arenas make a libvips worker pool's RSS
         # grow without bound under load; 2 arenas keep it flat (libvips docs,
         # "memory use"; imgproxy sets the same).
-        env = {"MALLOC_ARENA_MAX": "2", **os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        env = {
+            "MALLOC_ARENA_MAX": "2",
+            **os.environ,
+            **self.env,
+            **(extra_env or {}),
+            "PYTHONUNBUFFERED": "1",
+        }
         log = (self.log_dir / f"{name}.log").open("ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", name, *args],
@@ -188,6 +212,7 @@ class Mesh:
                 f"--transform-port={self.ports.transform}",
                 f"--transform-metrics-port={self.ports.transform_metrics}",
                 f"--triton-url=127.0.0.1:{self.ports.triton_grpc}",
+                f"--asset-address=127.0.0.1:{self.ports.asset}",
                 *(
                     f"--{flag}={value}"
                     for flag, value in (
@@ -199,23 +224,28 @@ class Mesh:
                 ),
             ],
         )
-        channel = grpc.insecure_channel(f"127.0.0.1:{self.ports.transform}")
-        stub = health_pb2_grpc.HealthStub(channel)
-        deadline = time.monotonic() + timeout_s
-        try:
-            while time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"transform_svc exited with {proc.returncode}")
-                try:
-                    reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
-                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                        return
-                except grpc.RpcError:
-                    pass
-                time.sleep(0.2)
-        finally:
-            channel.close()
-        raise TimeoutError("transform_svc not ready")
+        wait_serving("transform_svc", proc, self.ports.transform, timeout_s)
+
+    def start_asset(self, timeout_s: float = 60.0) -> None:
+        state = []
+        if self.state_dir is not None:
+            state = [
+                f"--database-url=sqlite+aiosqlite:///{self.state_dir / 'assets.db'}",
+                f"--blob-store-url={self.state_dir / 'blobs'}",
+            ]
+        proc = self._spawn(
+            "asset_svc",
+            [
+                f"--asset-port={self.ports.asset}",
+                f"--asset-metrics-port={self.ports.asset_metrics}",
+                f"--transform-address=127.0.0.1:{self.ports.transform}",
+                f"--public-url={self.gateway_url}",
+                *state,
+                *self.asset_args,
+            ],
+            self.asset_env,
+        )
+        wait_serving("asset_svc", proc, self.ports.asset, timeout_s)
 
     def start_gateway(self, timeout_s: float = 60.0) -> None:
         proc = self._spawn(
@@ -223,6 +253,7 @@ class Mesh:
             [
                 f"--gateway-port={self.ports.gateway}",
                 f"--transform-address=127.0.0.1:{self.ports.transform}",
+                f"--asset-address=127.0.0.1:{self.ports.asset}",
                 *self.gateway_args,
             ],
         )
@@ -252,9 +283,34 @@ class Mesh:
             proc.wait()
 
     def stop(self) -> None:
-        """Stop gateway, then transform_svc, then Triton."""
-        for name in ("gateway", "transform_svc"):
+        """Stop gateway, then asset_svc, transform_svc, Triton."""
+        for name in ("gateway", "asset_svc", "transform_svc"):
             self.stop_process(name)
         if self.triton is not None:
             self.triton.stop()
             self.triton = None
+
+
+def wait_serving(name: str, proc: subprocess.Popen[bytes], port: int, timeout_s: float) -> None:
+    """Wait until the gRPC service on ``port`` reports SERVING (grpc.health.v1).
+
+    Raises:
+        RuntimeError: the process exited. TimeoutError: not serving in time.
+    """
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    stub = health_pb2_grpc.HealthStub(channel)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}")
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.2)
+    finally:
+        channel.close()
+    raise TimeoutError(f"{name} not ready")

@@ -28,7 +28,7 @@ class _State:
 
 
 class Supervisor:
-    """Watches the three services of ``mesh`` and restarts any that exits.
+    """Watches the services of ``mesh`` and restarts any that exits.
 
     Args:
         mesh: a started Mesh (fixed ports, so clients reconnect by themselves).
@@ -51,7 +51,7 @@ class Supervisor:
     def check(self) -> None:
         """Restart every service that has exited and whose backoff has passed."""
         now = time.monotonic()
-        for name in ("triton", "transform_svc", "gateway"):
+        for name in ("triton", "transform_svc", "asset_svc", "gateway"):
             state = self.state.setdefault(name, _State())
             code = self.exit_code(name)
             if code is None:
@@ -78,6 +78,8 @@ class Supervisor:
             self.mesh.start_triton()
         elif name == "transform_svc":
             self.mesh.start_transform()
+        elif name == "asset_svc":
+            self.mesh.start_asset()
         else:
             self.mesh.start_gateway()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import pyvips
 
+from gateway.accounts import DEV_KEY
 from mesh.fetch_samples import SAMPLE_PHOTOS
 from mesh.processes import Mesh, Ports
 from tests.helpers import HAVE_SHARED, SAMPLES, SHARED_DATA, extra_gateway
@@ -123,7 +124,13 @@ def mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             "IMGMESH_SEGMENTATION_MODEL": "u2netp",
         },
         cache_dir=tmp_path_factory.mktemp("cache"),
-        gateway_args=[f"--named-transformations={named_file(tmp_path_factory)}"],
+        gateway_args=[
+            f"--named-transformations={named_file(tmp_path_factory)}",
+            f"--api-keys={api_keys_file(tmp_path_factory)}",
+        ],
+        state_dir=tmp_path_factory.mktemp("state"),
+        # Webhook retries within seconds; a job whose worker died re-runs after 3 s.
+        asset_args=["--webhook-retry-base-s=0.5", "--job-lease-s=3"],
     )
     try:
         m.start()
@@ -160,6 +167,21 @@ def base_url(mesh: Mesh) -> str:
     return mesh.gateway_url
 
 
+# Two accounts: the development key (library "dev") and a second one, to show
+# that one key never sees the other's files and images.
+OTHER_KEY = "imgmesh-other-key"
+API_KEYS = {
+    DEV_KEY: {"plan": "dev", "images": 100_000, "id": "dev"},
+    OTHER_KEY: {"plan": "basic", "images": 100, "id": "other"},
+}
+
+
+def api_keys_file(factory: pytest.TempPathFactory) -> Path:
+    path = factory.mktemp("keys") / "api_keys.json"
+    path.write_text(json.dumps(API_KEYS))
+    return path
+
+
 def named_file(factory: pytest.TempPathFactory) -> Path:
     path = factory.mktemp("config") / "named.json"
     path.write_text(json.dumps(NAMED))
@@ -172,7 +194,7 @@ def strict_gateway(mesh: Mesh, tmp_path_factory: pytest.TempPathFactory) -> Iter
     and answers AI renders slower than 1 ms with an intermediate response."""
     log = tmp_path_factory.mktemp("strict") / "gateway.log"
     with extra_gateway(
-        mesh.ports.transform,
+        mesh.ports,
         ["--require-signed=all", "--ai-budget-ms=1"],
         {"IMGMESH_SIGNING_KEY": SIGNING_KEY},
         log,

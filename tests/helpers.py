@@ -26,6 +26,7 @@ import pytest
 import pyvips
 
 from mesh.fetch_samples import SAMPLE_PHOTOS
+from mesh.processes import Ports
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("IMGMESH_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
@@ -104,6 +105,22 @@ def get(url: str, headers: dict[str, str] | None = None, timeout: float = 120) -
         return Reply(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
 
 
+def send(
+    url: str,
+    method: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> Reply:
+    """Any method with an optional raw body; 4xx/5xx come back as a Reply."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            return Reply(resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read())
+    except urllib.error.HTTPError as exc:
+        return Reply(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
+
+
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection over union of two boolean masks."""
     union = np.logical_or(a, b).sum()
@@ -149,11 +166,10 @@ def post_form(
 
 
 @contextmanager
-def extra_gateway(
-    transform_port: int, flags: list[str], env: dict[str, str], log: Path
-) -> Iterator[str]:
-    """A second gateway process in front of a running transform_svc, with its
-    own flags and environment; yields its base URL once ``/healthz`` answers."""
+def extra_gateway(ports: Ports, flags: list[str], env: dict[str, str], log: Path) -> Iterator[str]:
+    """A second gateway process in front of a running mesh's transform_svc and
+    asset_svc, with its own flags and environment; yields its base URL once
+    ``/healthz`` answers."""
     from mesh.processes import free_port
 
     port = free_port()
@@ -163,7 +179,8 @@ def extra_gateway(
             "-m",
             "gateway",
             f"--gateway-port={port}",
-            f"--transform-address=127.0.0.1:{transform_port}",
+            f"--transform-address=127.0.0.1:{ports.transform}",
+            f"--asset-address=127.0.0.1:{ports.asset}",
             *flags,
         ],
         env={**os.environ, **env},

@@ -14,14 +14,14 @@ import pyvips
 from transform_svc import imaging
 
 ANIMATED_LOADERS = ("gifload", "webpload")
-MAX_FRAMES = 1000
 
 
 def is_animated(header: pyvips.Image) -> bool:
-    """More than one frame, from a loader whose frames are an animation."""
+    """More than one frame, from a loader whose frames are an animation (the
+    frame count is bounded by ``Limits.max_frames``, checked first)."""
     loader = header.get("vips-loader").removesuffix("_buffer").removesuffix("_source")
     pages = header.get("n-pages") if header.get_typeof("n-pages") else 1
-    return loader in ANIMATED_LOADERS and 1 < pages <= MAX_FRAMES
+    return loader in ANIMATED_LOADERS and pages > 1
 
 
 def page_height(image: pyvips.Image) -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyvips
 
+from contract.limits import Limits
 from imgmesh.v1 import edit_pb2
 from inference.client import InferenceClient
 
@@ -21,9 +22,11 @@ class RenderContext:
     Attributes:
         inference: the Triton client (one per process).
         segmentation_model: Triton model used when RemoveBackground.model is empty.
+        limits: the bounds an op that allocates checks first (set by the Executor).
         render_layer: renders a nested EditGraph to pixels (set by the Executor).
     """
 
     inference: InferenceClient
     segmentation_model: str = DEFAULT_SEGMENTATION_MODEL
+    limits: Limits = field(default_factory=Limits)
     render_layer: Callable[[edit_pb2.EditGraph], Awaitable[pyvips.Image]] | None = None

@@ -16,12 +16,13 @@ import pyvips
 from opentelemetry import trace
 from prometheus_client import Histogram
 
+from contract.limits import Limits
 from imgmesh.v1 import edit_pb2, transform_pb2
 from transform_svc import animation, imaging, svg
 from transform_svc import encode as encoding
 from transform_svc.context import RenderContext
 from transform_svc.errors import invalid, unsupported
-from transform_svc.limits import DEFAULT_LIMITS, Limits, check_output, check_source
+from transform_svc.limits import DEFAULT_LIMITS, check_output, check_source
 from transform_svc.ops import REGISTRY, RegisteredOp
 from transform_svc.origin import Fetched, Origin
 
@@ -71,6 +72,7 @@ class Executor:
         self.ctx = ctx
         self.origin = origin
         self.limits = limits
+        ctx.limits = limits
         ctx.render_layer = self.render_layer
 
     async def passthrough(self, fetched: Fetched) -> transform_pb2.RenderReply:

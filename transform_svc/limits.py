@@ -1,35 +1,14 @@
-"""Source and output limits, checked from the image header before any pixel
-is decoded (imgproxy's ``IMGPROXY_MAX_SRC_RESOLUTION`` idea): a 65536 x 65536
-PNG of a few KB is refused with 413 without allocating its 16 GB of pixels.
+"""Source and output limits applied to pixels: a 65536 x 65536 PNG of a few
+KB is refused with 413 from its header, without allocating its 16 GB of
+pixels. The bounds themselves are ``contract.limits.Limits``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pyvips
 
+from contract.limits import Limits
 from transform_svc.errors import too_large
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Safe defaults; each is configurable (IMGMESH_MAX_* in __main__).
-
-    Attributes:
-        max_source_bytes: encoded source size, bytes.
-        max_pixels: source width x height (all frames together), px.
-        max_side: largest source width or height, px.
-        max_frames: most animation frames / pages.
-        max_output_pixels: output width x height, px.
-    """
-
-    max_source_bytes: int = 50 * 1024 * 1024
-    max_pixels: int = 50_000_000
-    max_side: int = 30_000
-    max_frames: int = 500
-    max_output_pixels: int = 100_000_000
-
 
 DEFAULT_LIMITS = Limits()
 

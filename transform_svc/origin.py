@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ipaddress
-import socket
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-import aiohttp.abc
+import grpc
 
-from imgmesh.v1 import edit_pb2
+import grpcutil
+from contract.errors import ERROR_CODE_METADATA_KEY
+from contract.limits import Limits
+from imgmesh.v1 import asset_pb2, asset_pb2_grpc, edit_pb2
+from outbound.ssrf import NonPublicAddressError, PublicOnlyResolver, is_ip, is_public
 from transform_svc.errors import ErrorCode, TransformError, not_found, too_large
 
 
@@ -42,15 +44,17 @@ class OriginConfig:
         fetch_timeout_s: total time for one HTTP fetch, redirects included (seconds).
         connect_timeout_s: time to connect (seconds).
         max_redirects: redirect hops followed.
+        asset_address: asset_svc ``host:port`` (media-library sources); empty = none.
     """
 
     root: Path
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     private_hosts: frozenset[str] = field(default_factory=frozenset)
-    max_source_bytes: int = 50 * 1024 * 1024
+    max_source_bytes: int = Limits.model_fields["max_source_bytes"].default
     fetch_timeout_s: float = 10.0
     connect_timeout_s: float = 3.0
     max_redirects: int = 3
+    asset_address: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,12 @@ class SourceInfo:
 
 @dataclass(frozen=True)
 class Fetched:
-    """Source bytes and their version."""
+    """Source bytes and their version (and, for a media-library file, its
+    stored ``customCoordinates``, ``x,y,w,h`` px, for fo-custom)."""
 
     data: bytes
     info: SourceInfo
+    custom_coordinates: str = ""
 
 
 class Origin:
@@ -82,6 +88,8 @@ class Origin:
         self.config = config
         self.root = config.root.resolve()
         self._session: aiohttp.ClientSession | None = None
+        self._assets: asset_pb2_grpc.AssetsStub | None = None
+        self._asset_channel: grpc.aio.Channel | None = None
 
     async def stat(self, source: edit_pb2.Source) -> SourceInfo | None:
         """The source's version without reading it, where that is cheap
@@ -111,10 +119,43 @@ class Origin:
             return Fetched(data, info)
         if kind == "url":
             return await self.fetch_url(source.url)
+        if kind == "library":
+            return await self.fetch_library(source.library)
         if kind == "inline_bytes":
             self._check_size(len(source.inline_bytes))
             return Fetched(source.inline_bytes, await self.stat(source))  # type: ignore[arg-type]
         raise TransformError(ErrorCode.ERROR_CODE_INVALID_PARAMETER, "no source image given")
+
+    async def fetch_library(self, file: edit_pb2.LibraryFile) -> Fetched:
+        """The current version of a media-library file, from asset_svc.
+
+        Raises:
+            TransformError: source_not_found, source_forbidden (private file,
+                unsigned URL), origin_unavailable (asset_svc down).
+        """
+        if not self.config.asset_address:
+            raise not_found()
+        if self._assets is None:
+            self._asset_channel = grpcutil.channel(self.config.asset_address)
+            self._assets = asset_pb2_grpc.AssetsStub(self._asset_channel)
+        request = asset_pb2.FetchRequest(account=file.account, path=file.path, signed=file.signed)
+        try:
+            reply = await self._assets.Fetch(request, timeout=self.config.fetch_timeout_s)
+        except grpc.aio.AioRpcError as exc:
+            meta = dict(exc.trailing_metadata() or ())
+            code = meta.get(ERROR_CODE_METADATA_KEY)
+            if code == "source_forbidden":
+                raise TransformError(ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, exc.details()) from None
+            if code in ("source_not_found", "not_found"):
+                raise not_found() from None
+            raise TransformError(
+                ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE, "media library unavailable"
+            ) from None
+        self._check_size(len(reply.data))
+        validator = f"asset-{reply.version_id}-{reply.custom_coordinates}"
+        return Fetched(
+            reply.data, SourceInfo(validator, reply.modified_unix), reply.custom_coordinates
+        )
 
     def stat_local(self, relative: str) -> SourceInfo:
         """Version of a local-origin file: mtime (ns) and size."""
@@ -159,7 +200,7 @@ class Origin:
                 ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, f"host {host!r} is not an allowed origin"
             )
         # aiohttp does not resolve IP literals, so the resolver never sees them.
-        if _is_ip(host) and not is_public(host) and host not in self.config.private_hosts:
+        if is_ip(host) and not is_public(host) and host not in self.config.private_hosts:
             raise TransformError(
                 ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, f"{host} is a non-public address"
             )
@@ -237,50 +278,8 @@ class Origin:
         """Close the HTTP client session."""
         if self._session is not None:
             await self._session.close()
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-def is_public(address: str) -> bool:
-    """True for a globally routable unicast address (not loopback, private,
-    link-local, multicast, reserved or unspecified; IPv4-mapped IPv6 unwrapped)."""
-    ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-class NonPublicAddressError(OSError):
-    """A host resolved only to addresses an origin fetch must not reach."""
-
-
-class PublicOnlyResolver(aiohttp.abc.AbstractResolver):
-    """aiohttp resolver that drops non-public answers for hosts not in
-    ``private_hosts``, so the connection goes only where the check said."""
-
-    def __init__(self, private_hosts: frozenset[str]) -> None:
-        self._inner = aiohttp.ThreadedResolver()
-        self._private_hosts = private_hosts
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[aiohttp.abc.ResolveResult]:
-        results = await self._inner.resolve(host, port, family)
-        if host.lower() in self._private_hosts:
-            return results
-        public = [r for r in results if is_public(r["host"])]
-        if not public:
-            raise NonPublicAddressError(f"host {host!r} resolves to a non-public address")
-        return public
-
-    async def close(self) -> None:
-        await self._inner.close()
+        if self._asset_channel is not None:
+            await self._asset_channel.close()
 
 
 def _url_info(headers: object, data: bytes) -> SourceInfo:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter
 
-from contract.limits import GraphLimitError, GraphLimits, check_graph
+from contract.limits import GraphLimitError, Limits, check_graph
 from contract.steps import has_ai_step, walk
 from imgmesh.v1 import edit_pb2, transform_pb2
 from inference.client import DEADLINE
@@ -73,6 +73,19 @@ class _Failure:
     error: TransformError
 
 
+def with_custom_focus(graph: edit_pb2.EditGraph, coordinates: str) -> edit_pb2.EditGraph:
+    """``graph`` with ``focus_box`` = the file's ``customCoordinates``
+    (``x,y,w,h`` px of the source) on each top-level fo-custom resize
+    (ImageKit: https://imagekit.io/docs/image-resize-and-crop#focus---fo)."""
+    x, y, w, h = (int(v) for v in coordinates.split(","))
+    resolved = edit_pb2.EditGraph()
+    resolved.CopyFrom(graph)
+    for step in resolved.steps:
+        if step.WhichOneof("op") == "resize" and step.resize.focus == edit_pb2.FOCUS_CUSTOM:
+            step.resize.focus_box.CopyFrom(edit_pb2.Box(left=x, top=y, width=w, height=h))
+    return resolved
+
+
 class Renderer:
     """Cache-aware front of the render workers (one per process).
 
@@ -81,7 +94,7 @@ class Renderer:
         pool: the render worker processes.
         cache: the result cache.
         ctx: for the model-slot preflight (the Triton client).
-        graph_limits: bounds every graph is checked against.
+        limits: bounds every graph is checked against.
         render_timeout_s: deadline of a render when the call has none (s).
         ttl_s: expiry of non-AI outputs in the cache (s); failure_ttl_s: of failures.
     """
@@ -93,7 +106,7 @@ class Renderer:
         cache: ResultCache,
         ctx: RenderContext,
         *,
-        graph_limits: GraphLimits | None = None,
+        limits: Limits | None = None,
         render_timeout_s: float = 60.0,
         ttl_s: float | None = 86_400.0,
         failure_ttl_s: float = 10.0,
@@ -102,7 +115,7 @@ class Renderer:
         self.pool = pool
         self.cache = cache
         self.ctx = ctx
-        self.graph_limits = graph_limits or GraphLimits()
+        self.limits = limits or Limits()
         self.render_timeout_s = render_timeout_s
         self.ttl_s = ttl_s
         self.failure_ttl_s = failure_ttl_s
@@ -117,7 +130,7 @@ class Renderer:
         """
         graph = request.graph
         try:
-            check_graph(graph, self.graph_limits)
+            check_graph(graph, self.limits)
         except GraphLimitError as exc:
             maker = too_large if exc.code == "image_too_large" else limit_exceeded
             raise maker(exc.message) from exc
@@ -129,6 +142,8 @@ class Renderer:
         if info is None:  # URL sources: the version is known once the bytes are here
             fetched = await self.origin.fetch(graph.source)
             info = fetched.info
+        if fetched is not None and fetched.custom_coordinates:
+            graph = with_custom_focus(graph, fetched.custom_coordinates)
         layers = [await self.origin.stat(src) for src in layer_sources(graph)]
         key = result_key(graph, info, [layer.validator if layer else "" for layer in layers])
         if request.if_none_match and request.if_none_match == etag_for(key):

@@ -8,7 +8,6 @@ import os
 import time
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
@@ -18,16 +17,18 @@ from prometheus_client import (
     start_http_server,
 )
 
-from contract.limits import GraphLimits
+import grpcutil
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 from inference.client import DEADLINE, InferenceClient
 from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
+from transform_svc.analyze import analyze
 from transform_svc.cache import open_cache
 from transform_svc.context import RenderContext
 from transform_svc.errors import (
     ERROR_CODE_METADATA_KEY,
     HTTP_STATUS_METADATA_KEY,
     INTERNAL,
+    ErrorKind,
     TransformError,
     overloaded,
 )
@@ -83,13 +84,40 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
             code = kind.public_code if kind else "ok"
             RENDERS.labels(code).inc()
             RENDER_SECONDS.labels(code).observe(time.perf_counter() - start)
-        context.set_trailing_metadata(
-            (
-                (ERROR_CODE_METADATA_KEY, kind.public_code),
-                (HTTP_STATUS_METADATA_KEY, str(kind.http_status)),
+        await _abort(context, kind, message)
+
+    async def Analyze(  # noqa: N802 - gRPC method name
+        self, request: transform_pb2.AnalyzeRequest, context: grpc.aio.ServicerContext
+    ) -> transform_pb2.AnalyzeReply:
+        remaining = context.time_remaining()
+        timeout_s = remaining if remaining is not None else self.renderer.render_timeout_s
+        DEADLINE.set(time.monotonic() + timeout_s)
+        try:
+            return await analyze(
+                request,
+                self.renderer.origin,
+                self.renderer.pool,
+                self.renderer.ctx.inference,
+                timeout_s,
             )
+        except TransformError as exc:
+            kind, message = exc.kind, exc.message
+        except Exception:
+            log.exception("analyze failed")
+            kind, message = INTERNAL, "internal error"
+        await _abort(context, kind, message)
+        raise AssertionError("unreachable")
+
+
+async def _abort(context: grpc.aio.ServicerContext, kind: ErrorKind, message: str) -> None:
+    """Fail the call with ``kind``'s gRPC status, public code and HTTP status."""
+    context.set_trailing_metadata(
+        (
+            (ERROR_CODE_METADATA_KEY, kind.public_code),
+            (HTTP_STATUS_METADATA_KEY, str(kind.http_status)),
         )
-        await context.abort(kind.grpc_status, message)
+    )
+    await context.abort(kind.grpc_status, message)
 
 
 async def serve(
@@ -115,6 +143,7 @@ async def serve(
         allowed_hosts=settings.allowed_hosts,
         private_hosts=settings.private_hosts,
         max_source_bytes=settings.max_source_bytes,
+        asset_address=settings.asset_address,
     )
     origin = Origin(origin_config)
     pool = RenderPool(
@@ -138,37 +167,19 @@ async def serve(
         pool,
         cache,
         RenderContext(inference, settings.segmentation_model),
-        graph_limits=GraphLimits(),
+        limits=settings.limits,
         render_timeout_s=settings.render_timeout_s,
         failure_ttl_s=settings.failure_ttl_s,
     )
-    server = grpc.aio.server(
-        options=[
-            ("grpc.max_send_message_length", 256 * 1024 * 1024),
-            ("grpc.max_receive_message_length", 256 * 1024 * 1024),
-        ]
-    )
+    server = grpcutil.new_server()
     transform_pb2_grpc.add_TransformServicer_to_server(
         TransformServicer(renderer, settings.transform_max_inflight), server
     )
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    port = server.add_insecure_port(f"{settings.transform_host}:{settings.transform_port}")
-    await server.start()
-    for name in ("", SERVICE_NAME):
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("transform_svc listening on %s:%d", settings.transform_host, port)
-    if ready is not None:
-        ready.set()
+    address = f"{settings.transform_host}:{settings.transform_port}"
     try:
-        if stop is None:
-            await server.wait_for_termination()
-        else:
-            await stop.wait()
+        async with grpcutil.serving(server, address, SERVICE_NAME, log, ready):
+            await grpcutil.until_stopped(server, stop)
     finally:
-        for name in ("", SERVICE_NAME):
-            await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-        await server.stop(grace=10)
         pool.close()
         await inference.close()
         await origin.close()

@@ -7,22 +7,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
+from contract.limits import Limits
+from outbound.ssrf import HostList
 from transform_svc.context import DEFAULT_SEGMENTATION_MODEL
-from transform_svc.limits import Limits
-
-HostList = Annotated[frozenset[str], NoDecode]  # comma-separated in the environment
 
 
-class TransformSettings(BaseSettings):
-    """Settings of ``python -m transform_svc``."""
+class TransformSettings(Limits):
+    """Settings of ``python -m transform_svc``: its own, and every bound of
+    ``contract.limits.Limits`` (declared there, once)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="IMGMESH_", cli_kebab_case=True, cli_prog_name="python -m transform_svc"
+        env_prefix="IMGMESH_",
+        cli_kebab_case=True,
+        cli_prog_name="python -m transform_svc",
+        frozen=False,
     )
 
     transform_host: str = Field("127.0.0.1", description="address the gRPC server binds")
@@ -35,6 +37,9 @@ class TransformSettings(BaseSettings):
         description="comma-separated allowed hosts that may resolve to private addresses",
     )
     triton_url: str = Field("127.0.0.1:8001", description="Triton gRPC host:port")
+    asset_address: str = Field(
+        "127.0.0.1:50052", description="asset_svc host:port (media-library sources)"
+    )
     workers: int = Field(
         default_factory=lambda: 2 * (os.cpu_count() or 1),
         gt=0,
@@ -59,28 +64,8 @@ class TransformSettings(BaseSettings):
     transform_max_inflight: int = Field(
         64, gt=0, description="renders in progress at most; beyond, 503 overloaded"
     )
-    max_source_bytes: int = Field(50 * 1024 * 1024, gt=0, description="source file size, bytes")
-    max_pixels: int = Field(50_000_000, gt=0, description="source px, all frames")
-    max_side: int = Field(30_000, gt=0, description="largest source side, px")
-    max_frames: int = Field(500, gt=0, description="animation frames / pages")
-    max_output_pixels: int = Field(
-        100_000_000, gt=0, description="output and intermediate image px"
-    )
-
-    @field_validator("allowed_hosts", "private_hosts", mode="before")
-    @classmethod
-    def _host_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return frozenset(h.strip().lower() for h in value.split(",") if h.strip())
-        return value
 
     @property
     def limits(self) -> Limits:
-        """The source/output limits."""
-        return Limits(
-            max_source_bytes=self.max_source_bytes,
-            max_pixels=self.max_pixels,
-            max_side=self.max_side,
-            max_frames=self.max_frames,
-            max_output_pixels=self.max_output_pixels,
-        )
+        """The bounds alone (what render workers are given)."""
+        return Limits(**{name: getattr(self, name) for name in Limits.model_fields})

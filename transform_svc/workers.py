@@ -45,9 +45,9 @@ import pebble
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
 
+from contract.limits import Limits
 from imgmesh.v1 import edit_pb2, transform_pb2
 from transform_svc.errors import TransformError, render_failed, timed_out, too_large
-from transform_svc.limits import Limits
 from transform_svc.origin import OriginConfig
 
 log = logging.getLogger("transform_svc.workers")

@@ -1,5 +1,9 @@
 """The ImageKit image URL handler: ``GET /<path>?tr=...`` (or ``/tr:.../<path>``)
--> URL grammar -> signed-URL check -> graph limits -> Render -> image bytes."""
+-> URL grammar -> signed-URL check -> graph limits -> Render -> image bytes.
+
+A path under an account's URL endpoint, ``/<account id>/<filePath>``, is a
+media-library file (private files need a URL signed with that account's key);
+any other path is a file of the local origin."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from aiohttp import web
 from contract.limits import GraphLimitError, check_graph
 from contract.steps import has_ai_step
 from gateway import model_choice
-from gateway.appkeys import GRAPH_LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
+from gateway.appkeys import API_KEYS, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
 from gateway.errors import (
     RequestError,
     error_response,
@@ -23,7 +27,7 @@ from gateway.imagekit.signing import SignatureError, verify
 from gateway.imagekit.urlgrammar import ClientHints, build_graph, split_request
 from gateway.negotiation import accepted_formats
 from gateway.responses import stream_image
-from imgmesh.v1 import transform_pb2
+from imgmesh.v1 import edit_pb2, transform_pb2
 
 ACCEPT_CH = "Sec-CH-DPR, Sec-CH-Width, DPR, Width"
 INTERMEDIATE_BODY = (
@@ -54,8 +58,17 @@ def client_hints(request: web.Request) -> ClientHints:
 async def image_handler(request: web.Request) -> web.StreamResponse:
     """GET an image through the ImageKit URL grammar."""
     config = request.app[SETTINGS]
+    keys = request.app[API_KEYS]
+    path, raw_path = request.path, request.raw_path.partition("?")[0]
+    # /<account>/...: a file in that account's media library (its URL endpoint).
+    first, _, rest = path.lstrip("/").partition("/")
+    library = first if first in keys.ids and rest else None
+    signing_key = config.signing_key
+    if library is not None:
+        path, raw_path = "/" + rest, raw_path[len(first) + 1 :]
+        signing_key = keys.key_for_id(library)
     try:
-        chain, source = split_request(request.path, request.query.get("tr"), request.app[NAMED])
+        chain, source = split_request(path, request.query.get("tr"), request.app[NAMED])
         built = build_graph(
             chain, source, accepted_formats(request.headers.get("Accept")), client_hints(request)
         )
@@ -63,19 +76,24 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
         required = config.require_signed == "all" or (
             config.require_signed == "ai" and has_ai_step(built.graph)
         )
-        raw_path, _, raw_query = request.raw_path.partition("?")
-        verify(  # over the URL as the client sent it (undecoded), as ImageKit's SDKs sign
-            config.signing_key,
+        signed = verify(  # over the URL as the client sent it (undecoded), as ImageKit's SDKs sign
+            signing_key,
             raw_path,
-            raw_query,
+            request.raw_path.partition("?")[2],
             required=required,
         )
     except RequestError as exc:
         return request_error_response(exc)
     except SignatureError as exc:
         return error_response(exc.code, exc.message)
+    if library is not None:
+        built.graph.source.library.CopyFrom(
+            edit_pb2.LibraryFile(
+                account=library, path=built.graph.source.origin_path, signed=signed
+            )
+        )
     try:
-        check_graph(built.graph, request.app[GRAPH_LIMITS])
+        check_graph(built.graph, request.app[LIMITS])
     except GraphLimitError as exc:
         return graph_limit_response(exc)
     client = request.app[TRANSFORM_CLIENT]

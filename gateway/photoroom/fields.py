@@ -9,17 +9,13 @@ from __future__ import annotations
 import re
 import uuid
 
-from PIL import ImageColor
-
-from contract.limits import MAX_OUTPUT_SIDE
+from gateway import values
 from gateway.errors import RequestError, invalid
+from gateway.values import MAX_SIDE, enum
 from imgmesh.v1 import edit_pb2
 
-MAX_SIDE = MAX_OUTPUT_SIDE  # px, largest output side accepted
+__all__ = ["MAX_SIDE", "enum"]  # re-exported: the Photoroom modules parse through this one
 
-_HEX = re.compile(r"^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
-# ASCII digits of bounded length: int() of a 5000-digit string raises.
-_NUMBER = re.compile(r"^-?([0-9]{1,12}(\.[0-9]{0,12})?|\.[0-9]{1,12})$")
 _OUTPUT_SIZE = re.compile(r"^(auto|[0-9]{1,6}x[0-9]{1,6}|originalImage|croppedSubject)$")
 
 
@@ -48,34 +44,17 @@ class UnprocessableError(ValueError):
 
 def boolean(name: str, value: str) -> bool:
     """``true``/``false`` (any case) or ``1``/``0``."""
-    v = value.strip().lower()
-    if v in ("true", "1"):
-        return True
-    if v in ("false", "0"):
-        return False
-    raise invalid(name, value, "true or false")
-
-
-def enum(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    """One of ``allowed`` (case-sensitive, as Photoroom's OpenAPI enums)."""
-    if value not in allowed:
-        raise invalid(name, value, " | ".join(allowed))
-    return value
+    return values.boolean(name, value, true=("true", "1"), false=("false", "0"), any_case=True)
 
 
 def number(name: str, value: str, lo: float, hi: float) -> float:
     """A decimal number in ``lo..hi``."""
-    if not _NUMBER.match(value.strip()) or not lo <= float(value) <= hi:
-        raise invalid(name, value, f"a number {lo:g}..{hi:g}")
-    return float(value)
+    return values.decimal(name, value, lo, hi)
 
 
 def integer(name: str, value: str, lo: int, hi: int) -> int:
-    """A whole number in ``lo..hi``."""
-    v = value.strip()
-    if not (v.isascii() and v.isdigit() and len(v) <= 12) or not lo <= int(v) <= hi:
-        raise invalid(name, value, f"an integer {lo}..{hi}")
-    return int(v)
+    """A whole number in ``lo..hi`` (no sign: Photoroom's integers are sizes and counts)."""
+    return values.integer(name, value, lo, hi, negative="")
 
 
 def text(name: str, value: str) -> str:
@@ -98,41 +77,16 @@ def length(name: str, value: str) -> edit_pb2.Length:
     """Padding/margin: a ratio ``0..0.49``, a percentage ``0%..49%`` or px ``Npx``."""
     v = value.strip()
     allowed = "a ratio 0..0.49, a percentage 0%..49% or a pixel value such as 100px"
-    try:
-        if v.endswith("px") and _NUMBER.match(v[:-2]):
-            px = float(v[:-2])
-            if 0 <= px <= MAX_SIDE:
-                return edit_pb2.Length(px=px)
-        elif v.endswith("%") and _NUMBER.match(v[:-1]):
-            pct = float(v[:-1])
-            if 0 <= pct <= 49:
-                return edit_pb2.Length(ratio=pct / 100)
-        elif _NUMBER.match(v) and 0 <= float(v) <= 0.49:
-            return edit_pb2.Length(ratio=float(v))
-    except ValueError:
-        pass
-    raise invalid(name, value, allowed)
+    if v.endswith("px"):
+        return edit_pb2.Length(px=values.decimal(name, v[:-2], 0, MAX_SIDE, allowed=allowed))
+    if v.endswith("%"):
+        return edit_pb2.Length(ratio=values.decimal(name, v[:-1], 0, 49, allowed=allowed) / 100)
+    return edit_pb2.Length(ratio=values.decimal(name, v, 0, 0.49, allowed=allowed))
 
 
 def color(name: str, value: str) -> edit_pb2.Color:
-    """Hex without (or with) ``#``: ``RGB``, ``RRGGBB``, ``RRGGBBAA`` (AA hex
-    alpha), or a CSS colour name (``red``, ``blue``), any case."""
-    v = value.strip()
-    m = _HEX.match(v)
-    if m:
-        h = m.group(1)
-        if len(h) == 3:
-            h = "".join(c * 2 for c in h)
-        r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-        a = int(h[6:8], 16) if len(h) == 8 else 255
-        return edit_pb2.Color(r=r, g=g, b=b, a=a)
-    name_lower = v.lower()
-    if name_lower == "transparent":
-        return edit_pb2.Color(r=0, g=0, b=0, a=0)
-    if name_lower in ImageColor.colormap:
-        r, g, b = ImageColor.getrgb(name_lower)[:3]
-        return edit_pb2.Color(r=r, g=g, b=b, a=255)
-    raise invalid(name, value, "hex RRGGBB / RRGGBBAA (no #) or a colour name such as red")
+    """Photoroom's colours: see :func:`gateway.values.css_color`."""
+    return values.css_color(name, value)
 
 
 def output_size(name: str, value: str) -> tuple[str, int, int]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 import grpc
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 
 from contract.limits import GraphLimitError, check_graph
 from gateway import model_choice
-from gateway.appkeys import API_KEYS, GRAPH_LIMITS, TRANSFORM_CLIENT
+from gateway.accounts import Account, AuthError, key_of
+from gateway.appkeys import API_KEYS, ASSET_CLIENT, LIMITS, TRANSFORM_CLIENT
 from gateway.errors import (
     RequestError,
     error_response,
@@ -18,12 +19,14 @@ from gateway.errors import (
     graph_limit_response,
     request_error_response,
 )
+from gateway.forms import read_form
 from gateway.photoroom import edit, segment
-from gateway.photoroom.auth import Account, AuthError
 from gateway.photoroom.fields import UnprocessableError
 from gateway.responses import stream_image
 from gateway.transform_client import TransformClient
-from imgmesh.v1 import edit_pb2, transform_pb2
+from imgmesh.v1 import asset_pb2, edit_pb2, transform_pb2
+
+log = logging.getLogger("gateway.photoroom")
 
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024  # Photoroom: "The maximum size of the image is 30MB."
 
@@ -31,49 +34,21 @@ Client = Callable[[web.Request], TransformClient]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _auth_error(exc: AuthError) -> web.Response:
-    return error_response(exc.code, exc.message, status_code=exc.status)
+def auth_error(exc: AuthError) -> web.Response:
+    """The JSON error of a refused key (401/402/403)."""
+    return error_response(exc.code, exc.message)
 
 
-async def _form(request: web.Request) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Multipart/urlencoded body -> (text fields, file parts).
+async def images_used(request: web.Request, account: Account) -> int:
+    """Images the account has used (asset_svc keeps the count).
 
     Raises:
-        RequestError: the body is not a form.
-        web.HTTPRequestEntityTooLarge: body over the upload limit (413).
+        grpc.aio.AioRpcError: asset_svc failed or is unreachable.
     """
-    try:
-        form = await request.post()
-    except web.HTTPException:
-        raise
-    except (ValueError, HttpProcessingError, AssertionError, LookupError) as exc:
-        # malformed multipart: bad boundary, part headers over aiohttp's limits, ...
-        raise RequestError(
-            "invalid_parameter",
-            "the request body is not a readable multipart/form-data or urlencoded form",
-            "body",
-            "multipart/form-data or application/x-www-form-urlencoded",
-        ) from exc
-    texts: dict[str, str] = {}
-    files: dict[str, bytes] = {}
-    for name, value in form.items():
-        if isinstance(value, web.FileField):
-            files[name] = value.file.read()
-        else:
-            texts[name] = str(value)
-    return texts, files
-
-
-async def _render(
-    request: web.Request, client: TransformClient, graph: edit_pb2.EditGraph
-) -> web.StreamResponse:
-    """Render through transform_svc and stream the bytes back."""
-    try:
-        reply = await client.render(transform_pb2.RenderRequest(graph=graph))
-    except grpc.aio.AioRpcError as exc:
-        return from_rpc_error(exc)
-    headers = {"Content-Type": reply.content_type, "Cache-Control": "no-store"}
-    return await stream_image(request, reply.image, headers)
+    reply = await request.app[ASSET_CLIENT].stub.GetUsage(
+        asset_pb2.UsageRequest(account=account.id), timeout=5.0
+    )
+    return reply.images_used
 
 
 def make_handlers(
@@ -82,9 +57,16 @@ def make_handlers(
     """The handlers, bound to a way of reaching the app's TransformClient."""
 
     async def authorised(request: web.Request, *, needs_image: bool) -> Account:
-        return request.app[API_KEYS].check(
-            request.headers.get("x-api-key"), needs_image=needs_image
-        )
+        """The caller's account; with ``needs_image``, one with images left.
+
+        Raises:
+            AuthError: 401, 403, 402 quota_exceeded.
+            grpc.aio.AioRpcError: asset_svc (which counts usage) failed.
+        """
+        account = request.app[API_KEYS].check(key_of(request))
+        if needs_image and await images_used(request, account) >= account.images:
+            raise AuthError(402, "quota_exceeded", "no images left on this plan")
+        return account
 
     async def run(
         request: web.Request, parse: Callable[[], Awaitable[edit_pb2.EditGraph]]
@@ -92,11 +74,13 @@ def make_handlers(
         try:
             account = await authorised(request, needs_image=True)
         except AuthError as exc:
-            return _auth_error(exc)
+            return auth_error(exc)
+        except grpc.aio.AioRpcError as exc:
+            return from_rpc_error(exc, "asset_unavailable")
         try:
             graph = await parse()
             model_choice.apply(graph, request.headers.get(model_choice.HEADER))
-            check_graph(graph, request.app[GRAPH_LIMITS])
+            check_graph(graph, request.app[LIMITS])
         except RequestError as exc:
             return request_error_response(exc)
         except UnprocessableError as exc:
@@ -105,10 +89,18 @@ def make_handlers(
             return graph_limit_response(exc)
         except web.HTTPRequestEntityTooLarge:
             return error_response("image_too_large", f"request body over {MAX_UPLOAD_BYTES} bytes")
-        response = await _render(request, client(request), graph)
-        if response.status == 200:
-            request.app[API_KEYS].count_image(account)
-        return response
+        try:
+            reply = await client(request).render(transform_pb2.RenderRequest(graph=graph))
+        except grpc.aio.AioRpcError as exc:
+            return from_rpc_error(exc)
+        try:  # counted once rendered, before the bytes go out
+            await request.app[ASSET_CLIENT].stub.RecordUsage(
+                asset_pb2.UsageRequest(account=account.id, images=1), timeout=5.0
+            )
+        except grpc.aio.AioRpcError as exc:  # the image is delivered; counting is best effort
+            log.warning("usage of one image not recorded: %s", exc.code())
+        headers = {"Content-Type": reply.content_type, "Cache-Control": "no-store"}
+        return await stream_image(request, reply.image, headers)
 
     async def edit_get(request: web.Request) -> web.StreamResponse:
         async def parse() -> edit_pb2.EditGraph:
@@ -118,7 +110,7 @@ def make_handlers(
 
     async def edit_post(request: web.Request) -> web.StreamResponse:
         async def parse() -> edit_pb2.EditGraph:
-            texts, files = await _form(request)
+            texts, files = await read_form(request)
             unknown = [n for n in files if n not in edit.FILES]
             if unknown:
                 raise RequestError(
@@ -130,7 +122,7 @@ def make_handlers(
 
     async def segment_post(request: web.Request) -> web.StreamResponse:
         async def parse() -> edit_pb2.EditGraph:
-            texts, files = await _form(request)
+            texts, files = await read_form(request)
             image = files.pop("image_file", None)
             if files:
                 name = next(iter(files))
@@ -142,16 +134,23 @@ def make_handlers(
     async def account(request: web.Request) -> web.Response:
         try:
             acc = await authorised(request, needs_image=False)
+            usage = await request.app[ASSET_CLIENT].stub.GetUsage(
+                asset_pb2.UsageRequest(account=acc.id), timeout=5.0
+            )
         except AuthError as exc:
-            return _auth_error(exc)
+            return auth_error(exc)
+        except grpc.aio.AioRpcError as exc:
+            return from_rpc_error(exc, "asset_unavailable")
         return web.json_response(
             {
                 "plan": acc.plan,
                 "images": {
-                    "available": acc.available,
+                    "available": max(0, acc.images - usage.images_used),
                     "subscription": acc.images,
-                    "used": acc.used,
+                    "used": usage.images_used,
                 },
+                # imgmesh: Images API operations (remove-background counts 2)
+                "operations": usage.operations,
             }
         )
 

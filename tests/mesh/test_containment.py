@@ -31,7 +31,7 @@ from mesh.processes import Mesh, Ports, tree_cpu_s, tree_pids, tree_rss_mb
 from mesh.supervisor import Supervisor
 from tests.helpers import extra_gateway, get
 
-RAISED = {  # contract.limits.GraphLimits, raised so the gateway lets these through
+RAISED = {  # contract.limits.Limits, raised so the gateway lets these through
     "IMGMESH_MAX_STEPS": "1000",
     "IMGMESH_MAX_TOTAL_STEPS": "1000",
     "IMGMESH_MAX_TEXT_PIXELS": "10000000000",
@@ -52,6 +52,7 @@ def hardened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
         ports=Ports(),
         origin_root=root,
         log_dir=tmp_path_factory.mktemp("containment_logs"),
+        state_dir=tmp_path_factory.mktemp("containment_state"),
         result_cache="none",
         env={
             **RAISED,
@@ -108,7 +109,7 @@ def test_native_crash_is_503_and_the_service_goes_on(hardened: Mesh) -> None:
 
 def test_render_past_its_deadline_is_504_and_burns_no_cpu(hardened: Mesh, tmp_path: Path) -> None:
     flags = ["--render-timeout-s=3"]  # a second gateway with a 3 s render deadline
-    with extra_gateway(hardened.ports.transform, flags, RAISED, tmp_path / "gw.log") as url:
+    with extra_gateway(hardened.ports, flags, RAISED, tmp_path / "gw.log") as url:
         start = time.monotonic()
         r = get(f"{url}/photos/rocket.jpg?tr={SLOW}")
         assert r.status == 504, r.body[:300]

@@ -28,6 +28,7 @@ def lone_mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         ports=Ports(),
         origin_root=origin_root,
         log_dir=tmp_path_factory.mktemp("fault_logs"),
+        state_dir=tmp_path_factory.mktemp("fault_state"),
         result_cache="none",
     )
     m.start()

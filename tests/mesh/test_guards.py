@@ -19,10 +19,11 @@ import pyvips
 from gateway.errors import error_response
 from imgmesh.v1 import edit_pb2, transform_pb2, transform_pb2_grpc
 from mesh.processes import free_port
+from outbound.ssrf import is_public
 from tests.helpers import get, source_file
 from transform_svc import svg
 from transform_svc.errors import TransformError
-from transform_svc.origin import Origin, OriginConfig, is_public
+from transform_svc.origin import Origin, OriginConfig
 
 PNG = (pyvips.Image.black(8, 8, bands=3) + [0, 128, 255]).cast("uchar").pngsave_buffer()
 

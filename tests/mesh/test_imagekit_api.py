@@ -237,7 +237,6 @@ def test_model_backed_edits_without_a_model_are_501(base_url, url, slot):
         ("e-bgremove,e-dropshadow", "e"),
         ("bg-genfill,w-100", "bg"),
         ("e-changebg", "e-changebg"),
-        ("fo-custom,w-10,h-10", "fo"),
         ("fo-spaceship,w-10,h-10", "fo"),
         ("z-2,w-10,h-10", "z"),
         ("x-5,w-10,h-10", "x"),

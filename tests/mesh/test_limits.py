@@ -10,12 +10,12 @@ import urllib.request
 
 import pytest
 
-from contract.limits import GraphLimits, check_graph
+from contract.limits import Limits, check_graph
 from imgmesh.v1 import edit_pb2
 from tests.helpers import get
 
 PHOTO = "/photos/skimage/coffee.png"
-DEFAULTS = GraphLimits()
+DEFAULTS = Limits()
 
 
 def request(url: str, method: str, body: bytes = b"", headers: dict[str, str] | None = None):

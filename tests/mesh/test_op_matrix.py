@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pytest
 import pyvips
 
+from contract.limits import Limits
 from imgmesh.v1 import edit_pb2
 from inference.client import InferenceClient
 from mesh.fetch_samples import SAMPLE_PHOTOS
@@ -26,7 +27,6 @@ from transform_svc import ops
 from transform_svc.context import RenderContext
 from transform_svc.errors import TransformError
 from transform_svc.executor import Executor
-from transform_svc.limits import Limits
 
 ops.load_all()
 
@@ -85,15 +85,6 @@ SAMPLES: dict[str, list[Sample]] = {
             ),
             lambda w, h: (64, 64),
         ),
-    ],
-    "extract": [
-        Sample(_s(extract=edit_pb2.Extract(left=1, top=1, width=3, height=2)), lambda w, h: (3, 2))
-    ],
-    "pad": [
-        Sample(
-            _s(pad=edit_pb2.Pad(top=5, right=5, bottom=5, left=5, color=C(r=255, a=255))),
-            lambda w, h: (w + 10, h + 10),
-        )
     ],
     "rotate": [
         Sample(_s(rotate=edit_pb2.Rotate(degrees=90)), lambda w, h: (h, w)),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import pyvips
 
-from gateway.photoroom.auth import DEV_KEY
+from gateway.accounts import DEV_KEY
 from tests.helpers import get, post_form, source_file
 
 KEY = {"x-api-key": DEV_KEY}

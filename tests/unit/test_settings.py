@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 from pydantic_settings import CliApp
 
-from contract.limits import GraphLimits
+from asset_svc.settings import AssetSettings
+from contract.limits import Limits
 from gateway.settings import GatewaySettings
 from mesh.processes import REPO_ROOT, Ports
 from transform_svc.settings import TransformSettings
@@ -26,7 +27,8 @@ ELSEWHERE = {
 def declared() -> set[str]:
     names = {f"IMGMESH_{n.upper()}" for n in GatewaySettings.model_fields}
     names |= {f"IMGMESH_{n.upper()}" for n in TransformSettings.model_fields}
-    names |= {f"IMGMESH_{n.upper()}" for n in GraphLimits.model_fields}
+    names |= {f"IMGMESH_{n.upper()}" for n in Limits.model_fields}
+    names |= {f"IMGMESH_{n.upper()}" for n in AssetSettings.model_fields}
     return names
 
 
@@ -57,8 +59,8 @@ def test_make_run_ports_follow_the_settings(monkeypatch: pytest.MonkeyPatch) -> 
     assert ports.gateway == 8090 and ports.triton_grpc == 9001 and ports.transform == 50051
 
 
-def test_graph_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMGMESH_MAX_STEPS", "7")
     monkeypatch.setenv("IMGMESH_MAX_BLUR_SIGMA", "2.5")
-    limits = GraphLimits()
+    limits = Limits()
     assert limits.max_steps == 7 and limits.max_blur_sigma == 2.5

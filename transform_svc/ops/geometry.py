@@ -1,4 +1,4 @@
-"""Geometry ops: extract, pad, rotate, flip."""
+"""Geometry ops: rotate, flip (crops and pads are ``resize`` crop modes)."""
 
 from __future__ import annotations
 
@@ -7,43 +7,7 @@ import pyvips
 from imgmesh.v1 import edit_pb2
 from transform_svc import imaging
 from transform_svc.context import RenderContext
-from transform_svc.errors import impossible
 from transform_svc.ops import register
-
-
-@register("extract", sequential=True)
-def extract(image: pyvips.Image, params: edit_pb2.Extract, ctx: RenderContext) -> pyvips.Image:
-    """Cut the px region (left, top, width, height) out of the image.
-
-    Raises:
-        TransformError: impossible_edit if the region is empty or leaves the image.
-    """
-    if (
-        params.width == 0
-        or params.height == 0
-        or params.left + params.width > image.width
-        or params.top + params.height > image.height
-    ):
-        raise impossible(
-            f"extract {params.width}x{params.height}+{params.left}+{params.top} is outside "
-            f"the {image.width}x{image.height} image"
-        )
-    return image.extract_area(params.left, params.top, params.width, params.height)
-
-
-@register("pad", sequential=True)
-def pad(image: pyvips.Image, params: edit_pb2.Pad, ctx: RenderContext) -> pyvips.Image:
-    """Add borders (px) filled with the colour (unset = imaging.DEFAULT_BACKGROUND)."""
-    if imaging.needs_alpha(params.color):
-        image = imaging.ensure_alpha(image)
-    return image.embed(
-        params.left,
-        params.top,
-        image.width + params.left + params.right,
-        image.height + params.top + params.bottom,
-        extend="background",
-        background=imaging.background_for(image, params.color),
-    )
 
 
 @register("rotate")

@@ -35,14 +35,15 @@ from dataclasses import dataclass
 
 import pyvips
 
+from contract.limits import Limits
 from imgmesh.v1 import edit_pb2
 from transform_svc import imaging
 from transform_svc.context import RenderContext
-from transform_svc.errors import impossible, too_large
+from transform_svc.errors import impossible
+from transform_svc.limits import check_output
 from transform_svc.ops import register
 
 ALPHA_SUBJECT = 128  # alpha at or above this counts as subject for the bounding box
-MAX_OUTPUT_PIXELS = 100_000_000
 
 Layout = edit_pb2.SubjectLayout
 
@@ -140,12 +141,12 @@ def _align(
     return start + (room - size) / 2
 
 
-def lay_out(image: pyvips.Image, params: Layout) -> pyvips.Image:
+def lay_out(image: pyvips.Image, params: Layout, limits: Limits) -> pyvips.Image:
     """RGB(A) in, RGBA out at the output size (see the module docstring).
 
     Raises:
         TransformError: impossible_edit (no room, or no subject left to place);
-            image_too_large above 100 MP of output.
+            image_too_large when the output is over ``limits.max_output_pixels``.
     """
     image = imaging.ensure_alpha(image)
     full = Box(0, 0, image.width, image.height)
@@ -153,8 +154,7 @@ def lay_out(image: pyvips.Image, params: Layout) -> pyvips.Image:
     if ref is None:
         raise impossible("no subject found to position: the cut-out is empty")
     w, h = output_size(params, image, ref)
-    if w * h > MAX_OUTPUT_PIXELS:
-        raise too_large(f"output {w}x{h} is over {MAX_OUTPUT_PIXELS} px")
+    check_output(w, h, limits)
     s, x, y = placement(
         params, (image.width, image.height), ref, (w, h), not params.reference_original_image
     )
@@ -176,4 +176,4 @@ def lay_out(image: pyvips.Image, params: Layout) -> pyvips.Image:
 @register("subject_layout")
 def subject_layout(image: pyvips.Image, params: Layout, ctx: RenderContext) -> pyvips.Image:
     """See :func:`lay_out`."""
-    return lay_out(image, params)
+    return lay_out(image, params, ctx.limits)

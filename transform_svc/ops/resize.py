@@ -44,7 +44,8 @@ _FIT_MODES = (
     edit_pb2.CROP_MODE_PAD_RESIZE,
 )
 _EXTRACT_MODES = (edit_pb2.CROP_MODE_EXTRACT, edit_pb2.CROP_MODE_PAD_EXTRACT)
-DETECTED_FOCUS = (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT)
+# Focus modes that crop around Resize.focus_box (detected, or the stored customCoordinates).
+DETECTED_FOCUS = (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT, edit_pb2.FOCUS_CUSTOM)
 
 
 def _length(dim: edit_pb2.Dimension, current: int) -> int | None:

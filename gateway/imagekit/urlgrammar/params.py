@@ -222,14 +222,8 @@ def _fo(value: str, spec: StepSpec) -> None:
     elif value in COCO_CLASSES or value in COCO_ALIASES:
         spec.focus = edit_pb2.FOCUS_OBJECT
         spec.focus_object = COCO_ALIASES.get(value, value)
-    elif value == "custom":
-        raise RequestError(
-            "invalid_parameter",
-            "fo-custom needs a custom focus area stored with the asset, "
-            "and imgmesh has no asset store: use x/y or xc/yc with cm-extract",
-            "fo",
-            "|".join(FOCUS) + " or an object name",
-        )
+    elif value == "custom":  # the media-library file's customCoordinates (centre without)
+        spec.focus = edit_pb2.FOCUS_CUSTOM
     else:
         raise invalid("fo", value, "|".join(FOCUS) + " or an object: " + ", ".join(COCO_CLASSES))
 

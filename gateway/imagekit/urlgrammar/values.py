@@ -5,42 +5,34 @@ from __future__ import annotations
 
 import re
 
-from PIL import ImageColor
-
-from contract.limits import MAX_OUTPUT_SIDE
+from gateway import values
 from gateway.errors import invalid
+from gateway.values import MAX_SIDE
 from imgmesh.v1 import edit_pb2
 
-MAX_SIDE = MAX_OUTPUT_SIDE  # px, largest w/h accepted
-
-_HEX6 = re.compile(r"^[0-9A-Fa-f]{6}$")
-_HEX8 = re.compile(r"^[0-9A-Fa-f]{6}[0-9]{2}$")
-_NUMBER = re.compile(r"^(N|-)?[0-9]{1,12}(\.[0-9]{1,12})?$")  # ASCII digits, bounded
+_NEGATIVE = "N-"  # ImageKit writes -10 as N10 (x-N10)
 
 
 def number(key: str, value: str, lo: float, hi: float, allowed: str | None = None) -> float:
     """A decimal in [lo, hi]; ``N`` (or ``-``) prefix = negative (ImageKit ``x-N10``)."""
-    if _NUMBER.match(value):
-        n = float(value.lstrip("N-")) * (-1 if value[0] in "N-" else 1)
-        if lo <= n <= hi:
-            return n
-    raise invalid(key, value, allowed or f"a number {lo:g}..{hi:g} (N prefix = negative)")
+    return values.decimal(
+        key,
+        value,
+        lo,
+        hi,
+        negative=_NEGATIVE,
+        allowed=allowed or f"a number {lo:g}..{hi:g} (N prefix = negative)",
+    )
 
 
 def integer(key: str, value: str, lo: int, hi: int) -> int:
     """An integer in [lo, hi] (``N`` prefix = negative)."""
-    if re.fullmatch(r"(N|-)?[0-9]{1,12}", value):  # ASCII digits, bounded length
-        n = int(value.lstrip("N-")) * (-1 if value[0] in "N-" else 1)
-        if lo <= n <= hi:
-            return n
-    raise invalid(key, value, f"an integer {lo}..{hi}")
+    return values.integer(key, value, lo, hi, negative=_NEGATIVE)
 
 
 def boolean(key: str, value: str) -> bool:
-    """``true`` / ``false``."""
-    if value in ("true", "false"):
-        return value == "true"
-    raise invalid(key, value, "true|false")
+    """``true`` / ``false``, lowercase."""
+    return values.boolean(key, value)
 
 
 def dimension(key: str, value: str) -> edit_pb2.Dimension:
@@ -61,16 +53,16 @@ def color(key: str, value: str) -> edit_pb2.Color:
     """ImageKit colour: ``RRGGBB``; ``RRGGBBAA`` where AA is a *decimal*
     opacity 00..99 (``80`` = 0.80); or a lowercase CSS colour name.
     https://imagekit.io/docs/effects-and-enhancements#background-color---bg"""
-    if _HEX6.match(value):
-        r, g, b = (int(value[i : i + 2], 16) for i in (0, 2, 4))
-        return edit_pb2.Color(r=r, g=g, b=b, a=255)
-    if _HEX8.match(value):
-        r, g, b = (int(value[i : i + 2], 16) for i in (0, 2, 4))
-        return edit_pb2.Color(r=r, g=g, b=b, a=round(int(value[6:]) / 100 * 255))
-    if value.islower() and value in ImageColor.colormap:
-        r, g, b = ImageColor.getrgb(value)[:3]
-        return edit_pb2.Color(r=r, g=g, b=b, a=255)
-    raise invalid(key, value, "RRGGBB, RRGGBBAA (AA = opacity 00..99) or a colour name")
+    found = None
+    if len(value) == 6:
+        found = values.rgb_hex(value)
+    elif len(value) == 8 and value[6:].isascii() and value[6:].isdigit():
+        found = values.rgb_hex(value[:6], round(int(value[6:]) / 100 * 255))
+    if found is None and value.islower():
+        found = values.named_color(value)
+    if found is None:
+        raise invalid(key, value, "RRGGBB, RRGGBBAA (AA = opacity 00..99) or a colour name")
+    return found
 
 
 def sub_params(key: str, value: str, allowed: dict[str, str]) -> dict[str, str]:

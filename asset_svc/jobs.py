@@ -1,0 +1,219 @@
+"""A durable job queue in the asset database, claimed with leases.
+
+A worker claims the oldest due job: a queued one whose ``run_after`` has
+passed, or a running one whose lease expired because its worker died. On
+PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED``, so
+concurrent workers pass each other; on SQLite (no row locks) the claim is a
+compare-and-set on the attempt count. A job's handler makes its effect
+idempotent by keying it on the job id (``VersionRow.job_id``), and the job is
+finished, together with any follow-up jobs, in one transaction: a crash
+mid-job re-runs it after the lease and the effect still happens once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from asset_svc.db import JobRow
+
+log = logging.getLogger("asset_svc.jobs")
+
+JOBS = Counter("imgmesh_asset_jobs_total", "Jobs run, by kind and outcome", ["kind", "outcome"])
+JOB_SECONDS = Histogram(
+    "imgmesh_asset_job_seconds",
+    "Job run time, seconds",
+    ["kind"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64),
+)
+
+
+class RetryLaterError(Exception):
+    """The job failed this time; run it again after ``delay_s`` (unless its
+    retry window is over, then it fails for good)."""
+
+    def __init__(self, delay_s: float, error: str) -> None:
+        super().__init__(error)
+        self.delay_s = delay_s
+        self.error = error
+
+
+@dataclass
+class NewJob:
+    """A job to enqueue: its kind, payload, and how long it may be retried."""
+
+    kind: str
+    payload: dict[str, Any]
+    retry_window_s: float = 86_400.0
+    delay_s: float = 0.0
+
+
+@dataclass
+class Outcome:
+    """What a handler returns: follow-up jobs to enqueue as this one finishes."""
+
+    follow_up: list[NewJob] = field(default_factory=list)
+
+
+Handler = Callable[[JobRow], Awaitable[Outcome]]
+
+
+def add_jobs(session: AsyncSession, jobs: list[NewJob]) -> None:
+    """Add ``jobs`` to ``session`` (they commit with the caller's transaction)."""
+    now = time.time()
+    for job in jobs:
+        session.add(
+            JobRow(
+                kind=job.kind,
+                payload=job.payload,
+                status="queued",
+                attempts=0,
+                run_after=now + job.delay_s,
+                give_up_at=now + job.retry_window_s,
+                lease_owner="",
+                lease_until=0.0,
+                created_at=now,
+            )
+        )
+
+
+class JobQueue:
+    """Claim, finish and retry jobs.
+
+    Args:
+        sessions: async session factory of the asset database.
+        lease_s: how long a claim lasts without being finished, s.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], lease_s: float) -> None:
+        self.sessions = sessions
+        self.lease_s = lease_s
+        self.owner = secrets.token_hex(8)
+
+    async def enqueue(self, jobs: list[NewJob]) -> None:
+        """Add jobs in their own transaction."""
+        async with self.sessions.begin() as session:
+            add_jobs(session, jobs)
+
+    async def claim(self) -> JobRow | None:
+        """The oldest due job, now leased to this queue; None when there is none."""
+        now = time.time()
+        due = or_(
+            and_(JobRow.status == "queued", JobRow.run_after <= now),
+            and_(JobRow.status == "running", JobRow.lease_until < now),
+        )
+        async with self.sessions.begin() as session:
+            job = await session.scalar(
+                select(JobRow)
+                .where(due)
+                .order_by(JobRow.run_after, JobRow.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if job is None:
+                return None
+            claimed = await session.execute(
+                update(JobRow)
+                .where(JobRow.id == job.id, JobRow.attempts == job.attempts, due)
+                .values(
+                    status="running",
+                    lease_owner=self.owner,
+                    lease_until=now + self.lease_s,
+                    attempts=job.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+        async with self.sessions() as session:
+            return await session.get(JobRow, job.id)
+
+    async def finish(self, job: JobRow, outcome: Outcome) -> bool:
+        """Mark ``job`` done and enqueue its follow-ups, atomically; False when
+        this queue no longer holds its lease (another worker re-ran it)."""
+        async with self.sessions.begin() as session:
+            done = await session.execute(
+                update(JobRow)
+                .where(JobRow.id == job.id, JobRow.lease_owner == self.owner)
+                .where(JobRow.attempts == job.attempts, JobRow.status == "running")
+                .values(status="done", finished_at=time.time(), lease_until=0.0)
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            add_jobs(session, outcome.follow_up)
+        return True
+
+    async def retry(self, job: JobRow, delay_s: float, error: str) -> str:
+        """Queue ``job`` again after ``delay_s``, or fail it for good past its
+        retry window. Returns the new status."""
+        now = time.time()
+        status = "queued" if now + delay_s <= job.give_up_at else "failed"
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(JobRow)
+                .where(JobRow.id == job.id, JobRow.lease_owner == self.owner)
+                .values(
+                    status=status,
+                    run_after=now + delay_s,
+                    lease_until=0.0,
+                    last_error=error[:2000],
+                    finished_at=now if status == "failed" else 0.0,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        return status
+
+
+async def run_worker(
+    queue: JobQueue,
+    handlers: dict[str, Handler],
+    stop: asyncio.Event,
+    poll_s: float = 0.25,
+) -> None:
+    """Claim and run jobs until ``stop`` is set. A handler's exception other
+    than :class:`RetryLaterError` fails the job for good (logged), never the worker."""
+    while not stop.is_set():
+        try:
+            job = await queue.claim()
+        except Exception:  # database briefly unavailable: try again
+            log.exception("claiming a job failed")
+            job = None
+        if job is None:
+            try:
+                await asyncio.wait_for(stop.wait(), poll_s)
+            except TimeoutError:
+                pass
+            continue
+        start = time.perf_counter()
+        try:
+            outcome = await handlers[job.kind](job)
+            await queue.finish(job, outcome)
+            JOBS.labels(job.kind, "done").inc()
+        except RetryLaterError as exc:
+            status = await queue.retry(job, exc.delay_s, exc.error)
+            JOBS.labels(job.kind, "retry" if status == "queued" else "failed").inc()
+        except Exception as exc:
+            log.exception("job %d (%s) failed", job.id, job.kind)
+            await queue.retry(job, job.give_up_at - time.time() + 1, type(exc).__name__)
+            JOBS.labels(job.kind, "failed").inc()
+        finally:
+            JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - start)
+
+
+def backoff_s(base_s: float, attempt: int) -> float:
+    """Delay before retry ``attempt`` (1-based): ``base_s`` x 2^(attempt-1),
+    with full jitter on the upper half (AWS Architecture Blog, "Exponential
+    Backoff And Jitter", 2015)."""
+    ceiling = base_s * 2 ** min(attempt - 1, 30)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)

@@ -1,0 +1,306 @@
+"""grpc.aio server: the Assets service, grpc.health.v1 Health, the job
+workers, and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+from prometheus_client import Counter, Histogram, start_http_server
+
+import grpcutil
+from asset_svc import remote
+from asset_svc.blobs import Blobs, open_store
+from asset_svc.db import UsageRow, open_engine
+from asset_svc.errors import AssetError
+from asset_svc.extensions import KIND as EXTENSION
+from asset_svc.extensions import Extensions
+from asset_svc.images import Images, count_operations
+from asset_svc.jobs import JobQueue, run_worker
+from asset_svc.library import Library
+from asset_svc.migrate import upgrade
+from asset_svc.settings import AssetSettings
+from asset_svc.transform import TransformPort
+from asset_svc.webhooks import KIND as WEBHOOK
+from asset_svc.webhooks import WebhookSender
+from contract.errors import (
+    ERROR_CODE_METADATA_KEY,
+    HTTP_STATUS_METADATA_KEY,
+    PARAMETER_METADATA_KEY,
+)
+from imgmesh.v1 import asset_pb2, asset_pb2_grpc
+from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
+
+log = logging.getLogger("asset_svc")
+
+SERVICE_NAME = "imgmesh.v1.Assets"
+CALLS = Counter("imgmesh_asset_calls_total", "Asset calls by method and code", ["method", "code"])
+CALL_SECONDS = Histogram(
+    "imgmesh_asset_call_seconds",
+    "Asset call latency, seconds",
+    ["method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16),
+)
+
+R = TypeVar("R")
+
+
+class AssetsServicer(asset_pb2_grpc.AssetsServicer):
+    """Each RPC = one Library / Images / Extensions call + error mapping."""
+
+    def __init__(
+        self, library: Library, images: Images, extensions: Extensions, webhooks: WebhookSender
+    ) -> None:
+        self.library = library
+        self.images = images
+        self.extensions = extensions
+        self.webhooks = webhooks
+
+    async def _call(
+        self, method: str, context: grpc.aio.ServicerContext, work: Callable[[], Awaitable[R]]
+    ) -> R:
+        start = time.perf_counter()
+        code = "ok"
+        try:
+            return await work()
+        except AssetError as exc:
+            code = exc.code
+            context.set_trailing_metadata(
+                (
+                    (ERROR_CODE_METADATA_KEY, exc.code),
+                    (HTTP_STATUS_METADATA_KEY, str(exc.http_status)),
+                    *(((PARAMETER_METADATA_KEY, exc.parameter),) if exc.parameter else ()),
+                )
+            )
+            await context.abort(exc.grpc_status, exc.message)
+        except Exception:
+            code = "internal"
+            log.exception("%s failed", method)
+            context.set_trailing_metadata(
+                ((ERROR_CODE_METADATA_KEY, "internal"), (HTTP_STATUS_METADATA_KEY, "500"))
+            )
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+        finally:
+            CALLS.labels(method, code).inc()
+            CALL_SECONDS.labels(method).observe(time.perf_counter() - start)
+        raise AssertionError("unreachable")
+
+    def _check_webhook(self, url: str) -> None:
+        if url and (reason := self.webhooks.check(url)) is not None:
+            raise AssetError("invalid_parameter", f"webhookUrl: {reason}", "webhookUrl")
+
+    async def Upload(self, request: asset_pb2.UploadRequest, context: Any) -> asset_pb2.FileReply:  # noqa: N802
+        async def work() -> asset_pb2.FileReply:
+            self._check_webhook(request.webhook_url)
+            data = request.data
+            if request.url:
+                data = await remote.fetch(
+                    request.url, self.webhooks.private_hosts, self.library.max_upload_bytes
+                )
+            file = await self.library.upload(request, data)
+            status = await self.extensions.start(file, request.extensions, request.webhook_url)
+            if status:
+                file = await self.library.get(request.account, file.file_id)
+            return asset_pb2.FileReply(file=file, extension_status=status)
+
+        return await self._call("Upload", context, work)
+
+    async def GetFile(self, request: asset_pb2.FileRef, context: Any) -> asset_pb2.FileReply:  # noqa: N802
+        async def work() -> asset_pb2.FileReply:
+            return asset_pb2.FileReply(
+                file=await self.library.get(request.account, request.file_id)
+            )
+
+        return await self._call("GetFile", context, work)
+
+    async def UpdateFile(  # noqa: N802
+        self, request: asset_pb2.UpdateFileRequest, context: Any
+    ) -> asset_pb2.FileReply:
+        async def work() -> asset_pb2.FileReply:
+            self._check_webhook(request.webhook_url)
+            file = await self.library.update(request)
+            status = await self.extensions.start(file, request.extensions, request.webhook_url)
+            if status:
+                file = await self.library.get(request.account, file.file_id)
+            return asset_pb2.FileReply(file=file, extension_status=status)
+
+        return await self._call("UpdateFile", context, work)
+
+    async def ListFiles(  # noqa: N802
+        self, request: asset_pb2.ListFilesRequest, context: Any
+    ) -> asset_pb2.ListFilesReply:
+        async def work() -> asset_pb2.ListFilesReply:
+            return asset_pb2.ListFilesReply(files=await self.library.list(request))
+
+        return await self._call("ListFiles", context, work)
+
+    async def DeleteFile(self, request: asset_pb2.FileRef, context: Any) -> asset_pb2.DeleteReply:  # noqa: N802
+        async def work() -> asset_pb2.DeleteReply:
+            await self.library.delete(request.account, request.file_id)
+            return asset_pb2.DeleteReply()
+
+        return await self._call("DeleteFile", context, work)
+
+    async def ListVersions(  # noqa: N802
+        self, request: asset_pb2.FileRef, context: Any
+    ) -> asset_pb2.ListFilesReply:
+        async def work() -> asset_pb2.ListFilesReply:
+            return asset_pb2.ListFilesReply(
+                files=await self.library.versions(request.account, request.file_id)
+            )
+
+        return await self._call("ListVersions", context, work)
+
+    async def Fetch(self, request: asset_pb2.FetchRequest, context: Any) -> asset_pb2.FetchReply:  # noqa: N802
+        async def work() -> asset_pb2.FetchReply:
+            return await self.library.fetch(request.account, request.path, request.signed)
+
+        return await self._call("Fetch", context, work)
+
+    async def CreateImage(  # noqa: N802
+        self, request: asset_pb2.CreateImageRequest, context: Any
+    ) -> asset_pb2.ImageReply:
+        async def work() -> asset_pb2.ImageReply:
+            data = request.data
+            if request.url:
+                data = await remote.fetch(
+                    request.url, self.webhooks.private_hosts, self.images.max_upload_bytes
+                )
+            image = await self.images.create(request.account, request.name, data)
+            return asset_pb2.ImageReply(image=image)
+
+        return await self._call("CreateImage", context, work)
+
+    async def GetImage(self, request: asset_pb2.ImageRef, context: Any) -> asset_pb2.ImageReply:  # noqa: N802
+        async def work() -> asset_pb2.ImageReply:
+            return asset_pb2.ImageReply(
+                image=await self.images.get(request.account, request.image_id)
+            )
+
+        return await self._call("GetImage", context, work)
+
+    async def ListImages(  # noqa: N802
+        self, request: asset_pb2.ListImagesRequest, context: Any
+    ) -> asset_pb2.ListImagesReply:
+        async def work() -> asset_pb2.ListImagesReply:
+            return await self.images.list(request.account, request.page, request.limit)
+
+        return await self._call("ListImages", context, work)
+
+    async def DeleteImage(self, request: asset_pb2.ImageRef, context: Any) -> asset_pb2.DeleteReply:  # noqa: N802
+        async def work() -> asset_pb2.DeleteReply:
+            await self.images.delete(request.account, request.image_id)
+            return asset_pb2.DeleteReply()
+
+        return await self._call("DeleteImage", context, work)
+
+    async def DownloadImage(  # noqa: N802
+        self, request: asset_pb2.ImageRef, context: Any
+    ) -> asset_pb2.FetchReply:
+        async def work() -> asset_pb2.FetchReply:
+            return await self.images.download(request.account, request.image_id)
+
+        return await self._call("DownloadImage", context, work)
+
+    async def DeriveImage(  # noqa: N802
+        self, request: asset_pb2.DeriveImageRequest, context: Any
+    ) -> asset_pb2.ImageReply:
+        async def work() -> asset_pb2.ImageReply:
+            return asset_pb2.ImageReply(image=await self.images.derive(request))
+
+        return await self._call("DeriveImage", context, work)
+
+    async def SetPublished(  # noqa: N802
+        self, request: asset_pb2.SetPublishedRequest, context: Any
+    ) -> asset_pb2.ImageReply:
+        async def work() -> asset_pb2.ImageReply:
+            image = await self.images.set_published(
+                request.account, request.image_id, request.published
+            )
+            return asset_pb2.ImageReply(image=image)
+
+        return await self._call("SetPublished", context, work)
+
+    async def RecordUsage(  # noqa: N802
+        self, request: asset_pb2.UsageRequest, context: Any
+    ) -> asset_pb2.UsageReply:
+        async def work() -> asset_pb2.UsageReply:
+            async with self.library.sessions.begin() as session:
+                await count_operations(session, request.account, request.images, 0)
+            return await self._usage(request.account)
+
+        return await self._call("RecordUsage", context, work)
+
+    async def GetUsage(self, request: asset_pb2.UsageRequest, context: Any) -> asset_pb2.UsageReply:  # noqa: N802
+        async def work() -> asset_pb2.UsageReply:
+            return await self._usage(request.account)
+
+        return await self._call("GetUsage", context, work)
+
+    async def _usage(self, account: str) -> asset_pb2.UsageReply:
+        async with self.library.sessions() as session:
+            row = await session.get(UsageRow, account)
+        if row is None:
+            return asset_pb2.UsageReply()
+        return asset_pb2.UsageReply(images_used=row.images_used, operations=row.operations)
+
+
+async def serve(
+    settings: AssetSettings,
+    ready: asyncio.Event | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Migrate the database, then serve until ``stop`` is set (SIGTERM-safe:
+    in-flight calls get 10 s, job workers finish their current job or leave it
+    to its lease)."""
+    setup_tracing("asset_svc")
+    instrument_grpc_aio_server()
+    instrument_grpc_aio_client()
+    if settings.asset_metrics_port:
+        start_http_server(settings.asset_metrics_port, addr=settings.asset_host)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine, sessions = open_engine(settings.database_url)
+    blobs = Blobs(open_store(settings.blob_store_url))
+    transform = TransformPort(settings.transform_address)
+    library = Library(sessions, blobs, transform, settings.max_upload_bytes)
+    images = Images(sessions, blobs, transform, settings.max_upload_bytes)
+    queue = JobQueue(sessions, settings.job_lease_s)
+    webhooks = WebhookSender(
+        sessions,
+        settings.webhook_secret,
+        settings.private_hosts,
+        settings.webhook_timeout_s,
+        settings.webhook_retry_base_s,
+    )
+    extensions = Extensions(
+        library,
+        transform,
+        queue,
+        settings.public_url,
+        settings.tagging_budget_ms / 1000,
+        settings.webhook_retry_window_s,
+    )
+    server = grpcutil.new_server()
+    asset_pb2_grpc.add_AssetsServicer_to_server(
+        AssetsServicer(library, images, extensions, webhooks), server
+    )
+    workers_stop = asyncio.Event()
+    handlers = {EXTENSION: extensions.run, WEBHOOK: webhooks.deliver}
+    address = f"{settings.asset_host}:{settings.asset_port}"
+    try:
+        async with grpcutil.serving(server, address, SERVICE_NAME, log, ready):
+            workers = [
+                asyncio.create_task(run_worker(queue, handlers, workers_stop))
+                for _ in range(settings.job_workers)
+            ]
+            await grpcutil.until_stopped(server, stop)
+        workers_stop.set()  # a job in progress finishes, or its lease runs out
+        await asyncio.gather(*workers, return_exceptions=True)
+    finally:
+        await webhooks.close()
+        await transform.close()
+        await engine.dispose()

@@ -1,0 +1,348 @@
+"""ImageKit's Upload and Files API, as the official SDK (``imagekitio`` 5.x,
+constructed with ``base_url`` = the gateway) calls it:
+
+- ``POST /api/v1/files/upload`` (multipart): ``files.upload``
+- ``GET|PATCH /v1/files/{fileId}/details``: ``files.get`` / ``files.update``
+- ``GET /v1/files``: ``assets.list`` (a bare JSON array)
+- ``DELETE /v1/files/{fileId}``: ``files.delete``
+- ``GET /v1/files/{fileId}/versions``: ``files.versions.list``
+
+References: https://imagekit.io/docs/api-reference/upload-file/upload-file and
+the Files API pages under https://imagekit.io/docs/api-reference. Auth is HTTP
+Basic with the key as user name (``x-api-key`` works too). Errors carry
+ImageKit's ``message`` and ``help`` next to imgmesh's ``code``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from aiohttp import web
+
+from contract.file_object import file_json
+from gateway import values
+from gateway.accounts import Account
+from gateway.appkeys import ASSET_CLIENT
+from gateway.errors import RequestError
+from gateway.forms import read_form
+from gateway.keyed import Handler, Work, keyed, public_base
+from imgmesh.v1 import asset_pb2
+
+HELP = "For support kindly contact us at support@imagekit.io ."  # ImageKit's own help text
+UPLOAD_FIELDS = frozenset(
+    {
+        "file",
+        "fileName",
+        "useUniqueFileName",
+        "tags",
+        "folder",
+        "isPrivateFile",
+        "isPublished",
+        "customCoordinates",
+        "customMetadata",
+        "description",
+        "extensions",
+        "webhookUrl",
+        "overwriteFile",
+        "overwriteAITags",
+        "overwriteTags",
+        "overwriteCustomMetadata",
+        "responseFields",
+    }
+)
+UPLOAD_BOOLEANS = {
+    "useUniqueFileName": "use_unique_file_name",
+    "isPrivateFile": "is_private_file",
+    "isPublished": "is_published",
+    "overwriteFile": "overwrite_file",
+    "overwriteAITags": "overwrite_ai_tags",
+    "overwriteTags": "overwrite_tags",
+    "overwriteCustomMetadata": "overwrite_custom_metadata",
+}
+UPDATE_FIELDS = frozenset(
+    {
+        "tags",
+        "removeAITags",
+        "customCoordinates",
+        "customMetadata",
+        "description",
+        "extensions",
+        "webhookUrl",
+        "publish",
+    }
+)
+LIST_QUERY = frozenset({"path", "searchQuery", "skip", "limit", "sort", "fileType", "type"})
+MAX_URL_IN_FILE = 2048  # bytes: a "file" part this short holding only a URL is a URL
+
+
+def _boolean(name: str, value: str) -> bool:
+    return values.boolean(name, value)
+
+
+def parse_extensions(raw: Any) -> list[asset_pb2.Extension]:
+    """ImageKit's ``extensions`` array (a JSON string on upload, a list on
+    update). Auto-tagging limits arrive as ``maxTags``/``minConfidence`` or, from
+    the SDK's upload, ``max_tags``/``min_confidence``: both are accepted.
+
+    Raises:
+        RequestError: invalid_parameter naming ``extensions``.
+    """
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = None
+    allowed = 'a JSON array of {"name": ..., ...} objects'
+    if not isinstance(raw, list) or not all(isinstance(e, dict) and "name" in e for e in raw):
+        raise RequestError(
+            "invalid_parameter", "extensions must be " + allowed, "extensions", allowed
+        )
+    out = []
+    for item in raw:
+        ext = asset_pb2.Extension(name=str(item["name"]))
+        max_tags = item.get("maxTags", item.get("max_tags"))
+        min_conf = item.get("minConfidence", item.get("min_confidence"))
+        try:
+            if max_tags is not None:
+                ext.max_tags = values.integer("extensions.maxTags", str(max_tags), 1, 100)
+            if min_conf is not None:
+                ext.min_confidence = values.decimal(
+                    "extensions.minConfidence", str(min_conf), 0, 100
+                )
+            options = item.get("options") or {}
+            if not isinstance(options, dict):
+                raise RequestError(
+                    "invalid_parameter", "extension options must be an object", "extensions"
+                )
+            ext.add_shadow = bool(options.get("add_shadow", False))
+            ext.semitransparency = bool(options.get("semitransparency", False))
+            if options.get("bg_color"):
+                ext.bg_color.CopyFrom(
+                    values.css_color("extensions.options.bg_color", str(options["bg_color"]))
+                )
+            if options.get("bg_image_url"):
+                ext.bg_image_url = str(options["bg_image_url"])
+        except RequestError:
+            raise
+        out.append(ext)
+    return out
+
+
+def _file_bytes(texts: dict[str, str], files: dict[str, bytes]) -> tuple[bytes, str]:
+    """(bytes, url): the ``file`` field as binary, a URL, or base64 text.
+
+    Raises:
+        RequestError: missing or undecodable ``file``.
+    """
+    if "file" in files:
+        data = files["file"]
+        stripped = data.strip()
+        if (
+            len(stripped) <= MAX_URL_IN_FILE
+            and stripped.lower().startswith((b"http://", b"https://"))
+            and not any(c in stripped for c in b" \t\r\n")
+        ):
+            return b"", stripped.decode("ascii", "replace")
+        return data, ""
+    text = texts.get("file", "").strip()
+    if not text:
+        raise RequestError("missing_source", "the file field is required", "file")
+    if text.lower().startswith(("http://", "https://")):
+        return b"", text
+    if text.startswith("data:") and "," in text:
+        text = text.split(",", 1)[1]
+    try:
+        return base64.b64decode(text, validate=True), ""
+    except (binascii.Error, ValueError):
+        raise RequestError(
+            "invalid_parameter",
+            "file must be binary, an http(s) URL or base64",
+            "file",
+            "binary, http(s) URL or base64",
+        ) from None
+
+
+def upload_request(
+    account: Account, texts: dict[str, str], files: dict[str, bytes]
+) -> asset_pb2.UploadRequest:
+    """The multipart upload -> UploadRequest.
+
+    Raises:
+        RequestError: unknown or malformed fields.
+    """
+    for name in [*texts, *files]:
+        if name not in UPLOAD_FIELDS:
+            raise RequestError("unknown_parameter", f"unknown parameter {name!r}", name)
+    data, url = _file_bytes(texts, files)
+    if not texts.get("fileName", "").strip():
+        raise RequestError("invalid_parameter", "fileName is required", "fileName", "a file name")
+    req = asset_pb2.UploadRequest(
+        account=account.id,
+        data=data,
+        url=url,
+        file_name=texts["fileName"],
+        use_unique_file_name=True,
+        folder=texts.get("folder", "/"),
+        tags=[t.strip() for t in texts.get("tags", "").split(",") if t.strip()],
+        custom_coordinates=texts.get("customCoordinates", ""),
+        custom_metadata_json=texts.get("customMetadata", ""),
+        description=texts.get("description", ""),
+        webhook_url=texts.get("webhookUrl", ""),
+    )
+    for field, attr in UPLOAD_BOOLEANS.items():
+        if field in texts:
+            setattr(req, attr, _boolean(field, texts[field]))
+    if texts.get("extensions"):
+        req.extensions.extend(parse_extensions(texts["extensions"]))
+    return req
+
+
+def update_request(account: Account, file_id: str, body: Any) -> asset_pb2.UpdateFileRequest:
+    """The JSON update body -> UpdateFileRequest.
+
+    Raises:
+        RequestError: unknown or malformed fields.
+    """
+    if not isinstance(body, dict):
+        raise RequestError("invalid_request", "the body must be a JSON object", "body")
+    for name in body:
+        if name not in UPDATE_FIELDS:
+            raise RequestError("unknown_parameter", f"unknown parameter {name!r}", name)
+    req = asset_pb2.UpdateFileRequest(account=account.id, file_id=file_id)
+    if "tags" in body:
+        tags = body["tags"] or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise RequestError("invalid_parameter", "tags must be a list of strings", "tags")
+        req.tags_csv = ",".join(tags)
+    if "removeAITags" in body:
+        remove = body["removeAITags"]
+        remove = ["all"] if remove == "all" else remove
+        if not isinstance(remove, list):
+            raise RequestError(
+                "invalid_parameter", 'removeAITags is a list of names or "all"', "removeAITags"
+            )
+        req.remove_ai_tags.extend(str(t) for t in remove)
+    if "customCoordinates" in body:
+        req.custom_coordinates = str(body["customCoordinates"] or "")
+    if "customMetadata" in body:
+        if not isinstance(body["customMetadata"], dict):
+            raise RequestError(
+                "invalid_parameter", "customMetadata must be an object", "customMetadata"
+            )
+        req.custom_metadata_json = json.dumps(body["customMetadata"])
+    if "description" in body:
+        req.description = str(body["description"] or "")
+    if "extensions" in body:
+        req.extensions.extend(parse_extensions(body["extensions"]))
+    if body.get("webhookUrl"):
+        req.webhook_url = str(body["webhookUrl"])
+    if "publish" in body:
+        publish = body["publish"]
+        if not isinstance(publish, dict) or not isinstance(publish.get("isPublished"), bool):
+            raise RequestError(
+                "invalid_parameter", "publish is {isPublished: true|false}", "publish"
+            )
+        req.is_published = publish["isPublished"]
+    return req
+
+
+def list_request(account: Account, query: dict[str, str]) -> asset_pb2.ListFilesRequest:
+    """``assets.list``'s query -> ListFilesRequest.
+
+    Raises:
+        RequestError: unknown or malformed parameters.
+    """
+    for name in query:
+        if name not in LIST_QUERY:
+            raise RequestError("unknown_parameter", f"unknown parameter {name!r}", name)
+    if query.get("type", "file") not in ("file", "all", "file-version"):
+        raise RequestError("invalid_parameter", "type is file, file-version or all", "type")
+    return asset_pb2.ListFilesRequest(
+        account=account.id,
+        path=query.get("path", ""),
+        search_query=_search_term(query.get("searchQuery", "")),
+        skip=values.integer("skip", query.get("skip", "0"), 0, 1_000_000, negative=""),
+        limit=values.integer("limit", query.get("limit", "1000"), 1, 1000, negative=""),
+        sort=query.get("sort", ""),
+        file_type=query.get("fileType", "all"),
+    )
+
+
+def _search_term(query: str) -> str:
+    """``name = "x"`` / ``tags IN ["x"]`` / plain text -> the term matched
+    against names (substring) and tags (exact), case-insensitive."""
+    for quote in ('"', "'"):
+        if query.count(quote) >= 2:
+            return query.split(quote)[1]
+    return query
+
+
+def _file_reply(request: web.Request, reply: asset_pb2.FileReply) -> web.Response:
+    body = file_json(reply.file, public_base(request))
+    if reply.extension_status:
+        body["extensionStatus"] = dict(reply.extension_status)
+    return web.json_response(body)
+
+
+async def upload(request: web.Request, account: Account) -> web.StreamResponse:
+    texts, files = await read_form(request)
+    req = upload_request(account, texts, files)
+    reply = await request.app[ASSET_CLIENT].stub.Upload(req, timeout=120)
+    return _file_reply(request, reply)
+
+
+async def get_details(request: web.Request, account: Account) -> web.StreamResponse:
+    ref = asset_pb2.FileRef(account=account.id, file_id=request.match_info["file_id"])
+    return _file_reply(request, await request.app[ASSET_CLIENT].stub.GetFile(ref, timeout=30))
+
+
+async def update_details(request: web.Request, account: Account) -> web.StreamResponse:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise RequestError("invalid_request", "the body must be JSON", "body") from None
+    req = update_request(account, request.match_info["file_id"], body)
+    return _file_reply(request, await request.app[ASSET_CLIENT].stub.UpdateFile(req, timeout=120))
+
+
+async def list_files(request: web.Request, account: Account) -> web.StreamResponse:
+    req = list_request(account, dict(request.query))
+    reply = await request.app[ASSET_CLIENT].stub.ListFiles(req, timeout=30)
+    base = public_base(request)
+    return web.json_response([file_json(f, base) for f in reply.files])
+
+
+async def delete_file(request: web.Request, account: Account) -> web.StreamResponse:
+    ref = asset_pb2.FileRef(account=account.id, file_id=request.match_info["file_id"])
+    await request.app[ASSET_CLIENT].stub.DeleteFile(ref, timeout=30)
+    return web.Response(status=204)
+
+
+async def list_versions(request: web.Request, account: Account) -> web.StreamResponse:
+    ref = asset_pb2.FileRef(account=account.id, file_id=request.match_info["file_id"])
+    reply = await request.app[ASSET_CLIENT].stub.ListVersions(ref, timeout=30)
+    base = public_base(request)
+    last = len(reply.files) - 1
+    return web.json_response(
+        [file_json(f, base, current=i == last) for i, f in enumerate(reply.files)]
+    )
+
+
+def _keyed(work: Work) -> Handler:
+    return keyed(work, help=HELP)
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the Upload and Files routes (before the URL API's catch-all)."""
+    app.router.add_post("/api/v1/files/upload", _keyed(upload), name="imagekit_upload")
+    app.router.add_get("/v1/files", _keyed(list_files), name="imagekit_list")
+    details = "/v1/files/{file_id}/details"
+    app.router.add_get(details, _keyed(get_details), name="imagekit_details")
+    app.router.add_patch(details, _keyed(update_details), name="imagekit_update")
+    app.router.add_delete("/v1/files/{file_id}", _keyed(delete_file), name="imagekit_delete")
+    app.router.add_get(
+        "/v1/files/{file_id}/versions", _keyed(list_versions), name="imagekit_versions"
+    )

@@ -1,0 +1,44 @@
+"""Handlers of the APIs that take a key (the asset APIs): authenticate, run,
+and answer every failure in the one JSON error shape."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import grpc
+from aiohttp import web
+
+from gateway.accounts import Account, AuthError, key_of
+from gateway.appkeys import API_KEYS, SETTINGS
+from gateway.errors import RequestError, error_response, from_rpc_error, request_error_response
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Work = Callable[[web.Request, Account], Awaitable[web.StreamResponse]]
+
+
+def keyed(work: Work, **extra: str) -> Handler:
+    """``work(request, account)`` for the caller's account; 401/403 for keys,
+    400 for a :class:`RequestError`, 413 for a body over the limit, asset_svc's
+    own codes (503 ``asset_unavailable`` when it is down). ``extra`` fields
+    (e.g. ImageKit's ``help``) go into every error body."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        try:
+            account = request.app[API_KEYS].check(key_of(request))
+            return await work(request, account)
+        except AuthError as exc:
+            return error_response(exc.code, exc.message, **extra)
+        except RequestError as exc:
+            return request_error_response(exc, **extra)
+        except web.HTTPRequestEntityTooLarge:
+            return error_response("image_too_large", "the upload is over the size limit", **extra)
+        except grpc.aio.AioRpcError as exc:
+            return from_rpc_error(exc, "asset_unavailable", **extra)
+
+    return handler
+
+
+def public_base(request: web.Request) -> str:
+    """The base URL clients reach the gateway at: ``IMGMESH_PUBLIC_URL``, else
+    the request's own scheme and host."""
+    return request.app[SETTINGS].public_url or str(request.url.origin())

@@ -1,0 +1,1 @@
+"""What every outbound HTTP request of imgmesh shares (origin fetches, webhook deliveries)."""

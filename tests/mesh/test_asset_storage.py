@@ -1,0 +1,218 @@
+"""asset_svc's storage on both databases (the embedded SQLite file and a real
+PostgreSQL 15 cluster) and on both blob stores (a directory and a real
+S3-compatible server): Alembic migrations, the library's round trip, the job
+queue's leases under concurrent workers, and effects that happen once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import pyvips
+from sqlalchemy import select
+
+from asset_svc.blobs import Blobs, open_store
+from asset_svc.db import JobRow, open_engine
+from asset_svc.errors import AssetError
+from asset_svc.jobs import JobQueue, NewJob, Outcome, RetryLaterError, run_worker
+from asset_svc.library import Library
+from asset_svc.migrate import upgrade
+from asset_svc.transform import TransformPort
+from imgmesh.v1 import asset_pb2
+from mesh.processes import Mesh
+from mesh.servers import PG_BIN, postgres, s3_server
+
+PNG = (pyvips.Image.black(40, 20, bands=3) + [0, 128, 255]).cast("uchar").pngsave_buffer()
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip(f"PostgreSQL binaries not found at {PG_BIN}")
+    with postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'assets.db'}"
+    url = request.getfixturevalue("pg_url")
+    # a fresh schema per test: drop what an earlier test left
+    import asyncpg
+
+    async def reset() -> None:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        await conn.close()
+
+    asyncio.run(reset())
+    return url
+
+
+@pytest_asyncio.fixture
+async def library(database_url: str, tmp_path: Path, mesh: Mesh) -> AsyncIterator[Library]:
+    await asyncio.to_thread(upgrade, database_url)
+    engine, sessions = open_engine(database_url)
+    transform = TransformPort(f"127.0.0.1:{mesh.ports.transform}")
+    yield Library(sessions, Blobs(open_store(str(tmp_path / "blobs"))), transform, 10_000_000)
+    await transform.close()
+    await engine.dispose()
+
+
+def upload(name: str, **fields: object) -> asset_pb2.UploadRequest:
+    return asset_pb2.UploadRequest(account="acme", file_name=name, folder="/a", **fields)
+
+
+@pytest.mark.asyncio
+async def test_library_round_trip(library: Library) -> None:
+    first = await library.upload(upload("x.png", tags=["t"]), PNG)
+    assert (first.width, first.height, first.mime, first.version_name) == (
+        40,
+        20,
+        "image/png",
+        "Version 1",
+    )
+    again = await library.upload(upload("x.png", custom_coordinates="1,2,3,4"), PNG)
+    assert again.file_id == first.file_id and again.version_name == "Version 2"
+    assert list(again.tags) == []  # overwriteTags defaults to true
+    with pytest.raises(AssetError) as refused:
+        await library.upload(upload("x.png", overwrite_file=False), PNG)
+    assert refused.value.code == "file_exists"
+    fetched = await library.fetch("acme", "a/x.png", signed=False)
+    assert fetched.data == PNG and fetched.custom_coordinates == "1,2,3,4"
+    assert len(await library.versions("acme", first.file_id)) == 2
+    listed = await library.list(asset_pb2.ListFilesRequest(account="acme", path="/a"))
+    assert [f.file_id for f in listed] == [first.file_id]
+    assert await library.list(asset_pb2.ListFilesRequest(account="other")) == []
+    with pytest.raises(AssetError):
+        await library.get("other", first.file_id)
+    await library.delete("acme", first.file_id)
+    with pytest.raises(AssetError):
+        await library.get("acme", first.file_id)
+
+
+@pytest.mark.asyncio
+async def test_a_jobs_version_is_added_once(library: Library) -> None:
+    file = await library.upload(upload("y.png"), PNG)
+    described = {"mime": "image/png", "size": len(PNG), "width": 40, "height": 20}
+    one = await library.add_version("acme", file.file_id, PNG, described, job_id=7)
+    two = await library.add_version("acme", file.file_id, PNG, described, job_id=7)
+    assert one.version_id == two.version_id
+    assert len(await library.versions("acme", file.file_id)) == 2
+
+
+@pytest.mark.asyncio
+async def test_concurrent_workers_claim_each_job_once(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engines = [open_engine(database_url) for _ in range(3)]
+    queues = [JobQueue(sessions, lease_s=30) for _, sessions in engines]
+    await queues[0].enqueue([NewJob("count", {"n": i}) for i in range(30)])
+    ran: list[tuple[int, str]] = []
+
+    def handler(owner: str):  # noqa: ANN202
+        async def run(job: JobRow) -> Outcome:
+            ran.append((job.payload["n"], owner))
+            await asyncio.sleep(0.01)
+            return Outcome()
+
+        return run
+
+    stop = asyncio.Event()
+    workers = [
+        asyncio.create_task(run_worker(q, {"count": handler(q.owner)}, stop, poll_s=0.05))
+        for q in queues
+        for _ in range(2)
+    ]
+    deadline = asyncio.get_running_loop().time() + 60
+    while len(ran) < 30 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    stop.set()
+    await asyncio.gather(*workers)
+    assert sorted(n for n, _ in ran) == list(range(30))  # each exactly once
+    async with engines[0][1]() as session:
+        statuses = (await session.scalars(select(JobRow.status))).all()
+    assert set(statuses) == {"done"}
+    for engine, _ in engines:
+        await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_an_expired_lease_is_reclaimed_and_the_stale_worker_cannot_finish(
+    database_url: str,
+) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engine, sessions = open_engine(database_url)
+    dead, alive = JobQueue(sessions, lease_s=0.2), JobQueue(sessions, lease_s=30)
+    await dead.enqueue([NewJob("x", {})])
+    job = await dead.claim()
+    assert job is not None and await alive.claim() is None  # leased
+    await asyncio.sleep(0.3)
+    again = await alive.claim()
+    assert again is not None and again.id == job.id and again.attempts == 2
+    assert await dead.finish(job, Outcome()) is False
+    assert await alive.finish(again, Outcome([NewJob("follow", {})])) is True
+    follow = await alive.claim()
+    assert follow is not None and follow.kind == "follow"
+    assert await alive.retry(follow, 0.0, "try again") == "queued"
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_retries_stop_at_the_window(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engine, sessions = open_engine(database_url)
+    queue = JobQueue(sessions, lease_s=30)
+    await queue.enqueue([NewJob("x", {}, retry_window_s=0.5)])
+    attempts = 0
+
+    async def always_fails(job: JobRow) -> Outcome:
+        nonlocal attempts
+        attempts += 1
+        raise RetryLaterError(0.2, "nope")
+
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(queue, {"x": always_fails}, stop, poll_s=0.05))
+    await asyncio.sleep(1.5)
+    stop.set()
+    await worker
+    async with sessions() as session:
+        job = (await session.scalars(select(JobRow))).one()
+    assert job.status == "failed" and job.last_error == "nope" and 2 <= attempts <= 4
+    await engine.dispose()
+
+
+def test_blobs_on_an_s3_compatible_server(tmp_path: Path) -> None:
+    import boto3
+
+    with s3_server() as endpoint:
+        env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        ).create_bucket(Bucket="imgmesh")
+        os.environ.update(env)
+        try:
+            store = open_store("s3://imgmesh/prefix", endpoint=endpoint, region="us-east-1")
+            blobs = Blobs(store)
+
+            async def round_trip() -> bytes:
+                await blobs.put("files/abc", PNG)
+                data = await blobs.get("files/abc")
+                await blobs.delete("files/abc")
+                with pytest.raises(FileNotFoundError):
+                    await blobs.get("files/abc")
+                return data
+
+            assert asyncio.run(round_trip()) == PNG
+        finally:
+            for key in env:
+                os.environ.pop(key, None)
