@@ -63,6 +63,7 @@ class VersionRow(Base):
     """One stored version of a file (an upload, an overwrite, an extension's result)."""
 
     __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("file_id", "number"),)
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     file_id: Mapped[str] = mapped_column(

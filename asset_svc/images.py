@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from asset_svc.blobs import Blobs
-from asset_svc.db import ImageRow, UsageRow
+from asset_svc.db import ImageRow
 from asset_svc.errors import AssetError, invalid, not_found
 from asset_svc.library import iso, new_id
 from asset_svc.transform import TransformPort
+from asset_svc.usage import add_usage
 from imgmesh.v1 import asset_pb2, edit_pb2
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -53,18 +54,6 @@ def check_name(name: str) -> str:
     if not 1 <= len(name) <= MAX_NAME:
         raise invalid("name", f"name is 1..{MAX_NAME} characters")
     return name
-
-
-async def count_operations(
-    session: AsyncSession, account: str, images: int, operations: int
-) -> None:
-    """Add to the account's usage counters (row created on first use)."""
-    row = await session.get(UsageRow, account, with_for_update=True)
-    if row is None:
-        row = UsageRow(account=account, images_used=0, operations=0)
-        session.add(row)
-    row.images_used += images
-    row.operations += operations
 
 
 class Images:
@@ -118,7 +107,7 @@ class Images:
         )
         async with self.sessions.begin() as session:
             session.add(row)
-            await count_operations(session, account, 0, operations)
+            await add_usage(session, account, 0, operations)
         return to_proto(row)
 
     async def create(self, account: str, name: str, data: bytes) -> asset_pb2.Image:
@@ -141,19 +130,17 @@ class Images:
             return to_proto(await self._row(session, account, image_id))
 
     async def download(self, account: str, image_id: str) -> asset_pb2.FetchReply:
-        """The image's bytes; ``account`` "" (no key) reads a published image.
+        """The image's bytes: the account's own image, or any published one
+        (``account`` "" when the caller gave no key).
 
         Raises:
             AssetError: not_found.
         """
         async with self.sessions() as session:
-            if account:
-                row = await self._row(session, account, image_id)
-            else:
-                found = await session.get(ImageRow, image_id)
-                if found is None or not found.published:
-                    raise not_found("image")
-                row = found
+            found = await session.get(ImageRow, image_id)
+            if found is None or not (found.published or found.account == account):
+                raise not_found("image")
+            row = found
         data = await self.blobs.get(row.blob_key)
         return asset_pb2.FetchReply(
             data=data,

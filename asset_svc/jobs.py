@@ -29,6 +29,11 @@ from asset_svc.db import JobRow
 
 log = logging.getLogger("asset_svc.jobs")
 
+# A job whose lease ran out this many times (its worker died each time) is
+# failed instead of claimed again; retries a handler asks for are not counted
+# against it (they end at the job's retry window).
+MAX_CLAIMS = 5
+
 JOBS = Counter("imgmesh_asset_jobs_total", "Jobs run, by kind and outcome", ["kind", "outcome"])
 JOB_SECONDS = Histogram(
     "imgmesh_asset_job_seconds",
@@ -122,6 +127,11 @@ class JobQueue:
             )
             if job is None:
                 return None
+            if job.status == "running" and job.attempts >= MAX_CLAIMS:
+                # its lease ran out MAX_CLAIMS times: it keeps killing its worker
+                job.status, job.finished_at = "failed", now
+                job.last_error = f"gave up after {job.attempts} claims"
+                return None
             claimed = await session.execute(
                 update(JobRow)
                 .where(JobRow.id == job.id, JobRow.attempts == job.attempts, due)
@@ -163,6 +173,7 @@ class JobQueue:
             await session.execute(
                 update(JobRow)
                 .where(JobRow.id == job.id, JobRow.lease_owner == self.owner)
+                .where(JobRow.attempts == job.attempts, JobRow.status == "running")
                 .values(
                     status=status,
                     run_after=now + delay_s,
@@ -197,18 +208,34 @@ async def run_worker(
             continue
         start = time.perf_counter()
         try:
-            outcome = await handlers[job.kind](job)
-            await queue.finish(job, outcome)
-            JOBS.labels(job.kind, "done").inc()
-        except RetryLaterError as exc:
-            status = await queue.retry(job, exc.delay_s, exc.error)
-            JOBS.labels(job.kind, "retry" if status == "queued" else "failed").inc()
-        except Exception as exc:
-            log.exception("job %d (%s) failed", job.id, job.kind)
-            await queue.retry(job, job.give_up_at - time.time() + 1, type(exc).__name__)
-            JOBS.labels(job.kind, "failed").inc()
+            await _run_one(queue, handlers, job)
+        except Exception:  # the database failed us: the job is left to its lease
+            log.exception("job %d (%s): its outcome was not recorded", job.id, job.kind)
+            JOBS.labels(job.kind, "lost_lease").inc()
+            await asyncio.sleep(poll_s)
         finally:
             JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - start)
+
+
+async def _run_one(queue: JobQueue, handlers: dict[str, Handler], job: JobRow) -> None:
+    """Run ``job`` and record its outcome.
+
+    Raises:
+        Exception: from the database only (the handler's own are recorded).
+    """
+    try:
+        outcome = await handlers[job.kind](job)
+    except RetryLaterError as exc:
+        status = await queue.retry(job, exc.delay_s, exc.error)
+        JOBS.labels(job.kind, "retry" if status == "queued" else "failed").inc()
+        return
+    except Exception as exc:
+        log.exception("job %d (%s) failed", job.id, job.kind)
+        await queue.retry(job, job.give_up_at - time.time() + 1, type(exc).__name__)
+        JOBS.labels(job.kind, "failed").inc()
+        return
+    finished = await queue.finish(job, outcome)
+    JOBS.labels(job.kind, "done" if finished else "lost_lease").inc()
 
 
 def backoff_s(base_s: float, attempt: int) -> float:

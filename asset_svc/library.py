@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from asset_svc.blobs import Blobs
@@ -40,8 +41,11 @@ SORTS = {
     "DESC_NAME": FileRow.name.desc(),
     "ASC_UPDATED": FileRow.updated_at.asc(),
     "DESC_UPDATED": FileRow.updated_at.desc(),
+    "ASC_SIZE": VersionRow.size.asc(),
+    "DESC_SIZE": VersionRow.size.desc(),
 }
 MAX_LIST = 1000  # ImageKit's limit maximum
+MAX_PATH = 1024  # characters of folder + name (FileRow.file_path)
 
 
 def new_id() -> str:
@@ -199,18 +203,40 @@ class Library:
         """
         folder = normalise_folder(req.folder or "/")
         name = file_name(req.file_name, req.use_unique_file_name)
-        coordinates = check_coordinates(req.custom_coordinates)
-        metadata = parse_metadata(req.custom_metadata_json)
+        if len(folder + name) > MAX_PATH:
+            raise invalid("folder", f"folder + fileName is at most {MAX_PATH} characters")
+        check_coordinates(req.custom_coordinates)
+        parse_metadata(req.custom_metadata_json)
         described = await self.describe(data, name)
-        file_type = described.pop("file_type")
         blob_key = f"files/{new_id()}"
         await self.blobs.put(blob_key, data)
+        try:
+            try:
+                return await self._store(req, folder, name, described, blob_key)
+            except IntegrityError:  # a concurrent upload to the same path won: overwrite it
+                return await self._store(req, folder, name, described, blob_key)
+        except BaseException:
+            await self.blobs.delete(blob_key)
+            raise
+
+    async def _store(
+        self,
+        req: asset_pb2.UploadRequest,
+        folder: str,
+        name: str,
+        described: dict[str, Any],
+        blob_key: str,
+    ) -> asset_pb2.File:
         now = time.time()
         path = folder + name
         async with self.sessions.begin() as session:
-            row = await self._by_path(session, req.account, path)
-            if row is not None and req.HasField("overwrite_file") and not req.overwrite_file:
-                await self.blobs.delete(blob_key)
+            row = await session.scalar(
+                select(FileRow)
+                .where(FileRow.account == req.account, FileRow.file_path == path)
+                .with_for_update()
+            )
+            new = row is None
+            if not new and req.HasField("overwrite_file") and not req.overwrite_file:
                 raise AssetError("file_exists", f"a file named {name!r} exists in {folder}")
             if row is None:
                 row = FileRow(
@@ -222,40 +248,42 @@ class Library:
                     tags=[],
                     ai_tags=[],
                     custom_metadata={},
+                    custom_coordinates="",
+                    description="",
+                    is_private=False,
                     created_at=now,
                     version_id="",
                 )
                 session.add(row)
-                number = 1
-                overwrite = (True, True, True)
-            else:
-                number = await self._next_number(session, row.id)
-                overwrite = tuple(
-                    not req.HasField(f) or getattr(req, f)
-                    for f in ("overwrite_tags", "overwrite_ai_tags", "overwrite_custom_metadata")
-                )
             version = VersionRow(
                 id=new_id(),
                 file_id=row.id,
-                number=number,
+                number=1 if new else await self._next_number(session, row.id),
                 blob_key=blob_key,
                 created_at=now,
-                **described,
+                **{k: v for k, v in described.items() if k != "file_type"},
             )
             session.add(version)
-            row.file_type = file_type
+            row.file_type = described["file_type"]
             row.version_id = version.id
             row.updated_at = now
-            row.is_private = req.is_private_file
-            row.is_published = req.is_published if req.HasField("is_published") else True
-            row.custom_coordinates = coordinates
-            row.description = req.description
-            if overwrite[0]:
+            # Fields given replace the stored ones; fields left out keep them
+            # (a re-upload that does not repeat isPrivateFile stays private).
+            if req.HasField("is_private_file"):
+                row.is_private = req.is_private_file
+            if req.HasField("is_published") or new:
+                row.is_published = req.is_published if req.HasField("is_published") else True
+            if req.HasField("custom_coordinates"):
+                row.custom_coordinates = req.custom_coordinates
+            if req.HasField("description"):
+                row.description = req.description
+            # overwriteTags / overwriteAITags / overwriteCustomMetadata default to true
+            if not req.HasField("overwrite_tags") or req.overwrite_tags:
                 row.tags = list(req.tags)
-            if overwrite[1]:
+            if not req.HasField("overwrite_ai_tags") or req.overwrite_ai_tags:
                 row.ai_tags = []
-            if overwrite[2]:
-                row.custom_metadata = metadata
+            if not req.HasField("overwrite_custom_metadata") or req.overwrite_custom_metadata:
+                row.custom_metadata = parse_metadata(req.custom_metadata_json)
             return to_proto(row, version)
 
     async def get(self, account: str, file_id: str) -> asset_pb2.File:
@@ -276,8 +304,8 @@ class Library:
         """
         async with self.sessions.begin() as session:
             row, version = await self._current(session, req.account, req.file_id)
-            if req.HasField("tags_csv"):
-                row.tags = [t.strip() for t in req.tags_csv.split(",") if t.strip()]
+            if req.replace_tags:
+                row.tags = list(req.tags)
             if req.remove_ai_tags:
                 drop = set(req.remove_ai_tags)
                 row.ai_tags = [
@@ -325,16 +353,26 @@ class Library:
             query = query.where(FileRow.folder.startswith(folder, autoescape=True))
         if req.file_type in ("image", "non-image"):
             query = query.where(FileRow.file_type == req.file_type)
-        rows = (await self._all(query.order_by(SORTS[req.sort or "DESC_CREATED"]))).all()
-        needle = req.search_query.strip().lower()
-        found = [
-            to_proto(row, version)
+        if req.name_contains:
+            query = query.where(
+                func.lower(FileRow.name).contains(req.name_contains.lower(), autoescape=True)
+            )
+        query = query.order_by(SORTS[req.sort or "DESC_CREATED"], FileRow.id)
+        limit = req.limit or MAX_LIST
+        text = req.search_query.strip().lower()
+        tags = {t.lower() for t in req.tags_any}
+        if not text and not tags:  # paged by the database
+            rows = (await self._all(query.offset(req.skip).limit(limit))).all()
+            return [to_proto(row, version) for row, version in rows]
+        # Tags are a JSON list: matched here, and only the page is converted.
+        rows = (await self._all(query)).all()
+        matching = [
+            (row, version)
             for row, version in rows
-            if not needle
-            or needle in row.name.lower()
-            or any(needle == t.lower() for t in row.tags)
+            if (not tags or tags & {t.lower() for t in row.tags})
+            and (not text or text in row.name.lower() or text in {t.lower() for t in row.tags})
         ]
-        return found[req.skip : req.skip + (req.limit or MAX_LIST)]
+        return [to_proto(row, version) for row, version in matching[req.skip : req.skip + limit]]
 
     async def _all(self, query: Any) -> Any:
         async with self.sessions() as session:
@@ -371,8 +409,11 @@ class Library:
             )
             return [to_proto(row, version) for version in rows]
 
-    async def fetch(self, account: str, path: str, signed: bool) -> asset_pb2.FetchReply:
-        """The current bytes of the file at URL path ``path``.
+    async def fetch(
+        self, account: str, path: str, signed: bool, version_id: str = ""
+    ) -> asset_pb2.FetchReply:
+        """The bytes of the file at URL path ``path``: its current version, or
+        ``version_id`` (one of its own versions).
 
         Raises:
             AssetError: not_found (also unpublished files); source_forbidden
@@ -384,8 +425,9 @@ class Library:
                 raise AssetError("source_not_found", "source image not found")
             if row.is_private and not signed:
                 raise AssetError("source_forbidden", "this file is private: sign its URL")
-            version = await session.get(VersionRow, row.version_id)
-            assert version is not None
+            version = await session.get(VersionRow, version_id or row.version_id)
+            if version is None or version.file_id != row.id:
+                raise AssetError("source_not_found", "no such version of this file")
         try:
             data = await self.blobs.get(version.blob_key)
         except FileNotFoundError:
@@ -415,21 +457,32 @@ class Library:
         blob_key = f"files/{new_id()}"
         await self.blobs.put(blob_key, data)
         described = {k: v for k, v in described.items() if k != "file_type"}
-        async with self.sessions.begin() as session:
-            row, _ = await self._current(session, account, file_id)
-            version = VersionRow(
-                id=new_id(),
-                file_id=row.id,
-                number=await self._next_number(session, row.id),
-                blob_key=blob_key,
-                job_id=job_id,
-                created_at=time.time(),
-                **described,
-            )
-            session.add(version)
-            row.version_id = version.id
-            row.updated_at = version.created_at
-            return to_proto(row, version)
+        try:
+            async with self.sessions.begin() as session:
+                row, _ = await self._current(session, account, file_id, lock=True)
+                version = VersionRow(
+                    id=new_id(),
+                    file_id=row.id,
+                    number=await self._next_number(session, row.id),
+                    blob_key=blob_key,
+                    job_id=job_id,
+                    created_at=time.time(),
+                    **described,
+                )
+                session.add(version)
+                row.version_id = version.id
+                row.updated_at = version.created_at
+                return to_proto(row, version)
+        except IntegrityError:  # a second run of the same job got there first
+            await self.blobs.delete(blob_key)
+            async with self.sessions() as session:
+                done = await session.scalar(select(VersionRow).where(VersionRow.job_id == job_id))
+                row, _ = await self._current(session, account, file_id)
+                assert done is not None
+                return to_proto(row, done)
+        except AssetError:
+            await self.blobs.delete(blob_key)
+            raise
 
     async def current_bytes(self, account: str, file_id: str) -> bytes:
         """The current version's bytes.
@@ -456,9 +509,9 @@ class Library:
 
     @staticmethod
     async def _current(
-        session: AsyncSession, account: str, file_id: str
+        session: AsyncSession, account: str, file_id: str, *, lock: bool = False
     ) -> tuple[FileRow, VersionRow]:
-        row = await session.get(FileRow, file_id)
+        row = await session.get(FileRow, file_id, with_for_update=lock)
         if row is None or row.account != account:
             raise not_found()
         version = await session.get(VersionRow, row.version_id)

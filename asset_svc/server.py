@@ -15,16 +15,17 @@ from prometheus_client import Counter, Histogram, start_http_server
 import grpcutil
 from asset_svc import remote
 from asset_svc.blobs import Blobs, open_store
-from asset_svc.db import UsageRow, open_engine
+from asset_svc.db import open_engine
 from asset_svc.errors import AssetError
 from asset_svc.extensions import KIND as EXTENSION
 from asset_svc.extensions import Extensions
-from asset_svc.images import Images, count_operations
+from asset_svc.images import Images
 from asset_svc.jobs import JobQueue, run_worker
 from asset_svc.library import Library
 from asset_svc.migrate import upgrade
 from asset_svc.settings import AssetSettings
 from asset_svc.transform import TransformPort
+from asset_svc.usage import add_usage, read_usage
 from asset_svc.webhooks import KIND as WEBHOOK
 from asset_svc.webhooks import WebhookSender
 from contract.errors import (
@@ -157,7 +158,9 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
 
     async def Fetch(self, request: asset_pb2.FetchRequest, context: Any) -> asset_pb2.FetchReply:  # noqa: N802
         async def work() -> asset_pb2.FetchReply:
-            return await self.library.fetch(request.account, request.path, request.signed)
+            return await self.library.fetch(
+                request.account, request.path, request.signed, request.version_id
+            )
 
         return await self._call("Fetch", context, work)
 
@@ -230,7 +233,7 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
     ) -> asset_pb2.UsageReply:
         async def work() -> asset_pb2.UsageReply:
             async with self.library.sessions.begin() as session:
-                await count_operations(session, request.account, request.images, 0)
+                await add_usage(session, request.account, request.images, 0)
             return await self._usage(request.account)
 
         return await self._call("RecordUsage", context, work)
@@ -243,10 +246,7 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
 
     async def _usage(self, account: str) -> asset_pb2.UsageReply:
         async with self.library.sessions() as session:
-            row = await session.get(UsageRow, account)
-        if row is None:
-            return asset_pb2.UsageReply()
-        return asset_pb2.UsageReply(images_used=row.images_used, operations=row.operations)
+            return await read_usage(session, account)
 
 
 async def serve(

@@ -52,7 +52,7 @@ class AssetSettings(BaseSettings):
     webhook_timeout_s: float = Field(30.0, gt=0, description="a webhook answer must come within, s")
     job_workers: int = Field(1, ge=0, description="extension/webhook job workers (0 = none)")
     job_lease_s: float = Field(
-        120.0, gt=0, description="a claimed job is re-run when its worker is silent this long, s"
+        300.0, gt=0, description="a claimed job is re-run when its worker is silent this long, s"
     )
     tagging_budget_ms: int = Field(
         3000, ge=0, description="auto-tagging tried synchronously this long, then pending"

@@ -1,6 +1,6 @@
-"""Media-library figures: (g) uploads through ``POST /api/v1/files/upload``
-(1 MP JPEGs, concurrency 8), (h) upload -> signed webhook latency of the
-``remove-bg`` extension, (i) job-queue throughput on SQLite and on a real
+"""Media-library figures: (j) uploads through ``POST /api/v1/files/upload``
+(1 MP JPEGs, concurrency 8), (k) upload -> signed webhook latency of the
+``remove-bg`` extension, (l) job-queue throughput on SQLite and on a real
 PostgreSQL 15 cluster (no-op jobs, so the queue itself is measured).
 
 ``python -m bench.assets`` alone, or as part of ``make bench``."""
@@ -147,13 +147,13 @@ def run(uploads: int = 64, concurrency: int = 8, cutouts: int = 8) -> str:
         with postgres() as url:
             pg_rate = asyncio.run(jobs_per_second(url))
     lines = [
-        "\n(g) ImageKit upload API, 1 MP JPEG (each decoded by transform_svc, stored)",
+        "\n(j) ImageKit upload API, 1 MP JPEG (each decoded by transform_svc, stored)",
         f"| {'run':<46} | {'n':>4} | {'req/s':>7} | {'p50 ms':>8} | {'p99 ms':>8} |",
         f"|{'-' * 48}|{'-' * 6}|{'-' * 9}|{'-' * 10}|{'-' * 10}|",
         _row(upload),
-        f"\n(h) upload -> remove-bg webhook (u2netp, 1 MP), one at a time, n={len(hooks)}:"
+        f"\n(k) upload -> remove-bg webhook (u2netp, 1 MP), one at a time, n={len(hooks)}:"
         f" median {statistics.median(hooks):.0f} ms, p99 {np.percentile(hooks, 99):.0f} ms",
-        f"\n(i) job queue, no-op jobs, 2 workers: SQLite {sqlite_rate:.0f} jobs/s, "
+        f"\n(l) job queue, no-op jobs, 2 workers: SQLite {sqlite_rate:.0f} jobs/s, "
         + (f"PostgreSQL 15 {pg_rate:.0f} jobs/s" if pg_rate else "PostgreSQL not installed"),
     ]
     return "\n".join(lines)

@@ -18,6 +18,11 @@ import aiohttp.abc
 from pydantic import BeforeValidator
 from pydantic_settings import NoDecode
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits (RFC 6052
+# NAT64, RFC 4291's deprecated IPv4-compatible form): judged by that address.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
 
 def _host_list(value: Any) -> Any:
     if isinstance(value, str):
@@ -43,8 +48,12 @@ def is_public(address: str) -> bool:
     """True for a globally routable unicast address (not loopback, private,
     link-local, multicast, reserved or unspecified; IPv4-mapped IPv6 unwrapped)."""
     ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour  # ::ffff:a.b.c.d, 2002:aabb:ccdd::
+        if embedded is None and (ip in NAT64 or ip in IPV4_COMPATIBLE):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # 64:ff9b::a.b.c.d, ::a.b.c.d
+        if embedded is not None:
+            ip = embedded
     return ip.is_global and not ip.is_multicast
 
 

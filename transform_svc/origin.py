@@ -138,7 +138,9 @@ class Origin:
         if self._assets is None:
             self._asset_channel = grpcutil.channel(self.config.asset_address)
             self._assets = asset_pb2_grpc.AssetsStub(self._asset_channel)
-        request = asset_pb2.FetchRequest(account=file.account, path=file.path, signed=file.signed)
+        request = asset_pb2.FetchRequest(
+            account=file.account, path=file.path, signed=file.signed, version_id=file.version_id
+        )
         try:
             reply = await self._assets.Fetch(request, timeout=self.config.fetch_timeout_s)
         except grpc.aio.AioRpcError as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -75,7 +76,6 @@ UPDATE_FIELDS = frozenset(
     }
 )
 LIST_QUERY = frozenset({"path", "searchQuery", "skip", "limit", "sort", "fileType", "type"})
-MAX_URL_IN_FILE = 2048  # bytes: a "file" part this short holding only a URL is a URL
 
 
 def _boolean(name: str, value: str) -> bool:
@@ -132,21 +132,15 @@ def parse_extensions(raw: Any) -> list[asset_pb2.Extension]:
 
 
 def _file_bytes(texts: dict[str, str], files: dict[str, bytes]) -> tuple[bytes, str]:
-    """(bytes, url): the ``file`` field as binary, a URL, or base64 text.
+    """(bytes, url): the ``file`` field: a file part (binary), or a text field
+    holding an http(s) URL or base64 (the SDK sends text fields through
+    ``extra_body={"file": ...}``).
 
     Raises:
         RequestError: missing or undecodable ``file``.
     """
-    if "file" in files:
-        data = files["file"]
-        stripped = data.strip()
-        if (
-            len(stripped) <= MAX_URL_IN_FILE
-            and stripped.lower().startswith((b"http://", b"https://"))
-            and not any(c in stripped for c in b" \t\r\n")
-        ):
-            return b"", stripped.decode("ascii", "replace")
-        return data, ""
+    if "file" in files:  # a file part is the file, whatever it holds
+        return files["file"], ""
     text = texts.get("file", "").strip()
     if not text:
         raise RequestError("missing_source", "the file field is required", "file")
@@ -187,11 +181,13 @@ def upload_request(
         use_unique_file_name=True,
         folder=texts.get("folder", "/"),
         tags=[t.strip() for t in texts.get("tags", "").split(",") if t.strip()],
-        custom_coordinates=texts.get("customCoordinates", ""),
         custom_metadata_json=texts.get("customMetadata", ""),
-        description=texts.get("description", ""),
         webhook_url=texts.get("webhookUrl", ""),
     )
+    if "customCoordinates" in texts:
+        req.custom_coordinates = texts["customCoordinates"]
+    if "description" in texts:
+        req.description = texts["description"]
     for field, attr in UPLOAD_BOOLEANS.items():
         if field in texts:
             setattr(req, attr, _boolean(field, texts[field]))
@@ -216,7 +212,8 @@ def update_request(account: Account, file_id: str, body: Any) -> asset_pb2.Updat
         tags = body["tags"] or []
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise RequestError("invalid_parameter", "tags must be a list of strings", "tags")
-        req.tags_csv = ",".join(tags)
+        req.tags.extend(tags)
+        req.replace_tags = True
     if "removeAITags" in body:
         remove = body["removeAITags"]
         remove = ["all"] if remove == "all" else remove
@@ -258,26 +255,62 @@ def list_request(account: Account, query: dict[str, str]) -> asset_pb2.ListFiles
     for name in query:
         if name not in LIST_QUERY:
             raise RequestError("unknown_parameter", f"unknown parameter {name!r}", name)
-    if query.get("type", "file") not in ("file", "all", "file-version"):
-        raise RequestError("invalid_parameter", "type is file, file-version or all", "type")
-    return asset_pb2.ListFilesRequest(
+    if query.get("type", "file") not in ("file", "all"):
+        raise RequestError(
+            "invalid_parameter",
+            "type is file or all (versions: GET /v1/files/{fileId}/versions)",
+            "type",
+        )
+    req = asset_pb2.ListFilesRequest(
         account=account.id,
         path=query.get("path", ""),
-        search_query=_search_term(query.get("searchQuery", "")),
         skip=values.integer("skip", query.get("skip", "0"), 0, 1_000_000, negative=""),
         limit=values.integer("limit", query.get("limit", "1000"), 1, 1000, negative=""),
         sort=query.get("sort", ""),
         file_type=query.get("fileType", "all"),
     )
+    parse_search(req, query.get("searchQuery", ""))
+    return req
 
 
-def _search_term(query: str) -> str:
-    """``name = "x"`` / ``tags IN ["x"]`` / plain text -> the term matched
-    against names (substring) and tags (exact), case-insensitive."""
-    for quote in ('"', "'"):
-        if query.count(quote) >= 2:
-            return query.split(quote)[1]
-    return query
+_NAME_QUERY = re.compile(r'^name\s*(=|:)\s*"([^"]*)"$')
+_TAGS_IN = re.compile(r"^tags\s+IN\s+\[(.*)\]$", re.IGNORECASE)
+_TAG_EQ = re.compile(r'^tags\s*(=|:)\s*"([^"]*)"$')
+SEARCH_FORMS = 'plain text, name = "x", name : "x", tags = "x" or tags IN ["x", "y"]'
+
+
+def parse_search(req: asset_pb2.ListFilesRequest, query: str) -> None:
+    """ImageKit's ``searchQuery``, the forms imgmesh supports, into ``req``.
+
+    Raises:
+        RequestError: invalid_parameter for any other form.
+    """
+    query = query.strip()
+    if not query:
+        return
+    if m := _NAME_QUERY.match(query):
+        req.name_contains = m.group(2)
+    elif m := _TAG_EQ.match(query):
+        req.tags_any.append(m.group(2))
+    elif m := _TAGS_IN.match(query):
+        try:
+            tags = json.loads(f"[{m.group(1)}]")
+        except ValueError:
+            tags = None
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise RequestError(
+                "invalid_parameter", "tags IN takes a list of strings", "searchQuery", SEARCH_FORMS
+            )
+        req.tags_any.extend(tags)
+    elif any(op in query for op in ('"', "=", ">", "<", " IN ", " AND ", " OR ")):
+        raise RequestError(
+            "invalid_parameter",
+            f"unsupported searchQuery; use {SEARCH_FORMS}",
+            "searchQuery",
+            SEARCH_FORMS,
+        )
+    else:
+        req.search_query = query
 
 
 def _file_reply(request: web.Request, reply: asset_pb2.FileReply) -> web.Response:

@@ -62,7 +62,10 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
     path, raw_path = request.path, request.raw_path.partition("?")[0]
     # /<account>/...: a file in that account's media library (its URL endpoint).
     first, _, rest = path.lstrip("/").partition("/")
-    library = first if first in keys.ids and rest else None
+    raw_first = raw_path.lstrip("/").partition("/")[0]
+    # The raw segment must be the id itself (no percent-encoding), so that the
+    # signature below covers exactly the path that is served.
+    library = first if first in keys.ids and rest and raw_first == first else None
     signing_key = config.signing_key
     if library is not None:
         path, raw_path = "/" + rest, raw_path[len(first) + 1 :]
@@ -89,7 +92,10 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
     if library is not None:
         built.graph.source.library.CopyFrom(
             edit_pb2.LibraryFile(
-                account=library, path=built.graph.source.origin_path, signed=signed
+                account=library,
+                path=built.graph.source.origin_path,
+                signed=signed,
+                version_id=request.query.get("ik-obj-version", ""),
             )
         )
     try:

@@ -28,6 +28,7 @@ FORMATS = {
     "png": edit_pb2.FORMAT_PNG,
     "webp": edit_pb2.FORMAT_WEBP,
 }
+TIMEOUT_S = 30.0  # deadline of a metadata call to asset_svc; processing gets 120 s
 CUTOUT_OPERATIONS = 2  # "removing the background counts as two image processing operations"
 
 
@@ -160,14 +161,17 @@ async def create(request: web.Request, account: Account) -> web.StreamResponse:
 
 
 async def get(request: web.Request, account: Account) -> web.StreamResponse:
-    return _reply(request, await request.app[ASSET_CLIENT].stub.GetImage(_ref(request, account)))
+    return _reply(
+        request,
+        await request.app[ASSET_CLIENT].stub.GetImage(_ref(request, account), timeout=TIMEOUT_S),
+    )
 
 
 async def list_images(request: web.Request, account: Account) -> web.StreamResponse:
     page = values.integer("page", request.query.get("page", "1"), 1, 1_000_000, negative="")
     limit = values.integer("limit", request.query.get("limit", "20"), 1, 100, negative="")
     reply = await request.app[ASSET_CLIENT].stub.ListImages(
-        asset_pb2.ListImagesRequest(account=account.id, page=page, limit=limit)
+        asset_pb2.ListImagesRequest(account=account.id, page=page, limit=limit), timeout=TIMEOUT_S
     )
     base = public_base(request)
     return web.json_response(
@@ -181,7 +185,7 @@ async def list_images(request: web.Request, account: Account) -> web.StreamRespo
 
 
 async def delete(request: web.Request, account: Account) -> web.StreamResponse:
-    await request.app[ASSET_CLIENT].stub.DeleteImage(_ref(request, account))
+    await request.app[ASSET_CLIENT].stub.DeleteImage(_ref(request, account), timeout=TIMEOUT_S)
     return web.Response(status=204)
 
 
@@ -193,7 +197,8 @@ async def process(request: web.Request, account: Account) -> web.StreamResponse:
                 account=account.id,
                 image_id=request.match_info["image_id"],
                 published=operation == "publish",
-            )
+            ),
+            timeout=TIMEOUT_S,
         )
         return _reply(request, reply)
     if operation not in OPERATIONS:
@@ -224,7 +229,7 @@ async def download(request: web.Request) -> web.StreamResponse:
         else:  # anonymous: only a published image, found by id alone
             account_id = ""
         reply = await client.stub.DownloadImage(
-            asset_pb2.ImageRef(account=account_id, image_id=image_id)
+            asset_pb2.ImageRef(account=account_id, image_id=image_id), timeout=TIMEOUT_S
         )
     except AuthError as exc:
         return error_response(exc.code, exc.message)

@@ -187,6 +187,60 @@ async def test_retries_stop_at_the_window(database_url: str) -> None:
     await engine.dispose()
 
 
+@pytest.mark.asyncio
+async def test_migrations_build_exactly_the_models(database_url: str) -> None:
+    """Alembic's schema and the SQLAlchemy models do not drift apart."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from asset_svc.db import Base
+
+    await asyncio.to_thread(upgrade, database_url)
+    engine, _ = open_engine(database_url)
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
+    await engine.dispose()
+    assert diff == []
+
+
+@pytest.mark.asyncio
+async def test_a_stale_retry_cannot_requeue_a_finished_job(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engine, sessions = open_engine(database_url)
+    queue = JobQueue(sessions, lease_s=0.2)
+    await queue.enqueue([NewJob("x", {})])
+    first = await queue.claim()
+    await asyncio.sleep(0.3)
+    second = await queue.claim()  # the first one's lease ran out
+    assert first is not None and second is not None and second.attempts == 2
+    assert await queue.finish(second, Outcome()) is True
+    await queue.retry(first, 0.0, "late failure of the first run")
+    async with sessions() as session:
+        job = (await session.scalars(select(JobRow))).one()
+    assert job.status == "done"
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_usage_counts_every_concurrent_call(database_url: str) -> None:
+    from asset_svc.usage import add_usage, read_usage
+
+    await asyncio.to_thread(upgrade, database_url)
+    engine, sessions = open_engine(database_url)
+
+    async def one() -> None:
+        async with sessions.begin() as session:
+            await add_usage(session, "fresh-account", 1, 2)
+
+    await asyncio.gather(*(one() for _ in range(25)))
+    async with sessions() as session:
+        usage = await read_usage(session, "fresh-account")
+    assert (usage.images_used, usage.operations) == (25, 50)
+    await engine.dispose()
+
+
 def test_blobs_on_an_s3_compatible_server(tmp_path: Path) -> None:
     import boto3
 

@@ -89,6 +89,10 @@ async def code_of(o: Origin, url: str) -> str:
         ("::1", False),
         ("fe80::1", False),
         ("::ffff:127.0.0.1", False),
+        ("::127.0.0.1", False),  # IPv4-compatible
+        ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+        ("2002:7f00:1::1", False),  # 6to4 of 127.0.0.1
         ("2606:4700::1111", True),
     ],
 )

@@ -205,6 +205,9 @@ def test_file_url_renders_with_custom_focus_and_versions(ik: imagekitio.ImageKit
     )
     assert second.file_id == first.file_id and second.version_info.name == "Version 2"
     assert get(first.url + "?tr=w-60").image().height == 20  # the new 30 x 10 version
+    older = get(f"{first.url}?tr=w-60&ik-obj-version={first.version_info.id}")
+    assert older.image().height == 30  # the 200 x 100 first version
+    assert get(f"{first.url}?ik-obj-version={'f' * 24}").status == 404
     assert get(first.url + "?tr=w-50,h-50").headers["etag"] != centre.headers["etag"]
 
 
@@ -221,10 +224,18 @@ def test_files_api_round_trip(ik: imagekitio.ImageKit) -> None:
         description="a cat",
     )
     assert updated.tags == ["cat", "tabby"] and updated.custom_metadata == {"owner": "sam"}
-    listed = ik.assets.list(path="/pets", search_query='tags IN ["tabby"]')
+    listed = ik.assets.list(path="/pets", search_query='tags IN ["dog", "tabby"]')
     assert [f.file_id for f in listed] == [uploaded.file_id]
+    named = ik.assets.list(path="/pets", search_query=f'name = "{uploaded.name[:5]}"')
+    assert uploaded.file_id in [f.file_id for f in named]
     assert ik.assets.list(path="/pets", search_query="nothing-like-this") == []
+    with pytest.raises(imagekitio.BadRequestError):
+        ik.assets.list(search_query='createdAt > "7d"')
+    by_size = ik.assets.list(sort="DESC_SIZE", limit=2)
+    assert by_size[0].size >= by_size[1].size
     assert any(f.file_id == uploaded.file_id for f in ik.assets.list(file_type="image", limit=100))
+    cleared = ik.files.update(uploaded.file_id, tags=["a,b"])
+    assert cleared.tags == ["a,b"]  # a comma inside a tag stays in it
     ik.files.delete(uploaded.file_id)
     with pytest.raises(imagekitio.NotFoundError):
         ik.files.get(uploaded.file_id)
@@ -257,6 +268,13 @@ def test_private_file_needs_a_url_signed_with_its_key(ik: imagekitio.ImageKit) -
     assert get(f"{uploaded.url}?tr=w-20&ik-s={good}").status == 200
     bad = sign(OTHER_KEY, after_endpoint, "tr=w-20")
     assert get(f"{uploaded.url}?tr=w-20&ik-s={bad}").status == 401
+    # the account segment spelled with percent-encoding is not the library
+    encoded = uploaded.url.replace("/dev/", "/%64ev/")
+    assert get(f"{encoded}?tr=w-20&ik-s={good}").status in (401, 404)
+    # a re-upload that does not repeat isPrivateFile keeps the file private
+    again = ik.files.upload(file=halves_png(), file_name=uploaded.name, use_unique_file_name=False)
+    assert again.file_id == uploaded.file_id and again.is_private_file is True
+    assert get(uploaded.url + "?tr=w-20").status == 403
 
 
 def test_upload_from_url_and_base64(
@@ -277,11 +295,18 @@ def test_upload_from_url_and_base64(
         basic(DEV_KEY),
     )
     assert by_b64.status == 200 and by_b64.json()["width"] == 200
-    # the SDK's own way of passing a URL: bytes holding it
+    # the SDK's way of sending a URL: a text field through extra_body
     sdk = ik.files.upload(
-        file=f"{http_origin}/photos/skimage/coffee.png".encode(), file_name="u.png"
+        file=imagekitio.omit,
+        file_name="u.png",
+        extra_body={"file": f"{http_origin}/photos/skimage/coffee.png"},
     )
     assert sdk.height == 400
+    # a file part is stored as it is, even when it holds URL text
+    note = ik.files.upload(
+        file=("link.txt", b"https://example.com/x.png", "text/plain"), file_name="link.txt"
+    )
+    assert note.file_type == "non-image" and note.size == 25
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(["file_id"], ["files.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("file_id", "number"),
         sa.UniqueConstraint("job_id"),
     )
     with op.batch_alter_table("versions", schema=None) as batch_op:
