@@ -217,6 +217,8 @@ def test_files_api_round_trip(ik: imagekitio.ImageKit) -> None:
     )
     got = ik.files.get(uploaded.file_id)
     assert (got.name, got.width, got.height, got.mime) == (uploaded.name, 451, 300, "image/png")
+    thumbnail = get(got.thumbnail).image()
+    assert (thumbnail.width, thumbnail.height) == (100, 67)  # n-ik_ml_thumbnail
     updated = ik.files.update(
         uploaded.file_id,
         tags=["cat", "tabby"],
