@@ -9,7 +9,7 @@ PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
 MODELS := $(shell $(PYTHON) -m inference.catalogue)
 SAMPLES := images/photos/.fetched
 
-.PHONY: setup run test test-unit test-deps bench soak quality lint protos models samples verify-models clean
+.PHONY: setup run monitor test test-unit test-deps monitor-deps bench soak quality lint protos models samples verify-models k8s-files images clean
 
 setup: $(STAMP) gen/.stamp $(MODELS) $(SAMPLES)
 
@@ -48,8 +48,17 @@ verify-models: setup
 run: setup
 	$(PY) -m mesh
 
-# The shared result-cache test needs a Redis-compatible server (Debian package).
-test-deps:
+# The mesh plus a real Prometheus on 127.0.0.1:9090 with the project's rules.
+monitor: setup monitor-deps
+	$(PY) -m mesh.monitor
+
+# Prometheus and promtool (Debian package), for make monitor and the monitoring tests.
+monitor-deps:
+	command -v prometheus >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } || echo "prometheus unavailable: the monitoring tests will be skipped"
+
+# The shared result-cache test needs a Redis-compatible server (Debian package);
+# the monitoring tests need Prometheus.
+test-deps: monitor-deps
 	command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } || echo "redis-server unavailable: the Redis cache test will be skipped"
 
 test: setup test-deps
@@ -69,6 +78,17 @@ quality: setup
 # 2 minutes of mixed load at concurrency 16 with each service's RSS sampled.
 soak: setup
 	$(PY) -m bench.soak
+
+# Regenerate k8s/'s generated files (settings ConfigMap, PrometheusRule, GPU model configs).
+k8s-files: setup
+	$(PY) -m mesh.k8s_files
+
+# Container images (needs a Docker daemon); see k8s/README.md to push and deploy.
+IMAGE ?= imgmesh
+TAG   ?= 0.1.0
+images:
+	docker build -t $(IMAGE):$(TAG) .
+	docker build --target models -t $(IMAGE)-models:$(TAG) .
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 from contract.errors import HTTP_STATUS
 from contract.limits import Limits
@@ -30,6 +30,10 @@ REQUEST_SECONDS = Histogram(
     "HTTP request latency, seconds",
     ["route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16),
+)
+# What the HorizontalPodAutoscaler scales on besides CPU (k8s/base/gateway.yaml).
+IN_FLIGHT = Gauge(
+    "imgmesh_gateway_requests_in_flight", "HTTP requests in progress (health and metrics excluded)"
 )
 
 
@@ -89,10 +93,12 @@ def shedding_middleware(
         if inflight >= limit:
             return error_response("overloaded", f"{limit} requests in progress; retry later")
         inflight += 1
+        IN_FLIGHT.inc()
         try:
             return await handler(request)
         finally:
             inflight -= 1
+            IN_FLIGHT.dec()
 
     return middleware
 

@@ -5,6 +5,7 @@ own name), serving until told to stop, and readiness checks."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,12 +18,24 @@ OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 ]
+# Client-side load balancing: a target that resolves to several addresses (a
+# Kubernetes headless Service, ``dns:///transform-svc-headless:50051``, or
+# ``ipv4:10.0.0.1:50051,10.0.0.2:50051``) gets one subchannel per address and
+# calls go round robin over the ready ones
+# (https://github.com/grpc/grpc/blob/master/doc/load-balancing.md). A single
+# address behaves as before. Re-resolution happens when a subchannel drops.
+LOAD_BALANCING = [
+    ("grpc.service_config", json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})),
+    ("grpc.dns_min_time_between_resolutions_ms", 5000),
+]
+CHANNEL_OPTIONS = [*OPTIONS, *LOAD_BALANCING]
 DRAIN_S = 10  # in-flight calls get this long on shutdown
 
 
 def channel(address: str) -> grpc.aio.Channel:
-    """A long-lived insecure channel to ``host:port`` (in-cluster traffic)."""
-    return grpc.aio.insecure_channel(address, options=OPTIONS)
+    """A long-lived insecure channel (in-cluster traffic) to ``host:port`` or any
+    gRPC target, balanced round robin over its addresses."""
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
 
 
 def new_server() -> grpc.aio.Server:

@@ -42,6 +42,12 @@ class ServedModel:
         instances: CPU instances (``instance_group``).
         intra_op_threads: onnxruntime threads per instance.
         preferred_batch_sizes: Triton's preferred batch sizes (none = any).
+        gpu_max_batch_size: the batch bound on a GPU (k8s/overlays/gpu), where
+            batching is what buys throughput.
+        gpu_tensorrt: run through onnxruntime's TensorRT execution accelerator
+            in FP16 (fixed input shapes); False = the CUDA execution provider.
+        warmup_dims: a concrete input shape for Triton's model warm-up (the
+            input's own dims when they are all fixed).
     """
 
     name: str
@@ -53,6 +59,9 @@ class ServedModel:
     instances: int = 1
     intra_op_threads: int = 1
     preferred_batch_sizes: tuple[int, ...] = ()
+    gpu_max_batch_size: int = 16
+    gpu_tensorrt: bool = True
+    warmup_dims: tuple[int, ...] = ()
 
     @property
     def input(self) -> Tensor:
@@ -86,6 +95,7 @@ CATALOGUE: tuple[ServedModel, ...] = (
         max_batch_size=2,
         queue_delay_us=20000,
         intra_op_threads=2,
+        gpu_max_batch_size=8,
     ),
     ServedModel(
         name="blazeface",
@@ -98,6 +108,7 @@ CATALOGUE: tuple[ServedModel, ...] = (
             Tensor("boxes_8", (384, 16)),
         ),
         max_batch_size=32,
+        gpu_max_batch_size=64,
     ),
     ServedModel(
         name="yolov3_tiny",
@@ -113,6 +124,9 @@ CATALOGUE: tuple[ServedModel, ...] = (
         outputs=(Tensor("prob", (1, -1, -1)),),
         max_batch_size=4,
         intra_op_threads=2,
+        gpu_max_batch_size=8,
+        gpu_tensorrt=False,
+        warmup_dims=(3, 960, 960),
     ),
     ServedModel(
         name="realesr_animevideov3",
@@ -121,6 +135,9 @@ CATALOGUE: tuple[ServedModel, ...] = (
         outputs=(Tensor("output", (3, -1, -1)),),
         max_batch_size=4,
         instances=2,
+        gpu_max_batch_size=8,
+        gpu_tensorrt=False,
+        warmup_dims=(3, 128, 128),
     ),
     ServedModel(
         name="realesrgan_x4plus",
@@ -129,6 +146,9 @@ CATALOGUE: tuple[ServedModel, ...] = (
         outputs=(Tensor("output", (3, -1, -1)),),
         max_batch_size=4,
         intra_op_threads=2,
+        gpu_max_batch_size=8,
+        gpu_tensorrt=False,
+        warmup_dims=(3, 128, 128),
     ),
 )
 
@@ -185,5 +205,64 @@ def render_config(m: ServedModel) -> str:
     )
 
 
-if __name__ == "__main__":  # the Makefile's list of served model files
-    sys.stdout.write(" ".join(f"model_repository/{m.name}/1/model.onnx" for m in CATALOGUE))
+GPU_QUEUE_DELAY_US = 2000  # a GPU batch fills in ~ms; longer delays only add latency
+TENSORRT_WORKSPACE_BYTES = 1 << 30
+
+
+def render_gpu_config(m: ServedModel) -> str:
+    """Triton's ``config.pbtxt`` for ``m`` on a GPU (the k8s gpu overlay): the
+    onnxruntime backend, ``KIND_GPU``, dynamic batching with preferred sizes
+    (the two largest powers of two up to ``gpu_max_batch_size``) and a short
+    queue delay, TensorRT FP16 where the input shape is fixed, and a zero-input
+    warm-up.
+    https://github.com/triton-inference-server/onnxruntime_backend#onnx-runtime-with-tensorrt-optimization
+    """
+    sizes = [b for b in (2, 4, 8, 16, 32, 64) if b <= m.gpu_max_batch_size]
+    preferred = sizes[-2:] or [1]
+    accelerator = (
+        "optimization { execution_accelerators {\n"
+        '  gpu_execution_accelerator: [ { name: "tensorrt"\n'
+        '    parameters { key: "precision_mode" value: "FP16" }\n'
+        f'    parameters {{ key: "max_workspace_size_bytes" value: "{TENSORRT_WORKSPACE_BYTES}" }}'
+        " } ]\n"
+        "} }\n"
+        if m.gpu_tensorrt
+        else ""
+    )
+    dims = m.warmup_dims or m.input.dims
+    return (
+        f'name: "{m.name}"\n'
+        'backend: "onnxruntime"\n'
+        f"max_batch_size: {m.gpu_max_batch_size}\n"
+        f"input [\n{_tensors(m.inputs)}\n]\n"
+        f"output [\n{_tensors(m.outputs)}\n]\n"
+        "dynamic_batching {\n"
+        f"  preferred_batch_size: [ {', '.join(map(str, preferred))} ]\n"
+        f"  max_queue_delay_microseconds: {GPU_QUEUE_DELAY_US}\n"
+        "}\n"
+        "instance_group [\n"
+        "  { count: 1 kind: KIND_GPU }\n"
+        "]\n"
+        f"{accelerator}"
+        "model_warmup [ {\n"
+        '  name: "zeros" batch_size: 1\n'
+        f'  inputs {{ key: "{m.input.name}" value: {{ data_type: TYPE_FP32 '
+        f"dims: [ {', '.join(map(str, dims))} ] zero_data: true }} }}\n"
+        "} ]\n"
+    )
+
+
+def write_gpu_configs(folder: str) -> None:
+    """Write ``<folder>/<name>.pbtxt`` for every model (the k8s gpu overlay's
+    ConfigMap; ``tests/unit/test_k8s.py`` checks they are current)."""
+    from pathlib import Path
+
+    for m in CATALOGUE:
+        (Path(folder) / f"{m.name}.pbtxt").write_text(render_gpu_config(m))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["gpu-configs"]:  # python -m inference.catalogue gpu-configs DIR
+        write_gpu_configs(sys.argv[2])
+    else:  # the Makefile's list of served model files
+        sys.stdout.write(" ".join(f"model_repository/{m.name}/1/model.onnx" for m in CATALOGUE))

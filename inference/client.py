@@ -16,6 +16,8 @@ from opentelemetry import propagate, trace
 from prometheus_client import Histogram
 from tritonclient.utils import InferenceServerException
 
+from grpcutil import LOAD_BALANCING
+
 INFER_SECONDS = Histogram(
     "imgmesh_inference_request_seconds",
     "Triton inference round trip per request, seconds",
@@ -30,6 +32,15 @@ log = logging.getLogger("inference.client")
 # server from its deadline; inherited by the tasks a render creates), so a
 # Triton call never outlives the HTTP request that asked for it.
 DEADLINE: ContextVar[float | None] = ContextVar("imgmesh_deadline", default=None)
+
+
+# tritonclient's own message bounds, plus round robin over every address the
+# target resolves to (a headless Service in Kubernetes: one per Triton pod).
+TRITON_CHANNEL_ARGS = [
+    ("grpc.max_send_message_length", 2**31 - 1),
+    ("grpc.max_receive_message_length", 2**31 - 1),
+    *LOAD_BALANCING,
+]
 
 
 class ModelUnavailableError(Exception):
@@ -66,7 +77,9 @@ class InferenceClient:
 
     def _get(self) -> triton_grpc.InferenceServerClient:
         if self._client is None:
-            self._client = triton_grpc.InferenceServerClient(self.url)
+            self._client = triton_grpc.InferenceServerClient(
+                self.url, channel_args=TRITON_CHANNEL_ARGS
+            )
         return self._client
 
     async def infer(

@@ -12,8 +12,9 @@ The wheel bundles the ``tritonserver`` binary, the python backend
   ignores ``PYTHONPATH`` and derives ``sys.prefix`` from the ``python3`` it
   finds on ``PATH``, so only then does model.py see the venv's numpy<2 and
   onnxruntime;
-* every address bound to 127.0.0.1, and a per-run shared-memory prefix for the
-  python backend, removed from ``/dev/shm`` on stop.
+* every address bound to 127.0.0.1 (``--address 0.0.0.0`` in a container), and
+  a per-run shared-memory prefix for the python backend, removed from
+  ``/dev/shm`` on stop.
 
 CLI (used by ``make run`` through ``mesh``): ``python -m inference.launcher``.
 """
@@ -112,6 +113,8 @@ class TritonServer:
     metrics_port: int = 8002
     model_repository: Path = DEFAULT_MODEL_REPOSITORY
     log_file: Path | None = None
+    address: str = "127.0.0.1"  # 0.0.0.0 in a container
+    backend_dir: Path = BACKEND_DIR
     shm_prefix: str = field(default_factory=lambda: f"imgmesh{uuid.uuid4().hex[:8]}_")
     process: subprocess.Popen[bytes] | None = None
 
@@ -121,12 +124,12 @@ class TritonServer:
         return [
             str(binary),
             f"--model-repository={self.model_repository}",
-            f"--backend-directory={prepare_backend_dir()}",
-            "--grpc-address=127.0.0.1",
+            f"--backend-directory={prepare_backend_dir(self.backend_dir)}",
+            f"--grpc-address={self.address}",
             f"--grpc-port={self.grpc_port}",
-            "--http-address=127.0.0.1",
+            f"--http-address={self.address}",
             f"--http-port={self.http_port}",
-            "--metrics-address=127.0.0.1",
+            f"--metrics-address={self.address}",
             f"--metrics-port={self.metrics_port}",
             "--allow-gpu-metrics=false",
             f"--backend-config=python,shm-region-prefix-name={self.shm_prefix}",
@@ -190,8 +193,19 @@ def main() -> None:
     parser.add_argument("--http-port", type=int, default=8000)
     parser.add_argument("--metrics-port", type=int, default=8002)
     parser.add_argument("--model-repository", type=Path, default=DEFAULT_MODEL_REPOSITORY)
+    parser.add_argument("--address", default="127.0.0.1", help="address every port binds")
+    parser.add_argument(
+        "--backend-dir", type=Path, default=BACKEND_DIR, help="writable dir for backend links"
+    )
     args = parser.parse_args()
-    server = TritonServer(args.grpc_port, args.http_port, args.metrics_port, args.model_repository)
+    server = TritonServer(
+        args.grpc_port,
+        args.http_port,
+        args.metrics_port,
+        args.model_repository,
+        address=args.address,
+        backend_dir=args.backend_dir,
+    )
     stopping = False
 
     def _stop(_signum: int, _frame: object) -> None:

@@ -12,6 +12,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     multiprocess,
     start_http_server,
@@ -47,6 +48,13 @@ RENDER_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16),
 )
 
+# What the HorizontalPodAutoscaler scales on besides CPU (k8s/base/transform-svc.yaml).
+IN_FLIGHT = Gauge(
+    "imgmesh_transform_renders_in_flight",
+    "Render calls in progress",
+    multiprocess_mode="livesum",
+)
+
 SERVICE_NAME = "imgmesh.v1.Transform"
 
 
@@ -69,6 +77,7 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
         admitted = self.inflight < self.max_inflight
         if admitted:
             self.inflight += 1
+            IN_FLIGHT.inc()
         try:
             if not admitted:  # shed load instead of queueing without bound
                 raise overloaded(f"{self.max_inflight} renders in progress; retry later")
@@ -81,6 +90,7 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
         finally:
             if admitted:
                 self.inflight -= 1
+                IN_FLIGHT.dec()
             code = kind.public_code if kind else "ok"
             RENDERS.labels(code).inc()
             RENDER_SECONDS.labels(code).observe(time.perf_counter() - start)

@@ -21,6 +21,7 @@ README = (REPO_ROOT / "README.md").read_text()
 ELSEWHERE = {
     "IMGMESH_TRACES_EXPORTER",  # telemetry/tracing.py, every service
     "IMGMESH_SHARED_DATA",  # tests and benchmarks: where ../shared/data is
+    "IMGMESH_PG_BIN",  # tests and benchmarks: PostgreSQL's binaries (mesh/servers.py)
 }
 
 
