@@ -28,7 +28,14 @@ LOAD_BALANCING = [
     ("grpc.service_config", json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})),
     ("grpc.dns_min_time_between_resolutions_ms", 5000),
 ]
-CHANNEL_OPTIONS = [*OPTIONS, *LOAD_BALANCING]
+# A restarted peer is reconnected to within a second (gRPC's default backoff
+# grows to 120 s, during which every call fails fast).
+RECONNECT = [
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+]
+CHANNEL_OPTIONS = [*OPTIONS, *LOAD_BALANCING, *RECONNECT]
 DRAIN_S = 10  # in-flight calls get this long on shutdown
 
 

@@ -142,7 +142,11 @@ class Origin:
             account=file.account, path=file.path, signed=file.signed, version_id=file.version_id
         )
         try:
-            reply = await self._assets.Fetch(request, timeout=self.config.fetch_timeout_s)
+            # wait_for_ready: a restarting asset_svc is waited for (within the
+            # fetch timeout) instead of failing the render at once
+            reply = await self._assets.Fetch(
+                request, timeout=self.config.fetch_timeout_s, wait_for_ready=True
+            )
         except grpc.aio.AioRpcError as exc:
             meta = dict(exc.trailing_metadata() or ())
             code = meta.get(ERROR_CODE_METADATA_KEY)

@@ -36,6 +36,21 @@ def basic(key: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{key}:do_not_set".encode()).decode()}
 
 
+def restart_asset_svc(mesh: Mesh) -> None:
+    """Stop and start asset_svc, then wait until the gateway sees it again (its
+    channel reconnects within grpcutil's reconnect backoff, <= 1 s)."""
+    mesh.stop_process("asset_svc")
+    mesh.start_asset()
+    wait_gateway_ready(mesh)
+
+
+def wait_gateway_ready(mesh: Mesh) -> None:
+    deadline = time.monotonic() + 10
+    while get(f"{mesh.gateway_url}/readyz").status != 200:
+        assert time.monotonic() < deadline, "the gateway did not reconnect to asset_svc"
+        time.sleep(0.1)
+
+
 def halves_png() -> bytes:
     """200 x 100: left half red, right half blue."""
     red = (pyvips.Image.black(100, 100, bands=3) + [255, 0, 0]).cast("uchar")
@@ -373,8 +388,7 @@ def test_non_image_files_are_stored_as_non_image(ik: imagekitio.ImageKit) -> Non
 
 def test_state_survives_an_asset_svc_restart(ik: imagekitio.ImageKit, mesh: Mesh) -> None:
     uploaded = ik.files.upload(file=halves_png(), file_name="durable.png", tags=["keep"])
-    mesh.stop_process("asset_svc")
-    mesh.start_asset()
+    restart_asset_svc(mesh)
     assert ik.files.get(uploaded.file_id).tags == ["keep"]
     assert get(uploaded.url + "?tr=w-20").status == 200
 
@@ -408,6 +422,7 @@ def test_killed_worker_mid_job_completes_once(ik: imagekitio.ImageKit, mesh: Mes
         mesh.procs["asset_svc"].wait()
         mesh.procs.pop("asset_svc")
         mesh.start_asset()
+        wait_gateway_ready(mesh)
         versions = wait_versions(ik, uploaded.file_id, 2)
         hook.wait(1)
         time.sleep(2)
@@ -503,8 +518,7 @@ def test_rest_api_usage_is_durable(base_url: str, mesh: Mesh) -> None:
     photo = (SAMPLES / "coffee.png").read_bytes()
     ok = post_form(f"{base_url}/v2/edit", {"background.color": "FF0000"}, {"imageFile": photo}, key)
     assert ok.status == 200
-    mesh.stop_process("asset_svc")
-    mesh.start_asset()
+    restart_asset_svc(mesh)
     after = send(f"{base_url}/v2/account", "GET", headers=key).json()["images"]
     assert after["used"] == before + 1 and after["available"] == 100 - after["used"]
 
@@ -518,6 +532,7 @@ def test_asset_svc_down_is_503(base_url: str, mesh: Mesh) -> None:
         assert get(f"{base_url}/photos/skimage/coffee.png?tr=w-10").status == 200
     finally:
         mesh.start_asset()
+        wait_gateway_ready(mesh)
 
 
 def test_pixels_match(ik: imagekitio.ImageKit) -> None:

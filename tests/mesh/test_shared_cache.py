@@ -82,6 +82,7 @@ def replicas(mesh: Mesh, redis_url: str, origin_root, tmp_path_factory) -> Itera
                     "gateway",
                     f"--gateway-port={g_port}",
                     f"--transform-address=127.0.0.1:{t_port}",
+                    f"--asset-address=127.0.0.1:{mesh.ports.asset}",
                 ],
                 stdout=(logs / f"gateway{i}.log").open("wb"),
                 stderr=subprocess.STDOUT,
