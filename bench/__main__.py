@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyvips
 
-from bench import assets, boundary, faces, text_removal
+from bench import assets, boundary, faces, peers, text_removal
 from bench.baselines import RembgStyle, vips_thumbnails
 from bench.load import FormPost, Result, http_load
 from gateway.accounts import DEV_KEY
@@ -150,6 +150,8 @@ def main() -> None:
         worker_cost = asyncio.run(boundary.measure())
         inputs = [(root / one_mp[i % len(one_mp)]).read_bytes() for i in range(args.cutouts)]
         cut_rembg = RembgStyle(model_path(U2NETP)).run(inputs)
+        twelve = [f"bench/12mp_{i}.jpg" for i in range(COPIES)]
+        peer_table = peers.report(*peers.run(root, twelve, one_mp, args.concurrency))
 
     header = (
         f"| {'run':<46} | {'n':>4} | {'req/s':>7} | {'p50 ms':>8} | {'p99 ms':>8} | ratio |\n"
@@ -181,6 +183,7 @@ def main() -> None:
         print(row(result, None))
     faces.main()
     print(assets.run())
+    print(peer_table)
 
 
 def photoroom_runs(

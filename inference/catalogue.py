@@ -82,10 +82,14 @@ CATALOGUE: tuple[ServedModel, ...] = (
         capability=SEGMENTATION,
         inputs=(Tensor("input", (3, 320, 320)),),
         outputs=(Tensor("d0", (1, 320, 320)),),
-        max_batch_size=8,
-        queue_delay_us=20000,
-        instances=2,
-        preferred_batch_sizes=(4, 8),
+        # On CPU one inference on every core beats batching: at 320 px, 1 thread
+        # 395 ms, 2 threads 208 ms, a batch of 8 on 1 thread 3880 ms (485 ms an
+        # image; /tmp profile in the [10] note). So one instance with all cores
+        # and batches of 2 at most; the GPU config batches up to 16.
+        max_batch_size=2,
+        queue_delay_us=1000,
+        instances=1,
+        intra_op_threads=2,
     ),
     ServedModel(
         name="isnet",

@@ -1,0 +1,330 @@
+"""The peers `make bench` measures imgmesh against, as real servers on
+127.0.0.1: thumbor 7.8 (2 processes, file loader, no storage or result
+storage) and `rembg s` 2.0.86 (its FastAPI server), each in its own venv under
+``build/peers/`` installed from PyPI on first use. rembg is pointed at the same
+ONNX files imgmesh serves (``U2NET_HOME``, checksums off), so it never
+downloads and both run the same weights.
+
+``python -m bench.peers`` prints the peer table alone (needs ../shared/data for
+the 12 MP and 1 MP photos, as ``make bench`` does)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.load import FormPost, Result, http_load
+from gateway.accounts import DEV_KEY
+from mesh.processes import REPO_ROOT, Mesh, Ports, free_port, tree_rss_mb
+
+PEERS = REPO_ROOT / "build" / "peers"
+THUMBOR = "thumbor==7.8.0"
+REMBG = "rembg[cpu,cli]==2.0.86"
+# rembg's model names for the files imgmesh serves
+REMBG_MODELS = {"u2netp": "u2netp", "isnet": "isnet-general-use"}
+
+
+def venv(name: str, requirement: str) -> Path:
+    """``build/peers/<name>`` with ``requirement`` installed (once)."""
+    folder = PEERS / name
+    marker = folder / ".installed"
+    if not marker.exists() or marker.read_text() != requirement:
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+        subprocess.run(
+            [str(folder / "bin" / "pip"), "install", "-q", requirement],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        marker.write_text(requirement)
+    return folder / "bin"
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # answering
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+@dataclass
+class Server:
+    """A running peer: its base URL and process (for RSS)."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+
+    def rss_mb(self) -> float:
+        return tree_rss_mb(self.proc.pid)
+
+
+@contextmanager
+def thumbor(origin: Path, processes: int = 2) -> Iterator[Server]:
+    """thumbor with ``processes`` forks serving ``origin`` through the file loader."""
+    bin_dir = venv("thumbor", THUMBOR)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = Path(tmp) / "thumbor.conf"
+        conf.write_text(
+            "LOADER = 'thumbor.loaders.file_loader'\n"
+            f"FILE_LOADER_ROOT_PATH = '{origin}'\n"
+            "STORAGE = 'thumbor.storages.no_storage'\n"
+            "RESULT_STORAGE = None\n"
+            "QUALITY = 80\n"
+            "ALLOW_UNSAFE_URL = True\n"
+            "MAX_AGE = 0\n"
+            "AUTO_WEBP = False\n"
+        )
+        proc = subprocess.Popen(
+            [
+                str(bin_dir / "thumbor"),
+                "-p",
+                str(port),
+                "-i",
+                "127.0.0.1",
+                "-c",
+                str(conf),
+                "--processes",
+                str(processes),
+                "-l",
+                "error",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        server = Server(f"http://127.0.0.1:{port}", proc)
+        try:
+            _wait(f"{server.url}/healthcheck", proc)
+            yield server
+        finally:
+            _stop(proc)
+
+
+@contextmanager
+def rembg() -> Iterator[Server]:
+    """``rembg s`` over imgmesh's own u2netp and ISNet ONNX files."""
+    bin_dir = venv("rembg", REMBG)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as home:
+        for ours, theirs in REMBG_MODELS.items():
+            os.symlink(
+                REPO_ROOT / "model_repository" / ours / "1" / "model.onnx",
+                Path(home) / f"{theirs}.onnx",
+            )
+        env = {**os.environ, "U2NET_HOME": home, "MODEL_CHECKSUM_DISABLED": "1"}
+        proc = subprocess.Popen(
+            [
+                str(bin_dir / "rembg"),
+                "s",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-ui",
+                "--log_level",
+                "error",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        server = Server(f"http://127.0.0.1:{port}", proc)
+        try:
+            _wait(f"{server.url}/docs", proc)
+            yield server
+        finally:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    import signal
+
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+class PeakRss:
+    """Samples the RSS of process trees every 0.2 s while running; the peak per name, MB."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.peak = dict.fromkeys(pids, 0.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, pid in self.pids.items():
+                self.peak[name] = max(self.peak[name], tree_rss_mb(pid))
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Pair:
+    """One row pair of the table: the peer's run and imgmesh's, same work."""
+
+    work: str
+    peer: Result
+    ours: Result
+
+    @property
+    def ratio(self) -> float:
+        return self.ours.rps / self.peer.rps
+
+
+def run(
+    origin: Path, twelve_mp: list[str], one_mp: list[str], concurrency: int = 8
+) -> tuple[list[Pair], dict[str, float]]:
+    """Measure every pair; ``twelve_mp`` / ``one_mp`` are origin-relative paths.
+
+    Returns:
+        (pairs, peak RSS per system in MB).
+    """
+    pairs: list[Pair] = []
+    mesh = Mesh(
+        ports=Ports(),
+        origin_root=origin,
+        log_dir=origin.parent / "peer-logs",
+        result_cache="none",
+        state_dir=origin.parent / "peer-state",
+    )
+    mesh.start()
+    try:
+        with thumbor(origin) as thumb, rembg() as rem:
+            pids = {"thumbor": thumb.proc.pid, "rembg s": rem.proc.pid}
+            services = {name: proc.pid for name, proc in mesh.procs.items()}
+            triton = mesh.triton.process.pid if mesh.triton and mesh.triton.process else 0
+            with PeakRss(pids) as peers_rss, PeakRss({**services, "triton": triton}) as ours_rss:
+                pairs += _image_pairs(mesh.gateway_url, thumb.url, twelve_mp, concurrency)
+                pairs += _cutout_pairs(mesh.gateway_url, rem.url, origin, one_mp, concurrency)
+            rss = dict(peers_rss.peak)
+            rss["imgmesh (all services + Triton)"] = sum(ours_rss.peak.values())
+    finally:
+        mesh.stop()
+    return pairs, rss
+
+
+def _image_pairs(ours: str, theirs: str, files: list[str], concurrency: int) -> list[Pair]:
+    works = [
+        ("12 MP JPEG -> fit-in 300x300", 80, "fit-in/300x300", "w-300,h-300,c-at_max"),
+        ("12 MP JPEG -> 300x300 centre crop", 40, "300x300", "w-300,h-300"),
+        ("12 MP JPEG -> 300x300 smart crop", 24, "300x300/smart", "w-300,h-300,fo-auto"),
+    ]
+    pairs = []
+    for work, n, thumbor_op, tr in works:
+        peer_urls = [f"{theirs}/unsafe/{thumbor_op}/{files[i % len(files)]}" for i in range(n)]
+        our_urls = [f"{ours}/{files[i % len(files)]}?tr={tr},f-jpg,q-80" for i in range(n)]
+        peer = http_load(f"thumbor {work}", peer_urls, concurrency, warmup=concurrency)
+        mine = http_load(f"imgmesh {work}", our_urls, concurrency, warmup=concurrency)
+        pairs.append(Pair(work, peer, mine))
+    return pairs
+
+
+def _cutout_pairs(
+    ours: str, theirs: str, origin: Path, files: list[str], concurrency: int
+) -> list[Pair]:
+    photos = [(origin / f).read_bytes() for f in files]
+    pairs = []
+    for model, n1, n8 in (("u2netp", 8, 24), ("isnet", 4, 8)):
+        for c, n in ((1, n1), (concurrency, n8)):
+            # distinct bodies: a field that changes nothing keeps every request apart
+            peer_forms = [
+                FormPost(
+                    f"{theirs}/api/remove",
+                    {"model": REMBG_MODELS[model]},
+                    {"file": photos[i % len(photos)] + b"\0" * i},
+                    {},
+                )
+                for i in range(n)
+            ]
+            our_forms = [
+                FormPost(
+                    f"{ours}/v1/segment",
+                    {"format": "png", "size": "full"},
+                    {"image_file": photos[i % len(photos)] + b"\0" * i},
+                    {"x-api-key": DEV_KEY, "x-imgmesh-segmentation-model": model},
+                )
+                for i in range(n)
+            ]
+            work = f"1 MP JPEG cut-out, {model}, concurrency {c}"
+            peer = http_load(f"rembg s {work}", peer_forms, c, warmup=min(c, 2))
+            mine = http_load(f"imgmesh {work}", our_forms, c, warmup=min(c, 2))
+            pairs.append(Pair(work, peer, mine))
+    return pairs
+
+
+def report(pairs: list[Pair], rss: dict[str, float]) -> str:
+    """The peer table (markdown)."""
+    lines = [
+        "\n(m) imgmesh vs the peers as servers, same inputs, side by side",
+        "| work | peer | peer req/s | peer p50 / p99 ms | imgmesh req/s | imgmesh p50 / p99 ms "
+        "| imgmesh / peer |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for p in pairs:
+        peer = "thumbor" if "JPEG ->" in p.work else "rembg s"
+        lines.append(
+            f"| {p.work} | {peer} | {p.peer.rps:.2f} | {p.peer.pct(50):.0f} / {p.peer.pct(99):.0f} "
+            f"| {p.ours.rps:.2f} | {p.ours.pct(50):.0f} / {p.ours.pct(99):.0f} | {p.ratio:.2f}x |"
+        )
+    lines.append(
+        "\npeak RSS during these runs: "
+        + ", ".join(f"{name} {mb:.0f} MB" for name, mb in rss.items())
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    import pyvips
+
+    from bench.__main__ import ONE_MP_SOURCES, SHARED, TWELVE_MP
+
+    with tempfile.TemporaryDirectory() as tmp:
+        origin = Path(tmp) / "origin"
+        (origin / "bench").mkdir(parents=True)
+        twelve = []
+        for i in range(16):
+            shutil.copy(TWELVE_MP, origin / "bench" / f"12mp_{i}.jpg")
+            twelve.append(f"bench/12mp_{i}.jpg")
+        one = []
+        for i, rel in enumerate(ONE_MP_SOURCES):
+            image = pyvips.Image.thumbnail(str(SHARED / rel), 1155, height=866, size="force")
+            image.write_to_file(str(origin / "bench" / f"1mp_{i}.jpg"), Q=90)
+            one.append(f"bench/1mp_{i}.jpg")
+        print(report(*run(origin, twelve, one)))
+
+
+if __name__ == "__main__":
+    main()
