@@ -410,10 +410,16 @@ class Library:
             return [to_proto(row, version) for version in rows]
 
     async def fetch(
-        self, account: str, path: str, signed: bool, version_id: str = ""
+        self,
+        account: str,
+        path: str,
+        signed: bool,
+        version_id: str = "",
+        metadata_only: bool = False,
     ) -> asset_pb2.FetchReply:
         """The bytes of the file at URL path ``path``: its current version, or
-        ``version_id`` (one of its own versions).
+        ``version_id`` (one of its own versions); with ``metadata_only``,
+        everything but the bytes.
 
         Raises:
             AssetError: not_found (also unpublished files); source_forbidden
@@ -428,10 +434,12 @@ class Library:
             version = await session.get(VersionRow, version_id or row.version_id)
             if version is None or version.file_id != row.id:
                 raise AssetError("source_not_found", "no such version of this file")
-        try:
-            data = await self.blobs.get(version.blob_key)
-        except FileNotFoundError:
-            raise AssetError("source_not_found", "source image not found") from None
+        data = b""
+        if not metadata_only:
+            try:
+                data = await self.blobs.get(version.blob_key)
+            except FileNotFoundError:
+                raise AssetError("source_not_found", "source image not found") from None
         return asset_pb2.FetchReply(
             data=data,
             mime=version.mime,

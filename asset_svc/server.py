@@ -4,6 +4,7 @@ workers, and Prometheus metrics."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -50,8 +51,53 @@ CALL_SECONDS = Histogram(
 R = TypeVar("R")
 
 
+def rpc(
+    method: Callable[[Any, Any], Awaitable[R]],
+) -> Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[R]]:
+    """A servicer method ``(self, request) -> reply`` as a gRPC handler: timed
+    and counted by method and code; an AssetError ends the call with its gRPC
+    status and the public code, HTTP status and parameter as trailing
+    metadata; anything else is logged and answered ``internal``."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> R:
+        start = time.perf_counter()
+        code = "ok"
+        try:
+            return await method(self, request)
+        except AssetError as exc:
+            code = exc.code
+            parameter = ((PARAMETER_METADATA_KEY, exc.parameter),) if exc.parameter else ()
+            context.set_trailing_metadata(
+                (
+                    (ERROR_CODE_METADATA_KEY, exc.code),
+                    (HTTP_STATUS_METADATA_KEY, str(exc.http_status)),
+                    *parameter,
+                )
+            )
+            await context.abort(exc.grpc_status, exc.message)
+        except Exception:
+            code = "internal"
+            log.exception("%s failed", name)
+            context.set_trailing_metadata(
+                ((ERROR_CODE_METADATA_KEY, "internal"), (HTTP_STATUS_METADATA_KEY, "500"))
+            )
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+        finally:
+            CALLS.labels(name, code).inc()
+            CALL_SECONDS.labels(name).observe(time.perf_counter() - start)
+        raise AssertionError("unreachable: abort raises")
+
+    return handler
+
+
+# gRPC method names are CamelCase.
+# ruff: noqa: N802
+
+
 class AssetsServicer(asset_pb2_grpc.AssetsServicer):
-    """Each RPC = one Library / Images / Extensions call + error mapping."""
+    """Each RPC = one Library / Images / Extensions call (errors: :func:`rpc`)."""
 
     def __init__(
         self, library: Library, images: Images, extensions: Extensions, webhooks: WebhookSender
@@ -61,188 +107,103 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
         self.extensions = extensions
         self.webhooks = webhooks
 
-    async def _call(
-        self, method: str, context: grpc.aio.ServicerContext, work: Callable[[], Awaitable[R]]
-    ) -> R:
-        start = time.perf_counter()
-        code = "ok"
-        try:
-            return await work()
-        except AssetError as exc:
-            code = exc.code
-            context.set_trailing_metadata(
-                (
-                    (ERROR_CODE_METADATA_KEY, exc.code),
-                    (HTTP_STATUS_METADATA_KEY, str(exc.http_status)),
-                    *(((PARAMETER_METADATA_KEY, exc.parameter),) if exc.parameter else ()),
-                )
-            )
-            await context.abort(exc.grpc_status, exc.message)
-        except Exception:
-            code = "internal"
-            log.exception("%s failed", method)
-            context.set_trailing_metadata(
-                ((ERROR_CODE_METADATA_KEY, "internal"), (HTTP_STATUS_METADATA_KEY, "500"))
-            )
-            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
-        finally:
-            CALLS.labels(method, code).inc()
-            CALL_SECONDS.labels(method).observe(time.perf_counter() - start)
-        raise AssertionError("unreachable")
-
     def _check_webhook(self, url: str) -> None:
         if url and (reason := self.webhooks.check(url)) is not None:
             raise AssetError("invalid_parameter", f"webhookUrl: {reason}", "webhookUrl")
 
-    async def Upload(self, request: asset_pb2.UploadRequest, context: Any) -> asset_pb2.FileReply:  # noqa: N802
-        async def work() -> asset_pb2.FileReply:
-            self._check_webhook(request.webhook_url)
-            data = request.data
-            if request.url:
-                data = await remote.fetch(
-                    request.url, self.webhooks.private_hosts, self.library.max_upload_bytes
-                )
-            file = await self.library.upload(request, data)
-            status = await self.extensions.start(file, request.extensions, request.webhook_url)
-            if status:
-                file = await self.library.get(request.account, file.file_id)
-            return asset_pb2.FileReply(file=file, extension_status=status)
+    async def _fetch_url(self, url: str) -> bytes:
+        return await remote.fetch(url, self.webhooks.private_hosts, self.library.max_upload_bytes)
 
-        return await self._call("Upload", context, work)
+    @rpc
+    async def Upload(self, request: asset_pb2.UploadRequest) -> asset_pb2.FileReply:
+        self._check_webhook(request.webhook_url)
+        data = await self._fetch_url(request.url) if request.url else request.data
+        file = await self.library.upload(request, data)
+        status = await self.extensions.start(file, request.extensions, request.webhook_url)
+        if status:
+            file = await self.library.get(request.account, file.file_id)
+        return asset_pb2.FileReply(file=file, extension_status=status)
 
-    async def GetFile(self, request: asset_pb2.FileRef, context: Any) -> asset_pb2.FileReply:  # noqa: N802
-        async def work() -> asset_pb2.FileReply:
-            return asset_pb2.FileReply(
-                file=await self.library.get(request.account, request.file_id)
-            )
+    @rpc
+    async def GetFile(self, request: asset_pb2.FileRef) -> asset_pb2.FileReply:
+        return asset_pb2.FileReply(file=await self.library.get(request.account, request.file_id))
 
-        return await self._call("GetFile", context, work)
+    @rpc
+    async def UpdateFile(self, request: asset_pb2.UpdateFileRequest) -> asset_pb2.FileReply:
+        self._check_webhook(request.webhook_url)
+        file = await self.library.update(request)
+        status = await self.extensions.start(file, request.extensions, request.webhook_url)
+        if status:
+            file = await self.library.get(request.account, file.file_id)
+        return asset_pb2.FileReply(file=file, extension_status=status)
 
-    async def UpdateFile(  # noqa: N802
-        self, request: asset_pb2.UpdateFileRequest, context: Any
-    ) -> asset_pb2.FileReply:
-        async def work() -> asset_pb2.FileReply:
-            self._check_webhook(request.webhook_url)
-            file = await self.library.update(request)
-            status = await self.extensions.start(file, request.extensions, request.webhook_url)
-            if status:
-                file = await self.library.get(request.account, file.file_id)
-            return asset_pb2.FileReply(file=file, extension_status=status)
+    @rpc
+    async def ListFiles(self, request: asset_pb2.ListFilesRequest) -> asset_pb2.ListFilesReply:
+        return asset_pb2.ListFilesReply(files=await self.library.list(request))
 
-        return await self._call("UpdateFile", context, work)
+    @rpc
+    async def DeleteFile(self, request: asset_pb2.FileRef) -> asset_pb2.DeleteReply:
+        await self.library.delete(request.account, request.file_id)
+        return asset_pb2.DeleteReply()
 
-    async def ListFiles(  # noqa: N802
-        self, request: asset_pb2.ListFilesRequest, context: Any
-    ) -> asset_pb2.ListFilesReply:
-        async def work() -> asset_pb2.ListFilesReply:
-            return asset_pb2.ListFilesReply(files=await self.library.list(request))
+    @rpc
+    async def ListVersions(self, request: asset_pb2.FileRef) -> asset_pb2.ListFilesReply:
+        files = await self.library.versions(request.account, request.file_id)
+        return asset_pb2.ListFilesReply(files=files)
 
-        return await self._call("ListFiles", context, work)
+    @rpc
+    async def Fetch(self, request: asset_pb2.FetchRequest) -> asset_pb2.FetchReply:
+        return await self.library.fetch(
+            request.account,
+            request.path,
+            request.signed,
+            request.version_id,
+            request.metadata_only,
+        )
 
-    async def DeleteFile(self, request: asset_pb2.FileRef, context: Any) -> asset_pb2.DeleteReply:  # noqa: N802
-        async def work() -> asset_pb2.DeleteReply:
-            await self.library.delete(request.account, request.file_id)
-            return asset_pb2.DeleteReply()
+    @rpc
+    async def CreateImage(self, request: asset_pb2.CreateImageRequest) -> asset_pb2.ImageReply:
+        data = await self._fetch_url(request.url) if request.url else request.data
+        image = await self.images.create(request.account, request.name, data)
+        return asset_pb2.ImageReply(image=image)
 
-        return await self._call("DeleteFile", context, work)
+    @rpc
+    async def GetImage(self, request: asset_pb2.ImageRef) -> asset_pb2.ImageReply:
+        return asset_pb2.ImageReply(image=await self.images.get(request.account, request.image_id))
 
-    async def ListVersions(  # noqa: N802
-        self, request: asset_pb2.FileRef, context: Any
-    ) -> asset_pb2.ListFilesReply:
-        async def work() -> asset_pb2.ListFilesReply:
-            return asset_pb2.ListFilesReply(
-                files=await self.library.versions(request.account, request.file_id)
-            )
+    @rpc
+    async def ListImages(self, request: asset_pb2.ListImagesRequest) -> asset_pb2.ListImagesReply:
+        return await self.images.list(request.account, request.page, request.limit)
 
-        return await self._call("ListVersions", context, work)
+    @rpc
+    async def DeleteImage(self, request: asset_pb2.ImageRef) -> asset_pb2.DeleteReply:
+        await self.images.delete(request.account, request.image_id)
+        return asset_pb2.DeleteReply()
 
-    async def Fetch(self, request: asset_pb2.FetchRequest, context: Any) -> asset_pb2.FetchReply:  # noqa: N802
-        async def work() -> asset_pb2.FetchReply:
-            return await self.library.fetch(
-                request.account, request.path, request.signed, request.version_id
-            )
+    @rpc
+    async def DownloadImage(self, request: asset_pb2.ImageRef) -> asset_pb2.FetchReply:
+        return await self.images.download(request.account, request.image_id)
 
-        return await self._call("Fetch", context, work)
+    @rpc
+    async def DeriveImage(self, request: asset_pb2.DeriveImageRequest) -> asset_pb2.ImageReply:
+        return asset_pb2.ImageReply(image=await self.images.derive(request))
 
-    async def CreateImage(  # noqa: N802
-        self, request: asset_pb2.CreateImageRequest, context: Any
-    ) -> asset_pb2.ImageReply:
-        async def work() -> asset_pb2.ImageReply:
-            data = request.data
-            if request.url:
-                data = await remote.fetch(
-                    request.url, self.webhooks.private_hosts, self.images.max_upload_bytes
-                )
-            image = await self.images.create(request.account, request.name, data)
-            return asset_pb2.ImageReply(image=image)
+    @rpc
+    async def SetPublished(self, request: asset_pb2.SetPublishedRequest) -> asset_pb2.ImageReply:
+        image = await self.images.set_published(
+            request.account, request.image_id, request.published
+        )
+        return asset_pb2.ImageReply(image=image)
 
-        return await self._call("CreateImage", context, work)
+    @rpc
+    async def RecordUsage(self, request: asset_pb2.UsageRequest) -> asset_pb2.UsageReply:
+        async with self.library.sessions.begin() as session:
+            await add_usage(session, request.account, request.images, 0)
+        return await self._usage(request.account)
 
-    async def GetImage(self, request: asset_pb2.ImageRef, context: Any) -> asset_pb2.ImageReply:  # noqa: N802
-        async def work() -> asset_pb2.ImageReply:
-            return asset_pb2.ImageReply(
-                image=await self.images.get(request.account, request.image_id)
-            )
-
-        return await self._call("GetImage", context, work)
-
-    async def ListImages(  # noqa: N802
-        self, request: asset_pb2.ListImagesRequest, context: Any
-    ) -> asset_pb2.ListImagesReply:
-        async def work() -> asset_pb2.ListImagesReply:
-            return await self.images.list(request.account, request.page, request.limit)
-
-        return await self._call("ListImages", context, work)
-
-    async def DeleteImage(self, request: asset_pb2.ImageRef, context: Any) -> asset_pb2.DeleteReply:  # noqa: N802
-        async def work() -> asset_pb2.DeleteReply:
-            await self.images.delete(request.account, request.image_id)
-            return asset_pb2.DeleteReply()
-
-        return await self._call("DeleteImage", context, work)
-
-    async def DownloadImage(  # noqa: N802
-        self, request: asset_pb2.ImageRef, context: Any
-    ) -> asset_pb2.FetchReply:
-        async def work() -> asset_pb2.FetchReply:
-            return await self.images.download(request.account, request.image_id)
-
-        return await self._call("DownloadImage", context, work)
-
-    async def DeriveImage(  # noqa: N802
-        self, request: asset_pb2.DeriveImageRequest, context: Any
-    ) -> asset_pb2.ImageReply:
-        async def work() -> asset_pb2.ImageReply:
-            return asset_pb2.ImageReply(image=await self.images.derive(request))
-
-        return await self._call("DeriveImage", context, work)
-
-    async def SetPublished(  # noqa: N802
-        self, request: asset_pb2.SetPublishedRequest, context: Any
-    ) -> asset_pb2.ImageReply:
-        async def work() -> asset_pb2.ImageReply:
-            image = await self.images.set_published(
-                request.account, request.image_id, request.published
-            )
-            return asset_pb2.ImageReply(image=image)
-
-        return await self._call("SetPublished", context, work)
-
-    async def RecordUsage(  # noqa: N802
-        self, request: asset_pb2.UsageRequest, context: Any
-    ) -> asset_pb2.UsageReply:
-        async def work() -> asset_pb2.UsageReply:
-            async with self.library.sessions.begin() as session:
-                await add_usage(session, request.account, request.images, 0)
-            return await self._usage(request.account)
-
-        return await self._call("RecordUsage", context, work)
-
-    async def GetUsage(self, request: asset_pb2.UsageRequest, context: Any) -> asset_pb2.UsageReply:  # noqa: N802
-        async def work() -> asset_pb2.UsageReply:
-            return await self._usage(request.account)
-
-        return await self._call("GetUsage", context, work)
+    @rpc
+    async def GetUsage(self, request: asset_pb2.UsageRequest) -> asset_pb2.UsageReply:
+        return await self._usage(request.account)
 
     async def _usage(self, account: str) -> asset_pb2.UsageReply:
         async with self.library.sessions() as session:

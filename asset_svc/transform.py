@@ -8,13 +8,12 @@ import grpc
 
 import grpcutil
 from asset_svc.errors import AssetError
-from contract.errors import ERROR_CODE_METADATA_KEY
+from contract.errors import public_error
 from imgmesh.v1 import edit_pb2, transform_pb2, transform_pb2_grpc
 
 
 def _as_asset_error(exc: grpc.aio.AioRpcError) -> AssetError:
-    meta = {k: v if isinstance(v, str) else v.decode() for k, v in exc.trailing_metadata() or ()}
-    code = meta.get(ERROR_CODE_METADATA_KEY)
+    code = public_error(exc.trailing_metadata()).code
     if code is None:
         if exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
             return AssetError("timeout", "processing took too long")

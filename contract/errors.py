@@ -10,6 +10,9 @@ same codes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from imgmesh.v1 import transform_pb2
 
 ErrorCode = transform_pb2.ErrorCode
@@ -76,3 +79,25 @@ def http_status(error_code: int) -> int:
     if error_code == ErrorCode.ERROR_CODE_MODEL_NOT_DEPLOYED:
         return 501
     return HTTP_STATUS.get(PUBLIC_CODE.get(error_code, "internal"), 500)
+
+
+@dataclass(frozen=True)
+class PublicError:
+    """What a failed call's trailing metadata says (all None when the call
+    never reached a service that sets it, e.g. the connection failed)."""
+
+    code: str | None
+    http_status: int | None
+    parameter: str | None
+
+
+def public_error(metadata: Iterable[tuple[str, str | bytes]] | None) -> PublicError:
+    """Read the public code, HTTP status and parameter from a gRPC call's
+    trailing metadata (``exc.trailing_metadata()``)."""
+    meta = {k: v if isinstance(v, str) else v.decode() for k, v in metadata or ()}
+    status = meta.get(HTTP_STATUS_METADATA_KEY, "")
+    return PublicError(
+        meta.get(ERROR_CODE_METADATA_KEY),
+        int(status) if status.isdigit() else None,
+        meta.get(PARAMETER_METADATA_KEY),
+    )

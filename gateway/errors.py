@@ -8,12 +8,7 @@ from __future__ import annotations
 import grpc
 from aiohttp import web
 
-from contract.errors import (
-    ERROR_CODE_METADATA_KEY,
-    HTTP_STATUS,
-    HTTP_STATUS_METADATA_KEY,
-    PARAMETER_METADATA_KEY,
-)
+from contract.errors import HTTP_STATUS, public_error
 from contract.limits import GraphLimitError
 
 
@@ -88,21 +83,17 @@ def from_rpc_error(
     response. Both send the public code and HTTP status in trailing metadata;
     a call that never reached the service (no metadata) is ``unavailable``
     (transform_unavailable / asset_unavailable) or timeout."""
-    meta = {
-        k: (v if isinstance(v, str) else v.decode()) for k, v in (exc.trailing_metadata() or ())
-    }
-    code = meta.get(ERROR_CODE_METADATA_KEY)
-    if code is None:
+    error = public_error(exc.trailing_metadata())
+    if error.code is None:
         status = exc.code()
         if status == grpc.StatusCode.DEADLINE_EXCEEDED:
             return error_response("timeout", "the operation took too long", **extra)
         if status == grpc.StatusCode.UNAVAILABLE:
             return error_response(unavailable, "a backing service is unavailable", **extra)
         return error_response("internal", "internal error", **extra)
-    status_text = meta.get(HTTP_STATUS_METADATA_KEY, "")
-    http_status = int(status_text) if status_text.isdigit() else HTTP_STATUS.get(code, 500)
+    http_status = error.http_status or HTTP_STATUS.get(error.code, 500)
     headers = {"Retry-After": str(RETRY_AFTER_S)} if http_status == 503 else None
-    body: dict[str, object] = {"code": code, "message": exc.details() or code, **extra}
-    if PARAMETER_METADATA_KEY in meta:
-        body["parameter"] = meta[PARAMETER_METADATA_KEY]
+    body: dict[str, object] = {"code": error.code, "message": exc.details() or error.code, **extra}
+    if error.parameter:
+        body["parameter"] = error.parameter
     return web.json_response(body, status=http_status, headers=headers)

@@ -8,7 +8,7 @@ import time
 import grpc
 
 import grpcutil
-from contract.errors import ERROR_CODE_METADATA_KEY
+from contract.errors import public_error
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 
 RETRY_BACKOFF_S = 0.2
@@ -16,8 +16,8 @@ RETRY_BACKOFF_S = 0.2
 
 def _transport_failure(exc: grpc.aio.AioRpcError) -> bool:
     """UNAVAILABLE that did not come from transform_svc's own error mapping."""
-    keys = {key for key, _ in (exc.trailing_metadata() or ())}
-    return exc.code() == grpc.StatusCode.UNAVAILABLE and ERROR_CODE_METADATA_KEY not in keys
+    reported = public_error(exc.trailing_metadata()).code is not None
+    return exc.code() == grpc.StatusCode.UNAVAILABLE and not reported
 
 
 class TransformClient:

@@ -6,7 +6,7 @@ from their sources:
   services' settings models;
 * ``k8s/base/prometheus-rules.yaml``: a PrometheusRule holding
   ``monitoring/rules/imgmesh.rules.yml``;
-* ``k8s/overlays/gpu/model-configs/*.pbtxt``: Triton's GPU model configs, from
+* ``k8s/overlays/gpu/<model>.pbtxt``: Triton's GPU model configs, from
   the model catalogue (``inference.catalogue.render_gpu_config``).
 
 Every setting appears with its default, except where a cluster needs another
@@ -113,7 +113,7 @@ def write_all(root: Path = K8S) -> None:
     """Write every generated file under ``root``."""
     (root / "base" / "settings.env").write_text(render_settings())
     (root / "base" / "prometheus-rules.yaml").write_text(render_rules())
-    write_gpu_configs(str(root / "overlays" / "gpu" / "model-configs"))
+    write_gpu_configs(str(root / "overlays" / "gpu"))
 
 
 if __name__ == "__main__":

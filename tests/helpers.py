@@ -166,10 +166,16 @@ def post_form(
 
 
 @contextmanager
-def extra_gateway(ports: Ports, flags: list[str], env: dict[str, str], log: Path) -> Iterator[str]:
-    """A second gateway process in front of a running mesh's transform_svc and
-    asset_svc, with its own flags and environment; yields its base URL once
-    ``/healthz`` answers."""
+def extra_gateway(
+    ports: Ports,
+    flags: list[str],
+    env: dict[str, str],
+    log: Path,
+    transform_address: str | None = None,
+) -> Iterator[str]:
+    """A second gateway process in front of a running mesh's transform_svc (or
+    ``transform_address``, any gRPC target) and asset_svc, with its own flags
+    and environment; yields its base URL once ``/healthz`` answers."""
     from mesh.processes import free_port
 
     port = free_port()
@@ -179,7 +185,7 @@ def extra_gateway(ports: Ports, flags: list[str], env: dict[str, str], log: Path
             "-m",
             "gateway",
             f"--gateway-port={port}",
-            f"--transform-address=127.0.0.1:{ports.transform}",
+            f"--transform-address={transform_address or f'127.0.0.1:{ports.transform}'}",
             f"--asset-address=127.0.0.1:{ports.asset}",
             *flags,
         ],

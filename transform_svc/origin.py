@@ -25,7 +25,7 @@ import aiohttp
 import grpc
 
 import grpcutil
-from contract.errors import ERROR_CODE_METADATA_KEY
+from contract.errors import public_error
 from contract.limits import Limits
 from imgmesh.v1 import asset_pb2, asset_pb2_grpc, edit_pb2
 from outbound.ssrf import NonPublicAddressError, PublicOnlyResolver, is_ip, is_public
@@ -63,22 +63,24 @@ class SourceInfo:
 
     Attributes:
         validator: changes whenever the source bytes change (mtime+size for
-            files, the origin's ETag/Last-Modified for URLs, sha256 for inline).
+            files, the origin's ETag/Last-Modified for URLs, sha256 for inline,
+            version id and customCoordinates for media-library files).
         last_modified_unix: seconds since the epoch; 0 = unknown.
+        custom_coordinates: a media-library file's stored ``x,y,w,h`` px
+            (fo-custom), or empty.
     """
 
     validator: str
     last_modified_unix: int = 0
+    custom_coordinates: str = ""
 
 
 @dataclass(frozen=True)
 class Fetched:
-    """Source bytes and their version (and, for a media-library file, its
-    stored ``customCoordinates``, ``x,y,w,h`` px, for fo-custom)."""
+    """Source bytes and their version."""
 
     data: bytes
     info: SourceInfo
-    custom_coordinates: str = ""
 
 
 class Origin:
@@ -93,16 +95,20 @@ class Origin:
 
     async def stat(self, source: edit_pb2.Source) -> SourceInfo | None:
         """The source's version without reading it, where that is cheap
-        (local files and inline bytes); None for URLs.
+        (local files, inline bytes, media-library files: their metadata only,
+        so a cached result never moves the blob); None for URLs.
 
         Raises:
-            TransformError: source_not_found.
+            TransformError: source_not_found; for library files as
+                :meth:`fetch_library`.
         """
         kind = source.WhichOneof("kind")
         if kind == "origin_path":
             return await asyncio.to_thread(self.stat_local, source.origin_path)
         if kind == "inline_bytes":
             return SourceInfo(hashlib.sha256(source.inline_bytes).hexdigest())
+        if kind == "library":
+            return _library_info(await self._library(source.library, metadata_only=True))
         return None
 
     async def fetch(self, source: edit_pb2.Source) -> Fetched:
@@ -127,29 +133,40 @@ class Origin:
         raise TransformError(ErrorCode.ERROR_CODE_INVALID_PARAMETER, "no source image given")
 
     async def fetch_library(self, file: edit_pb2.LibraryFile) -> Fetched:
-        """The current version of a media-library file, from asset_svc.
+        """The bytes of a media-library file (its current version, or the one
+        the URL names), from asset_svc.
 
         Raises:
             TransformError: source_not_found, source_forbidden (private file,
                 unsigned URL), origin_unavailable (asset_svc down).
         """
+        reply = await self._library(file, metadata_only=False)
+        self._check_size(len(reply.data))
+        return Fetched(reply.data, _library_info(reply))
+
+    async def _library(
+        self, file: edit_pb2.LibraryFile, *, metadata_only: bool
+    ) -> asset_pb2.FetchReply:
         if not self.config.asset_address:
             raise not_found()
         if self._assets is None:
             self._asset_channel = grpcutil.channel(self.config.asset_address)
             self._assets = asset_pb2_grpc.AssetsStub(self._asset_channel)
         request = asset_pb2.FetchRequest(
-            account=file.account, path=file.path, signed=file.signed, version_id=file.version_id
+            account=file.account,
+            path=file.path,
+            signed=file.signed,
+            version_id=file.version_id,
+            metadata_only=metadata_only,
         )
         try:
             # wait_for_ready: a restarting asset_svc is waited for (within the
             # fetch timeout) instead of failing the render at once
-            reply = await self._assets.Fetch(
+            return await self._assets.Fetch(
                 request, timeout=self.config.fetch_timeout_s, wait_for_ready=True
             )
         except grpc.aio.AioRpcError as exc:
-            meta = dict(exc.trailing_metadata() or ())
-            code = meta.get(ERROR_CODE_METADATA_KEY)
+            code = public_error(exc.trailing_metadata()).code
             if code == "source_forbidden":
                 raise TransformError(ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, exc.details()) from None
             if code in ("source_not_found", "not_found"):
@@ -157,11 +174,6 @@ class Origin:
             raise TransformError(
                 ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE, "media library unavailable"
             ) from None
-        self._check_size(len(reply.data))
-        validator = f"asset-{reply.version_id}-{reply.custom_coordinates}"
-        return Fetched(
-            reply.data, SourceInfo(validator, reply.modified_unix), reply.custom_coordinates
-        )
 
     def stat_local(self, relative: str) -> SourceInfo:
         """Version of a local-origin file: mtime (ns) and size."""
@@ -286,6 +298,14 @@ class Origin:
             await self._session.close()
         if self._asset_channel is not None:
             await self._asset_channel.close()
+
+
+def _library_info(reply: asset_pb2.FetchReply) -> SourceInfo:
+    return SourceInfo(
+        f"asset-{reply.version_id}-{reply.custom_coordinates}",
+        reply.modified_unix,
+        reply.custom_coordinates,
+    )
 
 
 def _url_info(headers: object, data: bytes) -> SourceInfo:

@@ -142,8 +142,8 @@ class Renderer:
         if info is None:  # URL sources: the version is known once the bytes are here
             fetched = await self.origin.fetch(graph.source)
             info = fetched.info
-        if fetched is not None and fetched.custom_coordinates:
-            graph = with_custom_focus(graph, fetched.custom_coordinates)
+        if info.custom_coordinates:
+            graph = with_custom_focus(graph, info.custom_coordinates)
         layers = [await self.origin.stat(src) for src in layer_sources(graph)]
         key = result_key(graph, info, [layer.validator if layer else "" for layer in layers])
         if request.if_none_match and request.if_none_match == etag_for(key):

@@ -78,10 +78,6 @@ UPDATE_FIELDS = frozenset(
 LIST_QUERY = frozenset({"path", "searchQuery", "skip", "limit", "sort", "fileType", "type"})
 
 
-def _boolean(name: str, value: str) -> bool:
-    return values.boolean(name, value)
-
-
 def parse_extensions(raw: Any) -> list[asset_pb2.Extension]:
     """ImageKit's ``extensions`` array (a JSON string on upload, a list on
     update). Auto-tagging limits arrive as ``maxTags``/``minConfidence`` or, from
@@ -105,28 +101,23 @@ def parse_extensions(raw: Any) -> list[asset_pb2.Extension]:
         ext = asset_pb2.Extension(name=str(item["name"]))
         max_tags = item.get("maxTags", item.get("max_tags"))
         min_conf = item.get("minConfidence", item.get("min_confidence"))
-        try:
-            if max_tags is not None:
-                ext.max_tags = values.integer("extensions.maxTags", str(max_tags), 1, 100)
-            if min_conf is not None:
-                ext.min_confidence = values.decimal(
-                    "extensions.minConfidence", str(min_conf), 0, 100
-                )
-            options = item.get("options") or {}
-            if not isinstance(options, dict):
-                raise RequestError(
-                    "invalid_parameter", "extension options must be an object", "extensions"
-                )
-            ext.add_shadow = bool(options.get("add_shadow", False))
-            ext.semitransparency = bool(options.get("semitransparency", False))
-            if options.get("bg_color"):
-                ext.bg_color.CopyFrom(
-                    values.css_color("extensions.options.bg_color", str(options["bg_color"]))
-                )
-            if options.get("bg_image_url"):
-                ext.bg_image_url = str(options["bg_image_url"])
-        except RequestError:
-            raise
+        if max_tags is not None:
+            ext.max_tags = values.integer("extensions.maxTags", str(max_tags), 1, 100)
+        if min_conf is not None:
+            ext.min_confidence = values.decimal("extensions.minConfidence", str(min_conf), 0, 100)
+        options = item.get("options") or {}
+        if not isinstance(options, dict):
+            raise RequestError(
+                "invalid_parameter", "extension options must be an object", "extensions"
+            )
+        ext.add_shadow = bool(options.get("add_shadow", False))
+        ext.semitransparency = bool(options.get("semitransparency", False))
+        if options.get("bg_color"):
+            ext.bg_color.CopyFrom(
+                values.css_color("extensions.options.bg_color", str(options["bg_color"]))
+            )
+        if options.get("bg_image_url"):
+            ext.bg_image_url = str(options["bg_image_url"])
         out.append(ext)
     return out
 
@@ -190,7 +181,7 @@ def upload_request(
         req.description = texts["description"]
     for field, attr in UPLOAD_BOOLEANS.items():
         if field in texts:
-            setattr(req, attr, _boolean(field, texts[field]))
+            setattr(req, attr, values.boolean(field, texts[field]))
     if texts.get("extensions"):
         req.extensions.extend(parse_extensions(texts["extensions"]))
     return req

@@ -39,16 +39,15 @@ def auth_error(exc: AuthError) -> web.Response:
     return error_response(exc.code, exc.message)
 
 
-async def images_used(request: web.Request, account: Account) -> int:
-    """Images the account has used (asset_svc keeps the count).
+async def usage(request: web.Request, account: Account) -> asset_pb2.UsageReply:
+    """The account's usage counters (asset_svc keeps them).
 
     Raises:
         grpc.aio.AioRpcError: asset_svc failed or is unreachable.
     """
-    reply = await request.app[ASSET_CLIENT].stub.GetUsage(
+    return await request.app[ASSET_CLIENT].stub.GetUsage(
         asset_pb2.UsageRequest(account=account.id), timeout=5.0
     )
-    return reply.images_used
 
 
 def make_handlers(
@@ -64,7 +63,7 @@ def make_handlers(
             grpc.aio.AioRpcError: asset_svc (which counts usage) failed.
         """
         account = request.app[API_KEYS].check(key_of(request))
-        if needs_image and await images_used(request, account) >= account.images:
+        if needs_image and (await usage(request, account)).images_used >= account.images:
             raise AuthError(402, "quota_exceeded", "no images left on this plan")
         return account
 
@@ -134,9 +133,7 @@ def make_handlers(
     async def account(request: web.Request) -> web.Response:
         try:
             acc = await authorised(request, needs_image=False)
-            usage = await request.app[ASSET_CLIENT].stub.GetUsage(
-                asset_pb2.UsageRequest(account=acc.id), timeout=5.0
-            )
+            used = await usage(request, acc)
         except AuthError as exc:
             return auth_error(exc)
         except grpc.aio.AioRpcError as exc:
@@ -145,12 +142,12 @@ def make_handlers(
             {
                 "plan": acc.plan,
                 "images": {
-                    "available": max(0, acc.images - usage.images_used),
+                    "available": max(0, acc.images - used.images_used),
                     "subscription": acc.images,
-                    "used": usage.images_used,
+                    "used": used.images_used,
                 },
                 # imgmesh: Images API operations (remove-background counts 2)
-                "operations": usage.operations,
+                "operations": used.operations,
             }
         )
 

@@ -7,12 +7,9 @@ renders over two transform_svc replicas."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -22,8 +19,8 @@ import pytest
 
 from gateway.accounts import DEV_KEY
 from mesh.monitor import RULES, prometheus_config, start_prometheus
-from mesh.processes import Mesh, free_port, wait_serving
-from tests.helpers import SAMPLES, get, post_form
+from mesh.processes import Mesh, free_port
+from tests.helpers import SAMPLES, extra_gateway, get, post_form
 from tests.unit.test_monitoring import dashboard_expressions, rule_expressions
 
 
@@ -93,58 +90,28 @@ def test_round_robin_spreads_renders_over_two_transform_replicas(
     mesh: Mesh, tmp_path: Path
 ) -> None:
     """One gateway, a target naming two transform_svc processes: both render."""
-    replicas = []
-    try:
-        for i in range(2):
-            port, metrics = free_port(), free_port()
-            log = (tmp_path / f"transform{i}.log").open("wb")
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "transform_svc",
-                    f"--transform-port={port}",
-                    f"--transform-metrics-port={metrics}",
-                    f"--triton-url=127.0.0.1:{mesh.ports.triton_grpc}",
-                    f"--asset-address=127.0.0.1:{mesh.ports.asset}",
-                    f"--origin-root={mesh.origin_root}",
-                    "--result-cache=none",
-                    "--workers=1",
-                ],
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            replicas.append((proc, port, metrics))
-        for i, (proc, port, _) in enumerate(replicas):
-            wait_serving(f"transform_svc {i}", proc, port, 60)
-        target = "ipv4:" + ",".join(f"127.0.0.1:{port}" for _, port, _ in replicas)
-        gateway_port = free_port()
-        gateway = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gateway",
-                f"--gateway-port={gateway_port}",
-                f"--transform-address={target}",
-                f"--asset-address=127.0.0.1:{mesh.ports.asset}",
-            ],
-            stdout=(tmp_path / "gateway.log").open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    replicas = [
+        Mesh(
+            ports=dataclasses.replace(
+                mesh.ports, transform=free_port(), transform_metrics=free_port()
+            ),
+            origin_root=mesh.origin_root,
+            log_dir=tmp_path / f"replica{i}",
+            result_cache="none",
+            env={"IMGMESH_WORKERS": "1"},
         )
-        replicas.append((gateway, gateway_port, 0))
-        url = f"http://127.0.0.1:{gateway_port}"
-        deadline = time.monotonic() + 30
-        while not _ready(url):
-            assert time.monotonic() < deadline, "gateway not ready"
-            time.sleep(0.2)
-        for width in range(40, 60):
-            assert get(f"{url}/photos/skimage/coffee.png?tr=w-{width}").status == 200
+        for i in range(2)
+    ]
+    try:
+        for replica in replicas:
+            replica.start_transform()
+        target = "ipv4:" + ",".join(f"127.0.0.1:{r.ports.transform}" for r in replicas)
+        with extra_gateway(mesh.ports, [], {}, tmp_path / "gateway.log", target) as url:
+            for width in range(40, 60):
+                assert get(f"{url}/photos/skimage/coffee.png?tr=w-{width}").status == 200
         counts = []
-        for _, _, metrics in replicas[:2]:
-            text = get(f"http://127.0.0.1:{metrics}/metrics").body.decode()
+        for replica in replicas:
+            text = get(f"http://127.0.0.1:{replica.ports.transform_metrics}/metrics").body.decode()
             ok = [
                 line
                 for line in text.splitlines()
@@ -153,10 +120,8 @@ def test_round_robin_spreads_renders_over_two_transform_replicas(
             counts.append(float(ok[0].split()[-1]) if ok else 0.0)
         assert sum(counts) == 20 and min(counts) >= 5, counts
     finally:
-        for proc, _, _ in replicas:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(20)
+        for replica in replicas:
+            replica.stop_process("transform_svc")
 
 
 def _ready(url: str, path: str = "/readyz") -> bool:

@@ -53,6 +53,22 @@ def pod_specs(overlay: str) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
+def test_every_folder_of_manifests_is_a_kustomization_that_renders() -> None:
+    """No folder under k8s/ holds files kustomize cannot build on its own."""
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl (with kustomize) is not installed")
+    folders = {path.parent for path in (REPO_ROOT / "k8s").rglob("*") if path.is_file()} - {
+        REPO_ROOT / "k8s"
+    }
+    assert {f.relative_to(REPO_ROOT / "k8s").as_posix() for f in folders} == {
+        "base",
+        "overlays/cpu",
+        "overlays/gpu",
+    }
+    for folder in folders:
+        subprocess.run(["kubectl", "kustomize", str(folder)], check=True, capture_output=True)
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_object_validates_strictly(overlay: str) -> None:
     kinds = set()
@@ -155,7 +171,7 @@ def test_generated_files_are_current() -> None:
     assert (base / "settings.env").read_text() == k8s_files.render_settings()
     assert (base / "prometheus-rules.yaml").read_text() == k8s_files.render_rules()
     for m in catalogue.CATALOGUE:
-        path = REPO_ROOT / "k8s/overlays/gpu/model-configs" / f"{m.name}.pbtxt"
+        path = REPO_ROOT / "k8s/overlays/gpu" / f"{m.name}.pbtxt"
         assert path.read_text() == catalogue.render_gpu_config(m), "python -m mesh.k8s_files"
 
 
@@ -172,7 +188,7 @@ DTYPES = {1: "TYPE_FP32"}  # onnx TensorProto.FLOAT
 def test_gpu_model_config_matches_the_catalogue_and_the_onnx_file(
     served: catalogue.ServedModel,
 ) -> None:
-    text = (REPO_ROOT / "k8s/overlays/gpu/model-configs" / f"{served.name}.pbtxt").read_text()
+    text = (REPO_ROOT / "k8s/overlays/gpu" / f"{served.name}.pbtxt").read_text()
     config = text_format.Parse(text, model_config_pb2.ModelConfig())
     assert config.name == served.name and config.backend == "onnxruntime"
     assert config.max_batch_size == served.gpu_max_batch_size
