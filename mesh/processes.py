@@ -193,6 +193,7 @@ class Mesh:
             **(extra_env or {}),
             "PYTHONUNBUFFERED": "1",
         }
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{name}.log").open("ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", name, *args],
