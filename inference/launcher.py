@@ -11,7 +11,7 @@ The wheel bundles the ``tritonserver`` binary, the python backend
 * this venv's ``bin/`` first on ``PATH``: the stub's embedded interpreter
   ignores ``PYTHONPATH`` and derives ``sys.prefix`` from the ``python3`` it
   finds on ``PATH``, so only then does model.py see the venv's numpy<2 and
-  onnxruntime;
+  OpenVINO;
 * every address bound to 127.0.0.1 (``--address 0.0.0.0`` in a container), and
   a per-run shared-memory prefix for the python backend, removed from
   ``/dev/shm`` on stop.
@@ -95,7 +95,7 @@ def triton_env() -> dict[str, str]:
         p for p in (str(Path(sys.executable).parent), env.get("PATH", "")) if p
     )
     env["VIRTUAL_ENV"] = sys.prefix
-    # onnxruntime threads are set per model in config.pbtxt; keep OpenMP quiet.
+    # model threads are set per model in config.pbtxt; keep OpenMP quiet.
     env.setdefault("OMP_NUM_THREADS", "1")
     return env
 
