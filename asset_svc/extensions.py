@@ -87,7 +87,7 @@ class Extensions:
         library: the files.
         transform: transform_svc.
         queue: the job queue.
-        public_url: the gateway's base URL (File URLs in webhook bodies).
+        url_endpoint: the gateway's base URL (File URLs in webhook bodies).
         tagging_budget_s: how long auto-tagging may take synchronously.
         retry_window_s: how long a webhook is retried.
     """
@@ -97,14 +97,14 @@ class Extensions:
         library: Library,
         transform: TransformPort,
         queue: JobQueue,
-        public_url: str,
+        url_endpoint: str,
         tagging_budget_s: float,
         retry_window_s: float,
     ) -> None:
         self.library = library
         self.transform = transform
         self.queue = queue
-        self.public_url = public_url
+        self.url_endpoint = url_endpoint
         self.tagging_budget_s = tagging_budget_s
         self.retry_window_s = retry_window_s
 
@@ -209,7 +209,7 @@ class Extensions:
             body: dict[str, Any] = {
                 "service": ext["name"],
                 "status": "SUCCESS",
-                "fileObject": file_json(file, self.public_url),
+                "fileObject": file_json(file, self.url_endpoint),
             }
         except AssetError as exc:
             if exc.code in TRANSIENT and job.attempts < MAX_ATTEMPTS:

@@ -241,7 +241,7 @@ async def serve(
         library,
         transform,
         queue,
-        settings.public_url,
+        settings.url_endpoint,
         settings.tagging_budget_ms / 1000,
         settings.webhook_retry_window_s,
     )

@@ -29,7 +29,7 @@ class AssetSettings(BaseSettings):
         "state/blobs", description="blob store: a directory, file:///dir, memory:/// or s3://bucket"
     )
     transform_address: str = Field("127.0.0.1:50051", description="transform_svc host:port")
-    public_url: str = Field(
+    url_endpoint: str = Field(
         "http://127.0.0.1:8080", description="the gateway's public base URL (file URLs)"
     )
     max_upload_bytes: int = Field(

@@ -11,7 +11,7 @@ the intermediate-response budget and the result cache's expiry all ask
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from imgmesh.v1 import edit_pb2
@@ -39,12 +39,25 @@ STEP_NAMES: tuple[str, ...] = tuple(
 
 
 def walk(graph: edit_pb2.EditGraph, depth: int = 0) -> Iterator[tuple[int, edit_pb2.Step]]:
-    """Every step of ``graph`` and of its image layers, depth-first in order,
+    """Every step of ``graph``, of both branches of its conditionals and of its
+    layers (image layers' graphs, text layers' steps), depth-first in order,
     with its layer depth (0 = the graph itself)."""
-    for step in graph.steps:
+    yield from _walk_steps(graph.steps, depth)
+
+
+def _walk_steps(
+    steps: Iterable[edit_pb2.Step], depth: int
+) -> Iterator[tuple[int, edit_pb2.Step]]:
+    for step in steps:
         yield depth, step
-        if step.WhichOneof("op") == "overlay" and step.overlay.WhichOneof("layer") == "image":
-            yield from walk(step.overlay.image, depth + 1)
+        name = step.WhichOneof("op")
+        if name == "conditional":
+            yield from _walk_steps(step.conditional.then_steps, depth)
+            yield from _walk_steps(step.conditional.else_steps, depth)
+        elif name == "overlay":
+            if step.overlay.WhichOneof("layer") == "image":
+                yield from _walk_steps(step.overlay.image.steps, depth + 1)
+            yield from _walk_steps(step.overlay.text_steps, depth + 1)
 
 
 def is_ai_step(step: edit_pb2.Step) -> bool:

@@ -39,6 +39,6 @@ def keyed(work: Work, **extra: str) -> Handler:
 
 
 def public_base(request: web.Request) -> str:
-    """The base URL clients reach the gateway at: ``IMGMESH_PUBLIC_URL``, else
+    """The base URL clients reach the gateway at: ``IMGMESH_URL_ENDPOINT``, else
     the request's own scheme and host."""
-    return request.app[SETTINGS].public_url or str(request.url.origin())
+    return request.app[SETTINGS].url_endpoint or str(request.url.origin())

@@ -27,9 +27,13 @@ class GatewaySettings(BaseSettings):
     gateway_port: int = Field(8080, description="HTTP port")
     transform_address: str = Field("127.0.0.1:50051", description="transform_svc host:port")
     asset_address: str = Field("127.0.0.1:50052", description="asset_svc host:port")
-    public_url: str | None = Field(
+    url_endpoint: str | None = Field(
         None,
-        description="base URL clients reach the gateway at (file URLs); none = the request's",
+        description=(
+            "ImageKit URL endpoint: the base URL clients reach images at (file URLs); "
+            "its path prefix is removed from image requests and signatures; "
+            "none = the request's origin"
+        ),
     )
     cache_control: str = Field(
         "public, max-age=3600", description="Cache-Control of successful image responses"

@@ -43,7 +43,7 @@ IN_CLUSTER = {
     "cache_dir": "/var/cache/imgmesh",
     "api_keys": "/etc/imgmesh/keys/api_keys.json",
     "workers": "2",
-    "public_url": "http://gateway",  # the overlay sets the public host
+    "url_endpoint": "http://gateway",  # the overlay sets the public host
 }
 # From the imgmesh-state Secret: credentials and where external state lives.
 FROM_SECRET = frozenset(

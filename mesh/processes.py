@@ -240,7 +240,7 @@ class Mesh:
                 f"--asset-port={self.ports.asset}",
                 f"--asset-metrics-port={self.ports.asset_metrics}",
                 f"--transform-address=127.0.0.1:{self.ports.transform}",
-                f"--public-url={self.gateway_url}",
+                f"--url-endpoint={self.gateway_url}",
                 *state,
                 *self.asset_args,
             ],

@@ -23,10 +23,19 @@ class RenderContext:
         inference: the Triton client (one per process).
         segmentation_model: Triton model used when RemoveBackground.model is empty.
         limits: the bounds an op that allocates checks first (set by the Executor).
-        render_layer: renders a nested EditGraph to pixels (set by the Executor).
+        render_layer: renders a layer's EditGraph to pixels, given the (W, H) px
+            of the image it is placed on (set by the Executor).
+        run_steps: runs steps on an image (a text layer's rt/fl/r), given the
+            base's (W, H) px (set by the Executor).
     """
 
     inference: InferenceClient
     segmentation_model: str = DEFAULT_SEGMENTATION_MODEL
     limits: Limits = field(default_factory=Limits)
-    render_layer: Callable[[edit_pb2.EditGraph], Awaitable[pyvips.Image]] | None = None
+    render_layer: (
+        Callable[[edit_pb2.EditGraph, tuple[int, int]], Awaitable[pyvips.Image]] | None
+    ) = None
+    run_steps: (
+        Callable[[pyvips.Image, list[edit_pb2.Step], tuple[int, int]], Awaitable[pyvips.Image]]
+        | None
+    ) = None

@@ -22,6 +22,7 @@ from transform_svc import animation, imaging, svg
 from transform_svc import encode as encoding
 from transform_svc.context import RenderContext
 from transform_svc.errors import invalid, unsupported
+from transform_svc.expressions import Scope, holds, resolve
 from transform_svc.limits import DEFAULT_LIMITS, check_output, check_source
 from transform_svc.ops import REGISTRY, RegisteredOp
 from transform_svc.origin import Fetched, Origin
@@ -47,11 +48,37 @@ class Rendered:
     has_alpha: bool
 
 
+async def _never(image: pyvips.Image, params: object, ctx: RenderContext) -> pyvips.Image:
+    raise AssertionError("conditionals are expanded by the executor")  # pragma: no cover
+
+
+# A conditional picks its branch on the image it receives; the executor runs the
+# branch's steps in its place (async: every pending sync op runs first).
+CONDITIONAL = RegisteredOp("conditional", _never, is_async=True)
+
+
 def _lookup(step: edit_pb2.Step) -> tuple[RegisteredOp, object]:
     name = step.WhichOneof("op")
+    if name == "conditional":
+        return CONDITIONAL, step.conditional
     if name is None or name not in REGISTRY:
         raise invalid(f"unsupported step {name!r}")
     return REGISTRY[name], getattr(step, name)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What expressions read besides the current image: the source's upright
+    size and, in a layer, the size of the image it is placed on (px)."""
+
+    input: tuple[int, int]
+    base: tuple[int, int] | None = None
+
+    def scope(self, image: pyvips.Image | None = None) -> Scope:
+        """The expression scope for ``image`` as the next op receives it
+        (None: the source as loaded)."""
+        current = (image.width, animation.page_height(image)) if image is not None else self.input
+        return Scope(self.input, current, self.base or current)
 
 
 def _sequential(ops: list[tuple[RegisteredOp, object]]) -> bool:
@@ -74,6 +101,7 @@ class Executor:
         self.limits = limits
         ctx.limits = limits
         ctx.render_layer = self.render_layer
+        ctx.run_steps = self.run_steps
 
     async def passthrough(self, fetched: Fetched) -> transform_pb2.RenderReply:
         """``orig-true``: the source bytes as they are (SVG sanitised), after
@@ -103,24 +131,44 @@ class Executor:
         Raises:
             TransformError: any documented error code.
         """
-        image, pending, loader = await self._pipeline(graph, buffer)
-        return await asyncio.to_thread(self._finish, image, pending, graph.encode, loader)
+        image, pending, loader, frame = await self._pipeline(graph, buffer)
+        return await asyncio.to_thread(self._finish, image, pending, graph.encode, loader, frame)
 
-    async def render_layer(self, graph: edit_pb2.EditGraph) -> pyvips.Image:
-        """Pixels of a layer's graph (its source from the origin), in memory.
+    async def render_layer(self, graph: edit_pb2.EditGraph, base: tuple[int, int]) -> pyvips.Image:
+        """Pixels of a layer's graph (its source from the origin, or a solid
+        colour canvas), in memory; ``base`` is the (W, H) px of the image the
+        layer is placed on (``bw``/``bh`` in its expressions).
 
         Raises:
             TransformError: any documented error code; no origin configured.
         """
-        if self.origin is None:
-            raise unsupported("image layers need an origin")
-        fetched = await self.origin.fetch(graph.source)
-        image, pending, _ = await self._pipeline(graph, fetched.data)
-        return await asyncio.to_thread(lambda: self._run_sync(image, pending).copy_memory())
+        if graph.source.WhichOneof("kind") == "canvas":
+            image = canvas(graph.source.canvas, Frame(base, base).scope())
+            frame = Frame((image.width, image.height), base)
+            ops = [_lookup(step) for step in graph.steps]
+            image, pending = await self._apply(image, ops, frame)
+        else:
+            if self.origin is None:
+                raise unsupported("image layers need an origin")
+            fetched = await self.origin.fetch(graph.source)
+            image, pending, _, frame = await self._pipeline(graph, fetched.data, base)
+        return await asyncio.to_thread(lambda: self._run_sync(image, pending, frame).copy_memory())
+
+    async def run_steps(
+        self, image: pyvips.Image, steps: list[edit_pb2.Step], base: tuple[int, int]
+    ) -> pyvips.Image:
+        """``steps`` run on ``image`` (a rendered text layer), in memory.
+
+        Raises:
+            TransformError: any documented error code.
+        """
+        frame = Frame((image.width, image.height), base)
+        image, pending = await self._apply(image, [_lookup(step) for step in steps], frame)
+        return await asyncio.to_thread(lambda: self._run_sync(image, pending, frame).copy_memory())
 
     async def _pipeline(
-        self, graph: edit_pb2.EditGraph, buffer: bytes
-    ) -> tuple[pyvips.Image, list[tuple[RegisteredOp, object]], str]:
+        self, graph: edit_pb2.EditGraph, buffer: bytes, base: tuple[int, int] | None = None
+    ) -> tuple[pyvips.Image, list[tuple[RegisteredOp, object]], str, Frame]:
         """Load and run the steps; the trailing sync ops are returned unrun so
         the caller runs them on the thread that also encodes."""
         ops = [_lookup(step) for step in graph.steps]
@@ -128,19 +176,42 @@ class Executor:
         header = await asyncio.to_thread(imaging.load, buffer)
         check_source(header, self.limits)
         loader = header.get("vips-loader")
+        frame = Frame(imaging.upright_size(header), base)
         if animation.is_animated(header) and all(
             not op.is_async and not op.needs_prepare(params) for op, params in ops
         ):
-            image = await asyncio.to_thread(self._animated, buffer, ops)
-            return image, [], loader
-        image, consumed = await asyncio.to_thread(self._load, buffer, header, ops)
+            image = await asyncio.to_thread(self._animated, buffer, ops, frame)
+            return image, [], loader, frame
+        image, consumed = await asyncio.to_thread(self._load, buffer, header, ops, frame)
         check_output(image.width, image.height, self.limits)
+        image, pending = await self._apply(image, ops[consumed:], frame)
+        return image, pending, loader, frame
+
+    async def _apply(
+        self, image: pyvips.Image, ops: list[tuple[RegisteredOp, object]], frame: Frame
+    ) -> tuple[pyvips.Image, list[tuple[RegisteredOp, object]]]:
+        """Run ``ops`` on ``image``: async ops on the event loop, sync ops
+        batched for one thread hop; conditionals replaced by their branch.
+        Returns the image and the trailing sync ops, unrun."""
+        work = list(reversed(ops))
         pending: list[tuple[RegisteredOp, object]] = []
-        for op, params in ops[consumed:]:
-            if op.needs_prepare(params):
+        while work:
+            op, params = work.pop()
+            if op.needs_prepare(params) or op.is_async:
                 if pending:
-                    image = await asyncio.to_thread(self._run_sync, image, pending)
+                    image = await asyncio.to_thread(self._run_sync, image, pending, frame)
                     pending = []
+            if op is CONDITIONAL:
+                chosen = params  # type: edit_pb2.Conditional  # type: ignore[assignment]
+                branch = (
+                    chosen.then_steps
+                    if holds(chosen.condition, frame.scope(image))
+                    else chosen.else_steps
+                )
+                work.extend(reversed([_lookup(step) for step in branch]))
+                continue
+            params = resolve(params, frame.scope(image))  # type: ignore[arg-type]
+            if op.needs_prepare(params):
                 try:
                     image, params = await op.prepare(image, params, self.ctx)  # type: ignore[misc]
                 except pyvips.Error as exc:  # pixels that fail to decode only now
@@ -148,9 +219,6 @@ class Executor:
             if not op.is_async:
                 pending.append((op, params))
                 continue
-            if pending:
-                image = await asyncio.to_thread(self._run_sync, image, pending)
-                pending = []
             with _tracer.start_as_current_span(f"op.{op.name}"):
                 start = time.perf_counter()
                 try:
@@ -159,10 +227,14 @@ class Executor:
                     raise imaging.vips_failure(exc, f"{op.name} failed") from exc
                 OP_SECONDS.labels(op.name).observe(time.perf_counter() - start)
                 check_output(image.width, image.height, self.limits)
-        return image, pending, loader
+        return image, pending
 
     def _load(
-        self, buffer: bytes, header: pyvips.Image, ops: list[tuple[RegisteredOp, object]]
+        self,
+        buffer: bytes,
+        header: pyvips.Image,
+        ops: list[tuple[RegisteredOp, object]],
+        frame: Frame,
     ) -> tuple[pyvips.Image, int]:
         """Decode (fused with the first op when it can shrink on load).
 
@@ -175,6 +247,7 @@ class Executor:
         try:
             if ops and ops[0][0].fuse_load is not None:
                 op, params = ops[0]
+                params = resolve(params, frame.scope())  # type: ignore[arg-type]
                 image = op.fuse_load(buffer, params, self.ctx)  # type: ignore[misc]
                 consumed = 1 if image is not None else 0
                 if image is not None and not _sequential(ops[1:]):
@@ -188,19 +261,22 @@ class Executor:
         OP_SECONDS.labels("load").observe(time.perf_counter() - start)
         return image, consumed
 
-    def _animated(self, buffer: bytes, ops: list[tuple[RegisteredOp, object]]) -> pyvips.Image:
+    def _animated(
+        self, buffer: bytes, ops: list[tuple[RegisteredOp, object]], frame: Frame
+    ) -> pyvips.Image:
         """Every frame through the sync ops (animated GIF/WebP)."""
         try:
-            return animation.map_frames(buffer, lambda frame: self._run_sync(frame, ops))
+            return animation.map_frames(buffer, lambda page: self._run_sync(page, ops, frame))
         except pyvips.Error as exc:
             raise imaging.vips_failure(exc, "animation could not be processed") from exc
 
     def _run_sync(
-        self, image: pyvips.Image, ops: list[tuple[RegisteredOp, object]]
+        self, image: pyvips.Image, ops: list[tuple[RegisteredOp, object]], frame: Frame
     ) -> pyvips.Image:
         for op, params in ops:
             start = time.perf_counter()
             try:
+                params = resolve(params, frame.scope(image))  # type: ignore[arg-type]
                 image = op.func(image, params, self.ctx)  # type: ignore[assignment]
             except pyvips.Error as exc:
                 raise imaging.vips_failure(exc, f"{op.name} failed") from exc
@@ -214,8 +290,9 @@ class Executor:
         pending: list[tuple[RegisteredOp, object]],
         enc: edit_pb2.Encode,
         loader: str,
+        frame: Frame,
     ) -> Rendered:
-        image = self._run_sync(image, pending)
+        image = self._run_sync(image, pending, frame)
         start = time.perf_counter()
         animated = animation.page_height(image) < image.height
         fmt = encoding.choose_format(
@@ -232,3 +309,21 @@ class Executor:
         has_alpha = image.hasalpha() and fmt != edit_pb2.FORMAT_JPEG
         height = animation.page_height(image)
         return Rendered(data, encoding.CONTENT_TYPES[fmt], image.width, height, has_alpha)
+
+
+def canvas(spec: edit_pb2.Canvas, scope: Scope) -> pyvips.Image:
+    """An sRGB(A) solid-colour image (ImageKit ``i-ik_canvas``): its unset
+    sides are the base image's (``scope.base``).
+
+    Raises:
+        TransformError: impossible_edit when a side evaluates out of range.
+    """
+    spec = resolve(spec, scope)  # type: ignore[assignment]
+    width = spec.width.px if spec.HasField("width") else scope.base[0]
+    height = spec.height.px if spec.HasField("height") else scope.base[1]
+    c = spec.color
+    return (
+        (pyvips.Image.black(width, height, bands=4) + [c.r, c.g, c.b, c.a])
+        .cast("uchar")
+        .copy(interpretation="srgb")
+    )

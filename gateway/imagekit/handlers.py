@@ -8,6 +8,7 @@ any other path is a file of the local origin."""
 from __future__ import annotations
 
 from email.utils import formatdate
+from urllib.parse import unquote, urlsplit
 
 import grpc
 from aiohttp import web
@@ -55,23 +56,45 @@ def client_hints(request: web.Request) -> ClientHints:
     return ClientHints(dpr=read("Sec-CH-DPR", "DPR"), width=int(width) if width else None)
 
 
+def raw_tr(raw_query: str) -> str | None:
+    """The ``tr`` value of a raw query string, still percent-encoded (the
+    grammar splits it before decoding); None when absent."""
+    for part in raw_query.split("&"):
+        key, _, value = part.partition("=")
+        if unquote(key) == "tr":
+            return value
+    return None
+
+
+def strip_endpoint_path(raw_path: str, url_endpoint: str | None) -> str:
+    """``raw_path`` without the path prefix of the URL endpoint
+    (``IMGMESH_URL_ENDPOINT=https://img.example.com/prefix`` serves
+    ``/prefix/tr:w-300/a.jpg``): what follows is what ImageKit's SDKs sign.
+    A request without the prefix (a proxy already removed it) is kept."""
+    prefix = urlsplit(url_endpoint).path.rstrip("/") if url_endpoint else ""
+    if prefix and raw_path.startswith(prefix + "/"):
+        return raw_path[len(prefix) :]
+    return raw_path
+
+
 async def image_handler(request: web.Request) -> web.StreamResponse:
     """GET an image through the ImageKit URL grammar."""
     config = request.app[SETTINGS]
     keys = request.app[API_KEYS]
-    path, raw_path = request.path, request.raw_path.partition("?")[0]
+    raw_path, _, raw_query = request.raw_path.partition("?")
+    raw_path = strip_endpoint_path(raw_path, config.url_endpoint)
     # /<account>/...: a file in that account's media library (its URL endpoint).
-    first, _, rest = path.lstrip("/").partition("/")
-    raw_first = raw_path.lstrip("/").partition("/")[0]
+    raw_first, _, rest = raw_path.lstrip("/").partition("/")
+    first = unquote(raw_first)
     # The raw segment must be the id itself (no percent-encoding), so that the
     # signature below covers exactly the path that is served.
     library = first if first in keys.ids and rest and raw_first == first else None
     signing_key = config.signing_key
     if library is not None:
-        path, raw_path = "/" + rest, raw_path[len(first) + 1 :]
+        raw_path = raw_path[len(first) + 1 :]
         signing_key = keys.key_for_id(library)
     try:
-        chain, source = split_request(path, request.query.get("tr"), request.app[NAMED])
+        chain, source = split_request(raw_path, raw_tr(raw_query), request.app[NAMED])
         built = build_graph(
             chain, source, accepted_formats(request.headers.get("Accept")), client_hints(request)
         )
@@ -82,7 +105,7 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
         signed = verify(  # over the URL as the client sent it (undecoded), as ImageKit's SDKs sign
             signing_key,
             raw_path,
-            request.raw_path.partition("?")[2],
+            raw_query,
             required=required,
         )
     except RequestError as exc:

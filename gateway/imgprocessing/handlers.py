@@ -121,8 +121,8 @@ def crop(body: dict[str, Any]) -> Steps:
         width=edit_pb2.Dimension(px=box["width"]),
         height=edit_pb2.Dimension(px=box["height"]),
         crop_mode=edit_pb2.CROP_MODE_EXTRACT,
-        x=box["x"],
-        y=box["y"],
+        x=edit_pb2.Offset(px=box["x"]),
+        y=edit_pb2.Offset(px=box["y"]),
     )
     return [edit_pb2.Step(resize=r)], edit_pb2.Encode(format=edit_pb2.FORMAT_AUTO), 1
 

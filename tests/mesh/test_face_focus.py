@@ -49,6 +49,24 @@ def test_face_crop_contains_every_labelled_face(base_url, name):
         assert top <= f["y"] and f["y"] + f["h"] <= top + h, (name, f, top, h)
 
 
+@pytest.mark.parametrize("name", shared_params(sorted(BOXES), "faces/ (PASCAL VOC)"))
+def test_a_crop_smaller_than_the_faces_still_frames_one(base_url, name):
+    """A 120 x 120 extract cannot hold several faces: it must hold the centre
+    of at least one labelled face, never the space between them."""
+    faces = [f for f in BOXES[name]["faces"] if not f["ignore"]]
+    src = pyvips.Image.new_from_file(str(SHARED_DATA / "faces" / name)).numpy()
+    r = get(f"{base_url}/faces/{name}?tr=w-120,h-120,cm-extract,fo-face,f-png")
+    assert r.status == 200, r.body[:200]
+    left, top = locate(r.pixels(), src)
+    centres = [(f["x"] + f["w"] / 2, f["y"] + f["h"] / 2) for f in faces]
+    assert any(left <= cx < left + 120 and top <= cy < top + 120 for cx, cy in centres), (
+        name,
+        left,
+        top,
+        centres,
+    )
+
+
 def test_face_focus_with_maintain_ratio_and_zoom(base_url):
     name = "2008_001009.jpg"  # 360 x 480, two faces between y 79 and 305
     plain = get(f"{base_url}/faces/{name}?tr=w-200,h-200,fo-face")

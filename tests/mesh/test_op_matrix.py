@@ -115,6 +115,7 @@ SAMPLES: dict[str, list[Sample]] = {
         )
     ],
     "radius": [Sample(_s(radius=edit_pb2.Radius(radius=20)), same)],
+    "opacity": [Sample(_s(opacity=edit_pb2.Opacity(opacity=0.5)), same)],
     "shadow": [
         Sample(
             _s(shadow=edit_pb2.Shadow(blur=5, saturation=50, x_percent=2, y_percent=2)),
@@ -144,7 +145,36 @@ SAMPLES: dict[str, list[Sample]] = {
         Sample(
             _s(overlay=edit_pb2.Overlay(text=edit_pb2.TextLayer(text="imgmesh", font_size=20))),
             same,
-        )
+        ),
+        # a solid-colour layer half the base's width (an expression), multiplied
+        Sample(
+            _s(
+                overlay=edit_pb2.Overlay(
+                    image=edit_pb2.EditGraph(
+                        source=edit_pb2.Source(
+                            canvas=edit_pb2.Canvas(
+                                color=C(r=200, g=100, b=50, a=255),
+                                width=edit_pb2.Dimension(
+                                    expression=edit_pb2.Expression(
+                                        terms=[
+                                            edit_pb2.Expression.Term(
+                                                operand=edit_pb2.Expression.BASE_WIDTH
+                                            ),
+                                            edit_pb2.Expression.Term(number=2),
+                                            edit_pb2.Expression.Term(
+                                                operator=edit_pb2.Expression.DIVIDE
+                                            ),
+                                        ]
+                                    )
+                                ),
+                            )
+                        )
+                    ),
+                    blend=edit_pb2.Overlay.BLEND_MULTIPLY,
+                )
+            ),
+            same,
+        ),
     ],
     "upscale": [
         Sample(

@@ -176,3 +176,13 @@ def gradient(image: pyvips.Image, params: edit_pb2.Gradient, ctx: RenderContext)
     overlay = bands[0].bandjoin(bands[1:]).cast("uchar").copy(interpretation="srgb")
     out = image.composite2(overlay, "over").cast("uchar")
     return out if image.hasalpha() else out.extract_band(0, n=3)
+
+
+@register("opacity", sequential=True)
+def opacity(image: pyvips.Image, params: edit_pb2.Opacity, ctx: RenderContext) -> pyvips.Image:
+    """Multiply the alpha by ``opacity`` (0..1), adding an opaque alpha first
+    (ImageKit ``o``, https://imagekit.io/docs/effects-and-enhancements#opacity---o;
+    ``al`` of text and solid-colour layers)."""
+    rgb, alpha = _split_alpha(imaging.ensure_alpha(image))
+    assert alpha is not None
+    return _join(rgb, (alpha * max(0.0, min(1.0, params.opacity))).cast("uchar"))

@@ -1,6 +1,10 @@
 """Detected focus for resize: ``fo-face`` finds faces with BlazeFace and
-``fo-<object>`` finds COCO objects with YOLOv3-tiny, both in Triton; their
-union is recorded as ``Resize.focus_box`` and the resize op crops around it
+``fo-<object>`` finds COCO objects with YOLOv3-tiny, both in Triton. The
+focus box is the union of the most prominent detections (score x area) that
+still fits the crop window together, so a crop never lands on the empty space
+between subjects that do not fit: it always holds the most prominent one
+(ImageKit frames the face(s), https://imagekit.io/docs/image-resize-and-crop#face-crop).
+It is recorded as ``Resize.focus_box`` and the resize op crops around it
 (see ``resize.focus_crop``). Nothing found: centre focus."""
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from inference.client import ModelUnavailableError
 from transform_svc.context import RenderContext
 from transform_svc.errors import model_unavailable
 from transform_svc.imaging import resize_exact
-from transform_svc.ops import register_prepare, resize  # noqa: F401 - registers resize first
+from transform_svc.ops import register_prepare, resize  # registers resize first
 
 
 def face_tiles(image: pyvips.Image) -> tuple[float, list[face_detection.Region], np.ndarray]:
@@ -40,14 +44,33 @@ def face_tiles(image: pyvips.Image) -> tuple[float, list[face_detection.Region],
     return scale, regions, np.stack(tiles)
 
 
-def union_box(
-    faces: list[face_detection.Face], scale: float, width: int, height: int
+Detection = tuple[float, float, float, float, float]  # score, left, top, right, bottom (px)
+
+
+def focus_box(
+    found: list[Detection], window: tuple[int, int] | None, width: int, height: int
 ) -> edit_pb2.Box:
-    """The px box (in the full image) holding every face, clamped to the image."""
-    left = max(0.0, min(f.left for f in faces) / scale)
-    top = max(0.0, min(f.top for f in faces) / scale)
-    right = min(float(width), max(f.right for f in faces) / scale)
-    bottom = min(float(height), max(f.bottom for f in faces) / scale)
+    """The px box (clamped to the W x H image) around the detections to frame:
+    the most prominent (score x area) first, then each next one whose union
+    with those chosen still fits ``window`` (w, h px; None = no crop, keep all).
+
+    Raises:
+        ValueError: ``found`` is empty.
+    """
+    if not found:
+        raise ValueError("no detections")
+    ranked = sorted(found, key=lambda d: d[0] * (d[3] - d[1]) * (d[4] - d[2]), reverse=True)
+    chosen = [ranked[0]]
+    for candidate in ranked[1:]:
+        trial = [*chosen, candidate]
+        span_w = max(d[3] for d in trial) - min(d[1] for d in trial)
+        span_h = max(d[4] for d in trial) - min(d[2] for d in trial)
+        if window is None or (span_w <= window[0] and span_h <= window[1]):
+            chosen = trial
+    left = max(0.0, min(d[1] for d in chosen))
+    top = max(0.0, min(d[2] for d in chosen))
+    right = min(float(width), max(d[3] for d in chosen))
+    bottom = min(float(height), max(d[4] for d in chosen))
     return edit_pb2.Box(
         left=int(left),
         top=int(top),
@@ -79,26 +102,28 @@ def letterbox(image: pyvips.Image, size: int) -> tuple[np.ndarray, float, tuple[
     return np.ascontiguousarray(pixels.transpose(2, 0, 1)[None]), scale, (left, top)
 
 
-async def find_objects(image: pyvips.Image, name: str, ctx: RenderContext) -> edit_pb2.Box | None:
-    """Union box (px) of the detected ``name`` objects, or None.
+async def find_objects(image: pyvips.Image, name: str, ctx: RenderContext) -> list[Detection]:
+    """The detected ``name`` objects, px in ``image``.
 
     Raises:
         ModelUnavailableError: Triton cannot run the detector.
     """
     batch, scale, pad = await asyncio.to_thread(letterbox, image, object_detection.SIZE)
     found = await object_detection.detect(ctx.inference, batch, name, scale, pad)
-    if not found:
-        return None
-    boxes = np.array([box for _, box in found])
-    left, top = max(0.0, boxes[:, 0].min()), max(0.0, boxes[:, 1].min())
-    right = min(float(image.width), boxes[:, 2].max())
-    bottom = min(float(image.height), boxes[:, 3].max())
-    return edit_pb2.Box(
-        left=int(left),
-        top=int(top),
-        width=max(1, int(right - left)),
-        height=max(1, int(bottom - top)),
-    )
+    return [(float(score), *map(float, box[:4])) for score, box in found]  # type: ignore[misc]
+
+
+async def find_faces(image: pyvips.Image, ctx: RenderContext) -> list[Detection]:
+    """The detected faces, px in ``image``.
+
+    Raises:
+        ModelUnavailableError: Triton cannot run the detector.
+    """
+    scale, regions, tiles = await asyncio.to_thread(face_tiles, image)
+    faces = await face_detection.detect(ctx.inference, tiles, regions)
+    return [
+        (f.score, f.left / scale, f.top / scale, f.right / scale, f.bottom / scale) for f in faces
+    ]
 
 
 @register_prepare("resize", needs_detection)
@@ -113,21 +138,18 @@ async def detect_focus(
     if not needs_detection(params):
         return image, params
     image = await asyncio.to_thread(image.copy_memory)
-    box: edit_pb2.Box | None = None
     try:
         if params.focus == edit_pb2.FOCUS_FACE:
-            scale, regions, tiles = await asyncio.to_thread(face_tiles, image)
-            faces = await face_detection.detect(ctx.inference, tiles, regions)
-            if faces:
-                box = union_box(faces, scale, image.width, image.height)
+            found = await find_faces(image, ctx)
         else:
-            box = await find_objects(image, params.focus_object, ctx)
+            found = await find_objects(image, params.focus_object, ctx)
     except ModelUnavailableError as exc:
         raise model_unavailable(str(exc)) from exc
     resolved = edit_pb2.Resize()
     resolved.CopyFrom(params)
-    if box is not None:
-        resolved.focus_box.CopyFrom(box)
+    if found:
+        window = resize.crop_window(params, image.width, image.height)
+        resolved.focus_box.CopyFrom(focus_box(found, window, image.width, image.height))
     else:
         resolved.focus = edit_pb2.FOCUS_CENTER
     return image, resolved

@@ -1,10 +1,13 @@
-"""Layers: composite an image (rendered from its own edit graph) or text over
-the current image (ImageKit ``l-image`` / ``l-text``)."""
+"""Layers: composite an image (rendered from its own edit graph, or a solid
+colour canvas) or text over the current image (ImageKit ``l-image`` /
+``l-text``, https://imagekit.io/docs/add-overlays-on-images): position by
+offsets from an anchor or by focus, opacity, and the layer modes."""
 
 from __future__ import annotations
 
 import asyncio
 import html
+import math
 
 import pyvips
 
@@ -21,19 +24,25 @@ PANGO_ALIGN = {"left": "low", "center": "centre", "right": "high", "": "centre"}
 def render_text(text: edit_pb2.TextLayer) -> pyvips.Image:
     """RGBA text: the pango mask in ``color`` (default black), padded, over
     ``background`` (default transparent)."""
+    kwargs: dict[str, int] = {"width": text.max_width} if text.max_width else {}
+    size = text.font_size or DEFAULT_FONT_SIZE
+    if text.line_height:  # pango's spacing is what lies between lines beyond the font size
+        kwargs["spacing"] = max(0, text.line_height - size)
     font = " ".join(
         part
         for part in (
             text.font or "sans",
             "bold" if text.bold else "",
             "italic" if text.italic else "",
-            str(text.font_size or DEFAULT_FONT_SIZE),
+            str(size),
         )
         if part
     )
-    kwargs = {"width": text.max_width} if text.max_width else {}
+    markup = html.escape(text.text)
+    if text.strikethrough:
+        markup = f"<s>{markup}</s>"
     mask = pyvips.Image.text(
-        html.escape(text.text),
+        markup,
         font=font,
         dpi=72,
         align=PANGO_ALIGN.get(text.align, "centre"),
@@ -64,25 +73,62 @@ def render_text(text: edit_pb2.TextLayer) -> pyvips.Image:
     return layer
 
 
+def _axis(
+    free: int,
+    length: int,
+    layer: int,
+    offset: edit_pb2.Offset | None,
+    centre: edit_pb2.Offset | None,
+    anchor: float | None,
+    default: int,
+) -> int:
+    """One axis of the layer's top-left, px. ``anchor`` 0 / 0.5 / 1 = the
+    base's near edge / middle / far edge (None: no lap, near edge, negative
+    offsets from the far edge); offsets point from the anchor into the image."""
+    at = 0.0 if anchor is None else anchor
+    inward = -1 if at == 1.0 else 1
+    if offset is not None:
+        if anchor is None and offset.px < 0:
+            return free + offset.px
+        return math.floor(at * length + inward * offset.px - at * layer + 0.5)
+    if centre is not None:
+        return math.floor(at * length + inward * centre.px - layer / 2 + 0.5)
+    return default
+
+
+def compass_origin(focus: int, free_x: int, free_y: int) -> tuple[int, int]:
+    """Top-left (px) of a layer placed at the compass ``focus`` (default
+    centre), given the base's room beyond the layer on each axis."""
+    direction = imaging.COMPASS.get(focus, "centre")
+    x = 0 if "west" in direction else free_x if "east" in direction else free_x // 2
+    y = 0 if "north" in direction else free_y if "south" in direction else free_y // 2
+    return x, y
+
+
+def _offsets(
+    params: edit_pb2.Overlay, axis: str
+) -> tuple[edit_pb2.Offset | None, edit_pb2.Offset | None]:
+    """The (edge, centre) offsets of one axis ("x" or "y"), None where unset."""
+    centre = f"{axis}_center"
+    return (
+        getattr(params, axis) if params.HasField(axis) else None,
+        getattr(params, centre) if params.HasField(centre) else None,
+    )
+
+
 def position(base: pyvips.Image, layer: pyvips.Image, params: edit_pb2.Overlay) -> tuple[int, int]:
-    """Top-left of the layer: x/y px (negative = from the right/bottom edge),
-    else the compass focus (default centre)."""
-    direction = imaging.COMPASS.get(params.focus, "centre")
+    """Top-left of the layer in px: from the offsets (``x``/``y`` = the layer's
+    top-left, ``x_center``/``y_center`` = its centre) measured from
+    ``anchor``, else at the compass ``focus`` (default centre)."""
     free_x, free_y = base.width - layer.width, base.height - layer.height
-    x = free_x // 2
-    y = free_y // 2
-    if "west" in direction:
-        x = 0
-    elif "east" in direction:
-        x = free_x
-    if "north" in direction:
-        y = 0
-    elif "south" in direction:
-        y = free_y
-    if params.HasField("x"):
-        x = params.x if params.x >= 0 else free_x + params.x
-    if params.HasField("y"):
-        y = params.y if params.y >= 0 else free_y + params.y
+    x, y = compass_origin(params.focus, free_x, free_y)
+    anchor_x = anchor_y = None
+    if params.anchor:
+        compass = imaging.COMPASS[params.anchor]
+        anchor_x = 0.0 if "west" in compass else 1.0 if "east" in compass else 0.5
+        anchor_y = 0.0 if "north" in compass else 1.0 if "south" in compass else 0.5
+    x = _axis(free_x, base.width, layer.width, *_offsets(params, "x"), anchor_x, x)
+    y = _axis(free_y, base.height, layer.height, *_offsets(params, "y"), anchor_y, y)
     return x, y
 
 
@@ -100,18 +146,61 @@ def fit_to(layer: pyvips.Image, width: int, height: int, fit: int) -> pyvips.Ima
     ).cast("uchar")
 
 
+def _placed_alpha(layer: pyvips.Image, width: int, height: int, x: int, y: int) -> pyvips.Image:
+    """The layer's alpha placed at (x, y) on a transparent width x height canvas."""
+    return layer[layer.bands - 1].embed(x, y, width, height, extend="black")
+
+
+def _displace(
+    base: pyvips.Image, layer: pyvips.Image, x: int, y: int, params: edit_pb2.Overlay
+) -> pyvips.Image:
+    """Move each base pixel by the layer's red / green (128 = none, 0 / 255 =
+    -1 / +1 times the x / y offsets in px) where the layer lies."""
+    mx = params.x.px if params.HasField("x") else 0
+    my = params.y.px if params.HasField("y") else 0
+    red = layer[0].embed(x, y, base.width, base.height, extend="background", background=[128])
+    green = layer[1].embed(x, y, base.width, base.height, extend="background", background=[128])
+    shift = ((red.cast("float") - 128) / 128 * mx).bandjoin((green.cast("float") - 128) / 128 * my)
+    index = pyvips.Image.xyz(base.width, base.height) + shift
+    return base.mapim(index, extend="copy").cast("uchar")
+
+
 def composite(base: pyvips.Image, layer: pyvips.Image, params: edit_pb2.Overlay) -> pyvips.Image:
-    """``layer`` over ``base`` at :func:`position` (``under``: ``base`` over
-    the layer, both with alpha kept); otherwise the output has alpha only if
-    the base had it."""
+    """``layer`` combined with ``base`` at :func:`position` by ``params.blend``
+    (``under``: ``base`` over the layer, both with alpha kept). Over and
+    multiply keep the base's size and alpha-ness; cutout gives alpha; cutter
+    gives the part of the base the layer covers.
+
+    Raises:
+        TransformError: impossible_edit when a cutter layer misses the image.
+    """
     layer = imaging.ensure_alpha(imaging.to_srgb(layer, apply_icc=False))
     layer = fit_to(layer, base.width, base.height, params.fit)
+    blend = params.blend
+    if blend == edit_pb2.Overlay.BLEND_DISPLACE:
+        free_x, free_y = base.width - layer.width, base.height - layer.height
+        x, y = compass_origin(params.focus, free_x, free_y)
+        return _displace(base, layer, x, y, params)
     x, y = position(base, layer, params)
     if params.under:
         canvas = pyvips.Image.black(base.width, base.height, bands=4).copy(interpretation="srgb")
         canvas = canvas.composite2(layer, "over", x=x, y=y)
         return canvas.composite2(imaging.ensure_alpha(base), "over").cast("uchar")
-    out = base.composite2(layer, "over", x=x, y=y).cast("uchar")
+    if blend in (edit_pb2.Overlay.BLEND_CUTOUT, edit_pb2.Overlay.BLEND_CUTTER):
+        with_alpha = imaging.ensure_alpha(base)
+        rgb, alpha = with_alpha.extract_band(0, n=3), with_alpha[3]
+        mask = _placed_alpha(layer, base.width, base.height, x, y)
+        if blend == edit_pb2.Overlay.BLEND_CUTOUT:
+            return rgb.bandjoin((alpha * (255 - mask) / 255).cast("uchar")).cast("uchar")
+        left, top = max(0, x), max(0, y)
+        right = min(base.width, x + layer.width)
+        bottom = min(base.height, y + layer.height)
+        if right <= left or bottom <= top:
+            raise impossible("the cutter layer lies outside the image")
+        kept = rgb.bandjoin((alpha * mask / 255).cast("uchar")).cast("uchar")
+        return kept.extract_area(left, top, right - left, bottom - top)
+    mode = "multiply" if blend == edit_pb2.Overlay.BLEND_MULTIPLY else "over"
+    out = base.composite2(layer, mode, x=x, y=y).cast("uchar")
     return out if base.hasalpha() else out.extract_band(0, n=3)
 
 
@@ -119,17 +208,18 @@ def composite(base: pyvips.Image, layer: pyvips.Image, params: edit_pb2.Overlay)
 async def overlay(
     image: pyvips.Image, params: edit_pb2.Overlay, ctx: RenderContext
 ) -> pyvips.Image:
-    """Composite an image or text layer over (or under) the image.
+    """Composite an image, solid-colour or text layer over (or under) the image.
 
     Raises:
         TransformError: the layer's source errors (e.g. source_not_found);
             impossible_edit (422) when the text cannot be rendered at its size.
     """
+    base = (image.width, image.height)
+    if ctx.run_steps is None or ctx.render_layer is None:
+        raise unsupported("layers are not available here")
     kind = params.WhichOneof("layer")
     if kind == "image":
-        if ctx.render_layer is None:
-            raise unsupported("image layers are not available here")
-        layer = await ctx.render_layer(params.image)
+        layer = await ctx.render_layer(params.image, base)
     else:
         try:
             layer = await asyncio.to_thread(render_text, params.text)
@@ -138,4 +228,6 @@ async def overlay(
                 "the text layer could not be rendered at this size; shorten the text, "
                 "lower fs or set a wrap width w"
             ) from exc
+        if params.text_steps:
+            layer = await ctx.run_steps(layer, list(params.text_steps), base)
     return await asyncio.to_thread(composite, image, layer, params)

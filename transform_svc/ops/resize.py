@@ -34,6 +34,7 @@ from transform_svc import imaging
 from transform_svc.context import RenderContext
 from transform_svc.errors import impossible, invalid
 from transform_svc.ops import register, register_load_fusion
+from transform_svc.shrink_on_load import jpeg_thumbnail
 
 # Larger than any accepted image side: "unconstrained" for vips_thumbnail.
 UNBOUNDED = 10_000_000
@@ -87,13 +88,25 @@ def target_box(params: edit_pb2.Resize, width: int, height: int) -> tuple[int | 
 
 @dataclass(frozen=True)
 class ThumbnailPlan:
-    """Arguments for vips_thumbnail and what to do after it."""
+    """Arguments for vips_thumbnail and what to do after it: an exact output
+    size (``size="force"``) or a box to fill (``crop``), then an optional
+    gravity crop/pad."""
 
     width: int
     height: int
-    size: str = "both"  # VipsSize: both | down | force
+    size: str = "force"  # VipsSize: force | both
     crop: str = "none"  # VipsInteresting
     gravity: tuple[str, int, int] | None = None  # (direction, w, h) crop/pad after
+
+
+def scaled_size(width: int, height: int, w: int, h: int, *, enlarge: bool) -> tuple[int, int]:
+    """The W x H image scaled by s = min(w/W, h/H) (and at most 1 unless
+    ``enlarge``), each side rounded half up, at least 1 px. ``w`` or ``h`` may
+    be UNBOUNDED. One rule for every scaling mode, whichever decoder runs."""
+    scale = min(w / width, h / height)
+    if not enlarge:
+        scale = min(scale, 1.0)
+    return max(1, int(width * scale + 0.5)), max(1, int(height * scale + 0.5))
 
 
 def plan(params: edit_pb2.Resize, width: int, height: int) -> ThumbnailPlan | None:
@@ -104,25 +117,31 @@ def plan(params: edit_pb2.Resize, width: int, height: int) -> ThumbnailPlan | No
     if mode in _EXTRACT_MODES:
         return None
     w, h = target_box(params, width, height)
+    enlarge = mode != edit_pb2.CROP_MODE_AT_MAX
+    if not w and not h:
+        return ThumbnailPlan(width, height)
     if not w or not h:  # one side given: uniform scale
-        size = "down" if mode == edit_pb2.CROP_MODE_AT_MAX else "both"
-        return ThumbnailPlan(w or UNBOUNDED, h or UNBOUNDED, size=size)
+        return ThumbnailPlan(
+            *scaled_size(width, height, w or UNBOUNDED, h or UNBOUNDED, enlarge=enlarge)
+        )
     if mode == edit_pb2.CROP_MODE_FORCE:
-        return ThumbnailPlan(w, h, size="force")
+        return ThumbnailPlan(w, h)
     if mode in _FIT_MODES:
-        size = "down" if mode == edit_pb2.CROP_MODE_AT_MAX else "both"
+        fitted = scaled_size(width, height, w, h, enlarge=enlarge)
         if mode != edit_pb2.CROP_MODE_PAD_RESIZE:
-            return ThumbnailPlan(w, h, size=size)
-        return ThumbnailPlan(w, h, gravity=(imaging.COMPASS[params.focus], w, h))
+            return ThumbnailPlan(*fitted)
+        return ThumbnailPlan(*fitted, gravity=(imaging.COMPASS[params.focus], w, h))
     # cover: maintain_ratio crops at the focus, at_least keeps the overflow
     by_width = w / width >= h / height
-    cover = (w, UNBOUNDED) if by_width else (UNBOUNDED, h)
+    cover = scaled_size(
+        width, height, *((w, UNBOUNDED) if by_width else (UNBOUNDED, h)), enlarge=True
+    )
     if mode == edit_pb2.CROP_MODE_AT_LEAST:
         return ThumbnailPlan(*cover)
     if params.focus == edit_pb2.FOCUS_AUTO:
-        return ThumbnailPlan(w, h, crop="attention")
+        return ThumbnailPlan(w, h, size="both", crop="attention")
     if params.focus in (edit_pb2.FOCUS_UNSPECIFIED, edit_pb2.FOCUS_CENTER):
-        return ThumbnailPlan(w, h, crop="centre")
+        return ThumbnailPlan(w, h, size="both", crop="centre")
     return ThumbnailPlan(*cover, gravity=(imaging.COMPASS[params.focus], w, h))
 
 
@@ -151,19 +170,13 @@ def _run(
     return _finish(imaging.to_srgb(image, apply_icc=False), p, params)
 
 
-def focus_crop(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image | None:
-    """Crop around ``focus_box`` (fo-face, fo-<object>), then scale to the target.
-
-    The window has the target's aspect ratio and the size the crop mode would
-    keep (maintain_ratio: the target scaled back by the cover scale
-    s = max(w/W, h/H), i.e. w/s x h/s; extract: w x h px),
-    divided by ``zoom`` (> 1 tighter, < 1 looser), never larger than the image;
-    it is centred on the box and shifted to stay inside the image. None when the
-    mode or a missing side leaves nothing to crop.
-    """
-    if not params.HasField("focus_box"):
-        return None
-    w, h = target_box(params, image.width, image.height)
+def crop_window(params: edit_pb2.Resize, width: int, height: int) -> tuple[int, int] | None:
+    """The (w, h) px window a focus crop cuts from a W x H image: the target's
+    aspect ratio at the size the crop mode keeps (maintain_ratio: the target
+    scaled back by the cover scale s = max(w/W, h/H), i.e. w/s x h/s; extract:
+    w x h px), divided by ``zoom`` (> 1 tighter, < 1 looser), never larger than
+    the image. None when the mode or a missing side leaves nothing to crop."""
+    w, h = target_box(params, width, height)
     mode = params.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO
     if (
         not w
@@ -172,22 +185,33 @@ def focus_crop(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image | N
     ):
         return None
     if mode == edit_pb2.CROP_MODE_MAINTAIN_RATIO:
-        scale = max(w / image.width, h / image.height)
+        scale = max(w / width, h / height)
         win_w, win_h = w / scale, h / scale
     else:
         win_w, win_h = float(w), float(h)
     zoom = params.zoom or 1.0
     win_w, win_h = win_w / zoom, win_h / zoom
-    shrink = min(1.0, image.width / win_w, image.height / win_h)
-    win_w, win_h = max(1, round(win_w * shrink)), max(1, round(win_h * shrink))
+    shrink = min(1.0, width / win_w, height / win_h)
+    return max(1, round(win_w * shrink)), max(1, round(win_h * shrink))
+
+
+def focus_crop(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image | None:
+    """Crop the :func:`crop_window` centred on ``focus_box`` (fo-face,
+    fo-<object>, fo-custom; shifted to stay inside the image), then scale it
+    to the target. None when there is nothing to crop."""
+    window = crop_window(params, image.width, image.height)
+    if not params.HasField("focus_box") or window is None:
+        return None
+    w, h = target_box(params, image.width, image.height)
+    win_w, win_h = window
     box = params.focus_box
     cx, cy = box.left + box.width / 2, box.top + box.height / 2
     left = int(min(max(cx - win_w / 2, 0), image.width - win_w))
     top = int(min(max(cy - win_h / 2, 0), image.height - win_h))
-    window = image.extract_area(left, top, win_w, win_h)
+    cut = image.extract_area(left, top, win_w, win_h)
     if (win_w, win_h) == (w, h):
-        return window
-    return window.thumbnail_image(w, height=h, size="force")
+        return cut
+    return cut.thumbnail_image(w, height=h, size="force")
 
 
 @register("resize")
@@ -218,8 +242,13 @@ def resize_on_load(
     header = imaging.load(buffer)
     width, height = imaging.upright_size(header)
 
-    def make(w: int, **kw: object) -> pyvips.Image:
-        return pyvips.Image.thumbnail_buffer(buffer, w, **kw)
+    def make(w: int, *, height: int, size: str, crop: str) -> pyvips.Image:
+        fast = jpeg_thumbnail(buffer, header, upright, w, height=height, size=size, crop=crop)
+        if fast is not None:
+            return fast
+        return pyvips.Image.thumbnail_buffer(buffer, w, height=height, size=size, crop=crop)
+
+    upright = (width, height)
 
     return _run(make, params, width, height)
 
@@ -229,8 +258,8 @@ def _region_origin(params: edit_pb2.Resize, w: int, h: int) -> tuple[int, int] |
     has = params.HasField
     if not any(has(f) for f in ("x", "y", "xc", "yc")):
         return None
-    left = params.x if has("x") else (params.xc - w // 2 if has("xc") else None)
-    top = params.y if has("y") else (params.yc - h // 2 if has("yc") else None)
+    left = params.x.px if has("x") else (params.xc.px - w // 2 if has("xc") else None)
+    top = params.y.px if has("y") else (params.yc.px - h // 2 if has("yc") else None)
     return left, top  # type: ignore[return-value]
 
 

@@ -3,9 +3,10 @@
 Within one comma-joined step the ops run in a fixed order chosen for speed and
 meaning: resize/crop (so later ops see fewer pixels) -> rotate -> flip -> blur
 -> sharpen -> the step's AI op -> other effects in URL order (trim, border,
-radius, shadow, gradient, ...) -> background colour. ``bg`` inside a pad crop
-mode is the pad colour; with background removal in the same step it is also
-laid under the cut-out subject.
+radius, shadow, gradient, opacity, ...) -> layers -> conditional blocks
+(``if-...``, decided on the image as the block receives it) -> background
+colour. ``bg`` inside a pad crop mode is the pad colour; with background
+removal in the same step it is also laid under the cut-out subject.
 
 Client hints (https://imagekit.io/docs/image-transformation#client-hints):
 ``w-auto`` takes ``Sec-CH-Width``/``Width`` (already in device px) rounded up to
@@ -20,7 +21,13 @@ from dataclasses import dataclass
 
 from gateway.errors import RequestError
 from gateway.imagekit.urlgrammar.layers import image_layer, text_layer
-from gateway.imagekit.urlgrammar.params import EXTRACT_MODES, PAD_MODES, StepSpec, parse_step
+from gateway.imagekit.urlgrammar.params import (
+    EXTRACT_MODES,
+    PAD_MODES,
+    StepSpec,
+    condition,
+    parse_step,
+)
 from gateway.imagekit.urlgrammar.split import Param
 from imgmesh.v1 import edit_pb2
 
@@ -113,7 +120,7 @@ def _resize(spec: StepSpec, hints: ClientHints, built: Built) -> edit_pb2.Step |
                 "cm-extract|cm-pad_extract",
             )
         for key, value in spec.position.items():
-            setattr(resize, key, value)
+            getattr(resize, key).CopyFrom(value)
     if spec.zoom is not None and spec.focus not in (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT):
         raise RequestError(
             "invalid_parameter",
@@ -163,6 +170,11 @@ def steps_for(spec: StepSpec, hints: ClientHints, built: Built) -> list[edit_pb2
             out.append(image_layer(layer, lambda chain: _layer_steps(chain, hints, built)))
         else:
             out.append(text_layer(layer))
+    for block in spec.conditions:
+        conditional = edit_pb2.Conditional(condition=condition(block.value))
+        conditional.then_steps.extend(_layer_steps(block.children, hints, built))
+        conditional.else_steps.extend(_layer_steps(block.otherwise, hints, built))
+        out.append(edit_pb2.Step(conditional=conditional))
     used_as_pad = resize is not None and resize.resize.crop_mode in PAD_MODES
     removes = spec.ai is not None and spec.ai.WhichOneof("op") == "remove_background"
     if spec.background is not None and (not used_as_pad or removes):
@@ -171,8 +183,11 @@ def steps_for(spec: StepSpec, hints: ClientHints, built: Built) -> list[edit_pb2
 
 
 def _layer_steps(chain: list[list[Param]], hints: ClientHints, built: Built) -> list[edit_pb2.Step]:
+    """Steps of a nested chain: a layer's own or a condition's branch."""
     steps: list[edit_pb2.Step] = []
     for params in chain:
+        if not params:
+            continue
         steps.extend(steps_for(parse_step(params), hints, built))
     return steps
 

@@ -9,7 +9,6 @@ https://imagekit.io/docs/ai-transformations.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,11 +16,13 @@ from dataclasses import dataclass, field
 from gateway.errors import RequestError, invalid
 from gateway.imagekit.urlgrammar.split import Param
 from gateway.imagekit.urlgrammar.values import (
+    base64_text,
     boolean,
     color,
     dimension,
     integer,
     number,
+    offset,
     sub_params,
 )
 from imgmesh.v1 import edit_pb2
@@ -100,7 +101,7 @@ class StepSpec:
     focus: int | None = None
     focus_object: str = ""
     zoom: float | None = None
-    position: dict[str, int] = field(default_factory=dict)  # x, y, xc, yc
+    position: dict[str, edit_pb2.Offset] = field(default_factory=dict)  # x, y, xc, yc
     dpr: float | None = None
     dpr_auto: bool = False
     background: edit_pb2.Color | None = None
@@ -116,6 +117,7 @@ class StepSpec:
     flags: dict[str, bool] = field(default_factory=dict)  # lo, pr, md, cp, orig
     default_image: str | None = None
     layers: list[Param] = field(default_factory=list)  # l-image / l-text, in URL order
+    conditions: list[Param] = field(default_factory=list)  # if-... if-end, in URL order
     seen: set[str] = field(default_factory=set)
 
 
@@ -159,10 +161,7 @@ def prompt(key: str, value: str, required: bool) -> str:
     if value.startswith("prompt-") and len(value) > 7:
         return value[7:]
     if value.startswith("prompte-"):
-        try:
-            return base64.urlsafe_b64decode(value[8:] + "=" * (-len(value[8:]) % 4)).decode()
-        except (ValueError, UnicodeDecodeError) as exc:  # binascii.Error is a ValueError
-            raise invalid(key, value, "prompte-<url-safe base64 of UTF-8 text>") from exc
+        return base64_text(key, value[8:])
     if not value and not required:
         return ""
     raise invalid(key, value, "prompt-<text> or prompte-<base64>")
@@ -245,7 +244,7 @@ def _dpr(value: str, spec: StepSpec) -> None:
 
 def _position_parser(key: str) -> Parser:
     def parse(value: str, spec: StepSpec) -> None:
-        spec.position[key] = integer(key, value, -65_535, 65_535)
+        spec.position[key] = offset(key, value)
 
     return parse
 
@@ -342,6 +341,12 @@ def _b(value: str, spec: StepSpec) -> None:
         raise invalid("b", value, "<width px>_<colour>, e.g. b-5_FF0000")
     border = edit_pb2.Border(width=integer("b", width, 1, 1000), color=color("b", colour))
     spec.effects.append(edit_pb2.Step(border=border))
+
+
+@param("o")
+def _o(value: str, spec: StepSpec) -> None:
+    opacity = edit_pb2.Opacity(opacity=integer("o", value, 0, 100) / 100)
+    spec.effects.append(edit_pb2.Step(opacity=opacity))
 
 
 @param("r")
@@ -490,13 +495,16 @@ def parse_step(params: list[Param]) -> StepSpec:
         if key == "l":  # the tokenizer already grouped l-image/l-text ... l-end
             spec.layers.append(p)
             continue
+        if key == "if":  # and if-<condition> ... if-else ... if-end
+            spec.conditions.append(p)
+            continue
         parser = PARAMS.get(key)
         if parser is None:
             raise RequestError(
                 "unknown_parameter",
                 f"unknown parameter {key!r}",
                 key,
-                ", ".join(sorted([*PARAMS, "l"])),
+                ", ".join(sorted([*PARAMS, "l", "if"])),
             )
         tag = f"e-{value.partition('-')[0]}" if key == "e" else key
         if tag in spec.seen:
@@ -504,3 +512,45 @@ def parse_step(params: list[Param]) -> StepSpec:
         spec.seen.add(tag)
         parser(value, spec)
     return spec
+
+
+CONDITION_PROPERTIES = {
+    "w": edit_pb2.Expression.CURRENT_WIDTH,
+    "h": edit_pb2.Expression.CURRENT_HEIGHT,
+    "ar": edit_pb2.Expression.CURRENT_ASPECT_RATIO,
+    "iw": edit_pb2.Expression.INPUT_WIDTH,
+    "ih": edit_pb2.Expression.INPUT_HEIGHT,
+    "iar": edit_pb2.Expression.INPUT_ASPECT_RATIO,
+}
+COMPARISONS = {
+    "eq": edit_pb2.Condition.EQ,
+    "ne": edit_pb2.Condition.NE,
+    "gt": edit_pb2.Condition.GT,
+    "gte": edit_pb2.Condition.GTE,
+    "lt": edit_pb2.Condition.LT,
+    "lte": edit_pb2.Condition.LTE,
+}
+
+
+def condition(value: str) -> edit_pb2.Condition:
+    """``w_gt_300`` -> Condition(CURRENT_WIDTH, GT, 300)
+    (https://imagekit.io/docs/conditional-transformations).
+
+    Raises:
+        RequestError: invalid_parameter naming the allowed form.
+    """
+    allowed = (
+        "if-<property>_<comparison>_<number>, property "
+        + "|".join(CONDITION_PROPERTIES)
+        + ", comparison "
+        + "|".join(COMPARISONS)
+    )
+    prop, _, rest = value.partition("_")
+    comparison, _, number_text = rest.partition("_")
+    if prop not in CONDITION_PROPERTIES or comparison not in COMPARISONS or not number_text:
+        raise invalid("if", value, allowed)
+    return edit_pb2.Condition(
+        property=CONDITION_PROPERTIES[prop],
+        comparison=COMPARISONS[comparison],
+        value=number("if", number_text, -1e9, 1e9, allowed),
+    )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 from gateway import values
@@ -35,9 +36,86 @@ def boolean(key: str, value: str) -> bool:
     return values.boolean(key, value)
 
 
+E = edit_pb2.Expression
+OPERANDS = {
+    "iw": E.INPUT_WIDTH,
+    "ih": E.INPUT_HEIGHT,
+    "iar": E.INPUT_ASPECT_RATIO,
+    "cw": E.CURRENT_WIDTH,
+    "ch": E.CURRENT_HEIGHT,
+    "car": E.CURRENT_ASPECT_RATIO,
+    "bw": E.BASE_WIDTH,
+    "bh": E.BASE_HEIGHT,
+    "bar": E.BASE_ASPECT_RATIO,
+}
+# operator -> (Expression.Operator, precedence); ** binds tightest, right to left
+OPERATORS = {
+    "add": (E.ADD, 1),
+    "sub": (E.SUBTRACT, 1),
+    "mul": (E.MULTIPLY, 2),
+    "div": (E.DIVIDE, 2),
+    "mod": (E.MODULO, 2),
+    "pow": (E.POWER, 3),
+}
+EXPRESSION_HELP = (
+    "an arithmetic expression: operands "
+    + "|".join(OPERANDS)
+    + " or numbers, joined by _add_|_sub_|_mul_|_div_|_mod_|_pow_ (e.g. iw_div_2)"
+)
+MAX_EXPRESSION_TERMS = 15
+
+
+def expression(key: str, value: str) -> edit_pb2.Expression | None:
+    """``iw_div_2_add_10`` -> postfix terms (usual precedence: pow, then
+    mul/div/mod, then add/sub; left to right otherwise); None when ``value``
+    names no operand and no operator (a plain number).
+    https://imagekit.io/docs/arithmetic-expressions-in-transformations
+
+    Raises:
+        RequestError: invalid_parameter for a malformed expression.
+    """
+    parts = value.split("_")
+    if len(parts) == 1 and parts[0] not in OPERANDS:
+        return None
+    if len(parts) % 2 == 0 or len(parts) > MAX_EXPRESSION_TERMS:
+        raise invalid(key, value, EXPRESSION_HELP)
+    out = E()
+    stack: list[tuple[int, int]] = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            if part in OPERANDS:
+                out.terms.add(operand=OPERANDS[part])
+            else:
+                out.terms.add(number=number(key, part, -1e6, 1e6, EXPRESSION_HELP))
+            continue
+        if part not in OPERATORS:
+            raise invalid(key, value, EXPRESSION_HELP)
+        operator, precedence = OPERATORS[part]
+        while stack and (
+            stack[-1][1] > precedence or (stack[-1][1] == precedence and part != "pow")
+        ):
+            out.terms.add(operator=stack.pop()[0])
+        stack.append((operator, precedence))
+    while stack:
+        out.terms.add(operator=stack.pop()[0])
+    return out
+
+
+def offset(key: str, value: str) -> edit_pb2.Offset:
+    """A signed px offset (``N`` prefix = negative) or an expression."""
+    parsed = expression(key, value)
+    if parsed is not None:
+        return edit_pb2.Offset(expression=parsed)
+    return edit_pb2.Offset(px=integer(key, value, -65_535, 65_535))
+
+
 def dimension(key: str, value: str) -> edit_pb2.Dimension:
-    """``300`` -> px 300; ``0.5`` -> ratio 0.5 (0 < ratio < 1)."""
-    allowed = f"an integer 1..{MAX_SIDE} (px) or a ratio 0 < r < 1"
+    """``300`` -> px 300; ``0.5`` -> ratio 0.5 (0 < ratio < 1); ``iw_div_2``
+    -> an expression, evaluated by transform_svc."""
+    parsed = expression(key, value)
+    if parsed is not None:
+        return edit_pb2.Dimension(expression=parsed)
+    allowed = f"an integer 1..{MAX_SIDE} (px), a ratio 0 < r < 1 or {EXPRESSION_HELP}"
     if re.fullmatch(r"[0-9]{1,12}", value):
         px = int(value)
         if 1 <= px <= MAX_SIDE:
@@ -82,3 +160,17 @@ def sub_params(key: str, value: str, allowed: dict[str, str]) -> dict[str, str]:
             )
         out[sub] = sub_value
     return out
+
+
+def base64_text(key: str, value: str) -> str:
+    """UTF-8 text from base64, standard (the SDKs' ``ie-``, percent-decoded
+    already) or URL-safe alphabet, padding optional.
+
+    Raises:
+        RequestError: invalid_parameter when it is not base64 of UTF-8.
+    """
+    standard = value.replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True).decode()
+    except (ValueError, UnicodeDecodeError) as exc:  # binascii.Error, non-ASCII input
+        raise invalid(key, value, "base64 of UTF-8 text") from exc
