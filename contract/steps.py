@@ -45,9 +45,7 @@ def walk(graph: edit_pb2.EditGraph, depth: int = 0) -> Iterator[tuple[int, edit_
     yield from _walk_steps(graph.steps, depth)
 
 
-def _walk_steps(
-    steps: Iterable[edit_pb2.Step], depth: int
-) -> Iterator[tuple[int, edit_pb2.Step]]:
+def _walk_steps(steps: Iterable[edit_pb2.Step], depth: int) -> Iterator[tuple[int, edit_pb2.Step]]:
     for step in steps:
         yield depth, step
         name = step.WhichOneof("op")

@@ -210,7 +210,9 @@ class Executor:
                 )
                 work.extend(reversed([_lookup(step) for step in branch]))
                 continue
-            params = resolve(params, frame.scope(image))  # type: ignore[arg-type]
+            if op.needs_prepare(params) or op.is_async:  # pending ran: image is current
+                params = resolve(params, frame.scope(image))  # type: ignore[arg-type]
+            # (a sync op's expressions resolve in _run_sync, on the image it gets)
             if op.needs_prepare(params):
                 try:
                     image, params = await op.prepare(image, params, self.ctx)  # type: ignore[misc]

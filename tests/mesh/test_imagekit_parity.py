@@ -38,6 +38,7 @@ def size(url: str) -> tuple[int, int]:
         ("w-iw_mod_250", (100, 67)),
         ("w-iar_mul_100", (150, 100)),  # 1.5 * 100
         ("w-300:w-cw_add_20", (320, 213)),  # cw = the image after w-300
+        ("e-grayscale:w-300:w-cw_add_20", (320, 213)),  # the same with no shrink-on-load
         ("w-300:w-iw_div_3", (200, 133)),  # iw = the source, whatever came before
         ("w-bw_div_6", (100, 67)),  # outside layers bw = the current image
         ("w-iw_div_2,h-ih_div_2,c-force", (300, 200)),
