@@ -112,23 +112,27 @@ def check_graph(graph: edit_pb2.EditGraph, limits: Limits) -> None:
 
 def _check_counts(graph: edit_pb2.EditGraph, limits: Limits) -> None:
     total = layers = 0
-    per_graph: list[edit_pb2.EditGraph] = [graph]
+    chains: list[int] = [len(graph.steps)]  # steps of each chain
     for depth, step in walk(graph):
         total += 1
         if depth > limits.max_layer_depth:
             raise _over("max_layer_depth", limits.max_layer_depth, "layers nest too deep")
-        if step.WhichOneof("op") == "overlay":
+        name = step.WhichOneof("op")
+        if name == "overlay":
             layers += 1
+            chains.append(len(step.overlay.text_steps))
             if step.overlay.WhichOneof("layer") == "image":
-                per_graph.append(step.overlay.image)
+                chains.append(len(step.overlay.image.steps))
+        elif name == "conditional":
+            chains += [len(step.conditional.then_steps), len(step.conditional.else_steps)]
     if total > limits.max_total_steps:
         raise _over("max_total_steps", limits.max_total_steps, f"the edit has {total} steps")
     if layers > limits.max_layers:
         raise _over("max_layers", limits.max_layers, f"the edit has {layers} layers")
-    for g in per_graph:
-        if len(g.steps) > limits.max_steps:
+    for length in chains:
+        if length > limits.max_steps:
             raise _over(
-                "max_steps", limits.max_steps, f"one transformation chain has {len(g.steps)} steps"
+                "max_steps", limits.max_steps, f"one transformation chain has {length} steps"
             )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from contract.steps import walk
 from gateway.errors import RequestError
 from imgmesh.v1 import edit_pb2
 from inference import catalogue
@@ -16,13 +17,11 @@ MODELS = tuple(m.name for m in catalogue.with_capability(catalogue.SEGMENTATION)
 
 
 def segmentation_steps(graph: edit_pb2.EditGraph) -> Iterator[edit_pb2.RemoveBackground]:
-    """Every background-removal step of ``graph``, image layers included."""
-    for step in graph.steps:
-        kind = step.WhichOneof("op")
-        if kind == "remove_background":
+    """Every background-removal step of ``graph``, layers and conditional
+    branches included."""
+    for _, step in walk(graph):
+        if step.WhichOneof("op") == "remove_background":
             yield step.remove_background
-        elif kind == "overlay" and step.overlay.WhichOneof("layer") == "image":
-            yield from segmentation_steps(step.overlay.image)
 
 
 def apply(graph: edit_pb2.EditGraph, value: str | None) -> None:

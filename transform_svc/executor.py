@@ -9,6 +9,7 @@ event loop so many requests can wait on Triton at once.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from dataclasses import dataclass
 
@@ -16,12 +17,12 @@ import pyvips
 from opentelemetry import trace
 from prometheus_client import Histogram
 
-from contract.limits import Limits
+from contract.limits import MAX_OUTPUT_SIDE, Limits
 from imgmesh.v1 import edit_pb2, transform_pb2
 from transform_svc import animation, imaging, svg
 from transform_svc import encode as encoding
 from transform_svc.context import RenderContext
-from transform_svc.errors import invalid, unsupported
+from transform_svc.errors import impossible, invalid, unsupported
 from transform_svc.expressions import Scope, holds, resolve
 from transform_svc.limits import DEFAULT_LIMITS, check_output, check_source
 from transform_svc.ops import REGISTRY, RegisteredOp
@@ -143,7 +144,7 @@ class Executor:
             TransformError: any documented error code; no origin configured.
         """
         if graph.source.WhichOneof("kind") == "canvas":
-            image = canvas(graph.source.canvas, Frame(base, base).scope())
+            image = canvas(graph.source.canvas, Frame(base, base).scope(), self.limits)
             frame = Frame((image.width, image.height), base)
             ops = [_lookup(step) for step in graph.steps]
             image, pending = await self._apply(image, ops, frame)
@@ -313,19 +314,25 @@ class Executor:
         return Rendered(data, encoding.CONTENT_TYPES[fmt], image.width, height, has_alpha)
 
 
-def canvas(spec: edit_pb2.Canvas, scope: Scope) -> pyvips.Image:
-    """An sRGB(A) solid-colour image (ImageKit ``i-ik_canvas``): its unset
-    sides are the base image's (``scope.base``).
+def canvas(spec: edit_pb2.Canvas, scope: Scope, limits: Limits) -> pyvips.Image:
+    """The solid-colour RGBA image of an ImageKit ``i-ik_canvas`` layer: each
+    side px, a ratio of the base image's side, or unset = the base's
+    (``scope.base``).
 
     Raises:
-        TransformError: impossible_edit when a side evaluates out of range.
+        TransformError: impossible_edit when a side is out of 1..MAX_OUTPUT_SIDE
+            px; image_too_large over the output pixel limit.
     """
     spec = resolve(spec, scope)  # type: ignore[assignment]
-    width = spec.width.px if spec.HasField("width") else scope.base[0]
-    height = spec.height.px if spec.HasField("height") else scope.base[1]
-    c = spec.color
-    return (
-        (pyvips.Image.black(width, height, bands=4) + [c.r, c.g, c.b, c.a])
-        .cast("uchar")
-        .copy(interpretation="srgb")
-    )
+    sides = []
+    for name, base in (("width", scope.base[0]), ("height", scope.base[1])):
+        dim = getattr(spec, name)
+        kind = dim.WhichOneof("value") if spec.HasField(name) else None
+        side = dim.px if kind == "px" else base
+        if kind == "ratio":
+            side = max(1, math.floor(dim.ratio * base + 0.5))
+        if not 1 <= side <= MAX_OUTPUT_SIDE:
+            raise impossible(f"a solid-colour layer {name} of {side} px is out of range")
+        sides.append(side)
+    check_output(sides[0], sides[1], limits)
+    return imaging.solid(sides[0], sides[1], spec.color)

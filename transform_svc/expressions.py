@@ -22,7 +22,10 @@ from imgmesh.v1 import edit_pb2
 from transform_svc.errors import impossible, invalid
 
 E = edit_pb2.Expression
-MAX_PX = 2**31 - 1
+# Bounds of a resolved value, px: sizes go on to the ops' own limits (MAX_OUTPUT_SIDE);
+# offsets beyond a million px could only place a layer far outside any image.
+MAX_SIZE_PX = 1 << 20
+MAX_OFFSET_PX = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,18 @@ class Scope:
 
 
 def _apply(operator: int, a: float, b: float) -> float:
+    """``a <operator> b``; every result must be a finite number.
+
+    Raises:
+        TransformError: impossible_edit (division by zero, overflow).
+    """
+    value = _operate(operator, a, b)
+    if not math.isfinite(value):
+        raise impossible("the expression's result is out of range")
+    return value
+
+
+def _operate(operator: int, a: float, b: float) -> float:
     if operator in (E.DIVIDE, E.MODULO) and b == 0:
         raise impossible("the expression divides by zero")
     if operator == E.ADD:
@@ -104,10 +119,10 @@ def evaluate(expression: edit_pb2.Expression, scope: Scope) -> float:
     return stack[0]
 
 
-def _px(expression: edit_pb2.Expression, scope: Scope, lo: int) -> int:
+def _px(expression: edit_pb2.Expression, scope: Scope, lo: int, hi: int) -> int:
     value = math.floor(evaluate(expression, scope) + 0.5)  # half up, as resize rounds
-    if not lo <= value <= MAX_PX:
-        raise impossible(f"an expression gives {value} px, outside {lo}..{MAX_PX}")
+    if not lo <= value <= hi:
+        raise impossible(f"an expression gives {value} px, outside {lo}..{hi}")
     return value
 
 
@@ -134,11 +149,13 @@ def _resolve_in_place(message: Message, scope: Scope) -> None:
     descriptor = message.DESCRIPTOR
     if descriptor is edit_pb2.Dimension.DESCRIPTOR:
         if message.WhichOneof("value") == "expression":
-            message.px = _px(message.expression, scope, 1)  # type: ignore[attr-defined]
+            message.px = _px(message.expression, scope, 1, MAX_SIZE_PX)  # type: ignore[attr-defined]
         return
     if descriptor is edit_pb2.Offset.DESCRIPTOR:
         if message.WhichOneof("value") == "expression":
-            message.px = _px(message.expression, scope, -MAX_PX)  # type: ignore[attr-defined]
+            message.px = _px(  # type: ignore[attr-defined]
+                message.expression, scope, -MAX_OFFSET_PX, MAX_OFFSET_PX
+            )
         return
     if descriptor in _NOT_HERE or descriptor is edit_pb2.Step.DESCRIPTOR:
         return
@@ -173,9 +190,12 @@ def holds(condition: edit_pb2.Condition, scope: Scope) -> bool:
     """
     value = scope.operand(condition.property)
     c = edit_pb2.Condition
+    # sizes are whole px; an aspect ratio equals a value given to 2 decimals
+    # (if-ar_eq_1.33 for 4:3) when they agree to within half a hundredth
+    same = abs(value - condition.value) < (0.005 if value % 1 else 1e-9)
     comparisons = {
-        c.EQ: value == condition.value,
-        c.NE: value != condition.value,
+        c.EQ: same,
+        c.NE: not same,
         c.GT: value > condition.value,
         c.GTE: value >= condition.value,
         c.LT: value < condition.value,

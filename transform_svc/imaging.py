@@ -166,3 +166,12 @@ def resize_exact(image: pyvips.Image, width: int, height: int) -> pyvips.Image:
         interpolate=pyvips.Interpolate.new("bicubic"),
         extend="copy",
     )
+
+
+def solid(width: int, height: int, color: edit_pb2.Color) -> pyvips.Image:
+    """An sRGB RGBA image, ``width`` x ``height`` px, all ``color``."""
+    return (
+        (pyvips.Image.black(width, height, bands=4) + [color.r, color.g, color.b, color.a])
+        .cast("uchar")
+        .copy(interpretation="srgb")
+    )

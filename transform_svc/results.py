@@ -80,7 +80,9 @@ def with_custom_focus(graph: edit_pb2.EditGraph, coordinates: str) -> edit_pb2.E
     x, y, w, h = (int(v) for v in coordinates.split(","))
     resolved = edit_pb2.EditGraph()
     resolved.CopyFrom(graph)
-    for step in resolved.steps:
+    for depth, step in walk(resolved):  # the image's own steps and branches, not layers
+        if depth > 0:
+            continue
         if step.WhichOneof("op") == "resize" and step.resize.focus == edit_pb2.FOCUS_CUSTOM:
             step.resize.focus_box.CopyFrom(edit_pb2.Box(left=x, top=y, width=w, height=h))
     return resolved
@@ -171,7 +173,7 @@ class Renderer:
         Raises:
             TransformError: model_unavailable (501) naming the model slot.
         """
-        for step in graph.steps:
+        for _, step in walk(graph):
             if step.WhichOneof("op") == "model_edit":
                 await require_model(step.model_edit, self.ctx)
 

@@ -62,6 +62,15 @@ def test_expression_in_extract_position(base_url):
         ("w-iw_div", 400, "invalid_parameter", "w"),
         ("w-zz_div_2", 400, "invalid_parameter", "w"),
         ("w-iw_pow_400", 422, "impossible_edit", None),
+        ("w-1000000_pow_50_mul_1000000_mul_1000000_mod_2", 422, "impossible_edit", None),
+        ("w-iw_mul_100", 422, "impossible_edit", None),  # 60000 px
+        (
+            "l-image,i-ik_canvas,bg-red,w-5,h-5,lap-right,lx-0_sub_1000000_mul_3,l-end",
+            422,
+            "impossible_edit",
+            None,
+        ),
+        ("l-image,i-ik_canvas,bg-red,w-iw_mul_100,h-5,l-end", 422, "impossible_edit", None),
     ],
 )
 def test_bad_expressions(base_url, tr, status, code, parameter):
@@ -84,6 +93,7 @@ def test_bad_expressions(base_url, tr, status, code, parameter):
         ("w-300:if-w_eq_300,h-50,if-end", (75, 50)),  # decided on the image after w-300
         ("w-300:if-iw_eq_300,h-50,if-else,h-20,if-end", (30, 20)),  # iw = the source
         ("if-h_gte_400:w-200:h-100:if-end", (150, 100)),  # a branch may chain steps
+        ("w-400,h-300:if-ar_eq_1.33,w-40,if-end", (40, 30)),  # 4:3 to 2 decimals
     ],
 )
 def test_conditionals_take_the_branch_the_image_asks_for(base_url, tr, expected):
@@ -98,6 +108,7 @@ def test_conditionals_take_the_branch_the_image_asks_for(base_url, tr, expected)
         "w-100,if-else",
         "if-x_gt_1,w-1,if-end",
         "if-w_is_1,if-end",
+        "if-w_gt_1,if-w_gt_1,if-w_gt_1,if-w_gt_1,w-9,if-end,if-end,if-end,if-end",  # too deep
     ],
 )
 def test_bad_conditionals_are_400(base_url, tr):
@@ -130,6 +141,12 @@ def test_solid_colour_layer_sizes_by_expression_of_the_base(base_url):
     # base 200 x 133: bw_div_4 = 50, bh_div_2 = 66.5 -> 67
     px = layer_pixels(base_url, "l-image,i-ik_canvas,bg-red,w-bw_div_4,h-bh_div_2,lx-0,ly-0,l-end")
     assert red_box(px) == (0, 0, 50, 67)
+
+
+def test_solid_colour_layer_sides_as_ratios_of_the_base(base_url):
+    # base 200 x 133: 0.5 -> 100, 0.25 -> 33.25 -> 33
+    px = layer_pixels(base_url, "l-image,i-ik_canvas,bg-FF0000,w-0.5,h-0.25,lx-0,ly-0,l-end")
+    assert red_box(px) == (0, 0, 100, 33)
 
 
 def test_solid_colour_layer_needs_bg(base_url):
@@ -226,7 +243,10 @@ def test_text_rotation_flip_line_height_and_alpha(base_url):
     ys, xs = np.nonzero(turned)
     assert ys.ptp() > 2 * xs.ptp()  # tall after rt-90
     flipped = text_mask(layer_pixels(base_url, f"{plain},fl-h,l-end", pre="w-400"))
-    assert (flipped[:, : xs.max() + 300] != flat[:, : xs.max() + 300]).any()
+    fy, fx = np.nonzero(flipped)
+    ys, xs = np.nonzero(flat)
+    assert abs(fx.ptp() - xs.ptp()) <= 2 and abs(fy.ptp() - ys.ptp()) <= 2  # same extent
+    assert (flipped != flat).sum() > 0.5 * flat.sum()  # but mirrored
     two_lines = "l-text,i-AAAA%20BBBB,fs-30,w-80,co-00FF00,lx-0,ly-0"
     tight = np.nonzero(text_mask(layer_pixels(base_url, f"{two_lines},l-end", pre="w-400")))[0]
     loose = np.nonzero(text_mask(layer_pixels(base_url, f"{two_lines},lh-80,l-end", pre="w-400")))[
@@ -237,9 +257,17 @@ def test_text_rotation_flip_line_height_and_alpha(base_url):
     assert not text_mask(faint).any()  # 30 % green over grey is no longer pure green
 
 
-def test_text_typography_strikethrough(base_url):
-    r = get(f"{base_url}{COFFEE}?tr=l-text,i-abc,tg-b_i_strikethrough,l-end")
-    assert r.status == 200
+def test_text_typography_strikethrough_draws_a_line(base_url):
+    plain = text_mask(layer_pixels(base_url, "l-text,i-mmmm,fs-40,co-00FF00,lx-0,ly-0,l-end"))
+    struck = text_mask(
+        layer_pixels(base_url, "l-text,i-mmmm,fs-40,co-00FF00,tg-strikethrough,lx-0,ly-0,l-end")
+    )
+    # a horizontal rule across the letters: a row far more filled than any row of plain text
+    assert struck.sum(axis=1).max() > plain.sum(axis=1).max() + 20
+
+
+def test_text_rt_auto_asks_for_nothing(base_url):
+    assert get(f"{base_url}{COFFEE}?tr=l-text,i-a,rt-auto,l-end").status == 200
 
 
 # --- URL handling as the SDKs produce it -------------------------------------------------

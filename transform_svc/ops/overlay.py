@@ -14,7 +14,7 @@ import pyvips
 from imgmesh.v1 import edit_pb2
 from transform_svc import imaging
 from transform_svc.context import RenderContext
-from transform_svc.errors import impossible, unsupported
+from transform_svc.errors import impossible, invalid, unsupported
 from transform_svc.ops import register
 
 DEFAULT_FONT_SIZE = 45  # px, ImageKit's default
@@ -64,12 +64,7 @@ def render_text(text: edit_pb2.TextLayer) -> pyvips.Image:
         )
     if text.background.ByteSize():
         b = text.background
-        canvas = (
-            (pyvips.Image.black(layer.width, layer.height, bands=4) + [b.r, b.g, b.b, b.a])
-            .cast("uchar")
-            .copy(interpretation="srgb")
-        )
-        layer = canvas.composite2(layer, "over").cast("uchar")
+        layer = imaging.solid(layer.width, layer.height, b).composite2(layer, "over").cast("uchar")
     return layer
 
 
@@ -82,9 +77,10 @@ def _axis(
     anchor: float | None,
     default: int,
 ) -> int:
-    """One axis of the layer's top-left, px. ``anchor`` 0 / 0.5 / 1 = the
-    base's near edge / middle / far edge (None: no lap, near edge, negative
-    offsets from the far edge); offsets point from the anchor into the image."""
+    """One axis of the layer's top-left, px (may lie outside the base: the
+    composite clips). ``anchor`` 0 / 0.5 / 1 = the base's near edge / middle /
+    far edge (None: no lap, near edge, negative offsets from the far edge);
+    offsets point from the anchor into the image."""
     at = 0.0 if anchor is None else anchor
     inward = -1 if at == 1.0 else 1
     if offset is not None:
@@ -92,6 +88,8 @@ def _axis(
             return free + offset.px
         return math.floor(at * length + inward * offset.px - at * layer + 0.5)
     if centre is not None:
+        if anchor is None and centre.px < 0:
+            return math.floor(length + centre.px - layer / 2 + 0.5)
         return math.floor(at * length + inward * centre.px - layer / 2 + 0.5)
     return default
 
@@ -124,7 +122,9 @@ def position(base: pyvips.Image, layer: pyvips.Image, params: edit_pb2.Overlay) 
     x, y = compass_origin(params.focus, free_x, free_y)
     anchor_x = anchor_y = None
     if params.anchor:
-        compass = imaging.COMPASS[params.anchor]
+        compass = imaging.COMPASS.get(params.anchor)
+        if compass is None:
+            raise invalid("a layer anchor must be a compass point")
         anchor_x = 0.0 if "west" in compass else 1.0 if "east" in compass else 0.5
         anchor_y = 0.0 if "north" in compass else 1.0 if "south" in compass else 0.5
     x = _axis(free_x, base.width, layer.width, *_offsets(params, "x"), anchor_x, x)

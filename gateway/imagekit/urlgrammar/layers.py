@@ -186,17 +186,17 @@ def _padding(value: str) -> list[int]:
     return [top, right, bottom, left]
 
 
-def _text_step(key: str, value: str) -> edit_pb2.Step:
+def _text_steps(key: str, value: str) -> list[edit_pb2.Step]:
     """``rt`` / ``fl`` / ``r`` of a text layer, parsed as the same parameters
-    of an image step (one parser each)."""
+    of an image step (one parser each); ``rt-auto`` asks for nothing."""
     spec = StepSpec()
     PARAMS[key](value, spec)
     if spec.rotate is not None:
         bg = edit_pb2.Color()  # transparent corners around rotated text
-        return edit_pb2.Step(rotate=edit_pb2.Rotate(degrees=spec.rotate, background=bg))
+        return [edit_pb2.Step(rotate=edit_pb2.Rotate(degrees=spec.rotate, background=bg))]
     if spec.flip is not None:
-        return edit_pb2.Step(flip=spec.flip)
-    return spec.effects[0]
+        return [edit_pb2.Step(flip=spec.flip)]
+    return spec.effects
 
 
 def text_layer(layer: Param) -> edit_pb2.Step:
@@ -230,7 +230,7 @@ def text_layer(layer: Param) -> edit_pb2.Step:
             text.padding.extend(_padding(p.value))
         elif p.key == "tg":
             styles = p.value.split("_")
-            if not styles or any(v not in ("b", "i", "strikethrough") for v in styles):
+            if any(v not in ("b", "i", "strikethrough") for v in styles):
                 raise invalid("tg", p.value, "b, i, strikethrough joined by _ (e.g. b_i)")
             text.bold, text.italic = "b" in styles, "i" in styles
             text.strikethrough = "strikethrough" in styles
@@ -245,7 +245,7 @@ def text_layer(layer: Param) -> edit_pb2.Step:
         elif p.key == "al":
             opacity.append(_opacity_tenths(p.value))
         elif p.key in ("rt", "fl", "r"):
-            overlay.text_steps.append(_text_step(p.key, p.value))
+            overlay.text_steps.extend(_text_steps(p.key, p.value))
         else:
             _place(overlay, p.key, p.value)
     if not text.text:

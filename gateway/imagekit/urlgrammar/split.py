@@ -16,6 +16,7 @@ MAX_NAMED_DEPTH = 4
 
 LAYER_TYPES = ("image", "text")
 MAX_LAYER_DEPTH = 3  # "A layer can have a nested layer up to 3 levels."
+MAX_CONDITION_DEPTH = 3  # if-blocks inside if-blocks (ImageKit documents no nesting)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def _parse_chain(
     depth: int,
     layer_depth: int,
     ends: tuple[str, ...],
+    if_depth: int = 0,
 ) -> tuple[list[list[Param]], int, str]:
     """Parse until one of ``ends`` (consumed; returned) or the end of input."""
     start = k
@@ -146,11 +148,20 @@ def _parse_chain(
             steps[-1].append(Param("l", value, children))
             continue
         if key == "if":
-            then, k, end = _parse_chain(tokens, seps, k + 1, named, depth, layer_depth, IF_ENDS)
+            if if_depth >= MAX_CONDITION_DEPTH:
+                raise RequestError(
+                    "invalid_parameter",
+                    f"conditions nest at most {MAX_CONDITION_DEPTH} levels",
+                    "if",
+                    f"at most {MAX_CONDITION_DEPTH} nested if-blocks",
+                )
+            then, k, end = _parse_chain(
+                tokens, seps, k + 1, named, depth, layer_depth, IF_ENDS, if_depth + 1
+            )
             otherwise: list[list[Param]] = []
             if end == "if-else":
                 otherwise, k, _ = _parse_chain(
-                    tokens, seps, k, named, depth, layer_depth, ("if-end",)
+                    tokens, seps, k, named, depth, layer_depth, ("if-end",), if_depth + 1
                 )
             steps[-1].append(Param("if", value, then, otherwise))
             continue

@@ -102,7 +102,11 @@ def expression(key: str, value: str) -> edit_pb2.Expression | None:
 
 
 def offset(key: str, value: str) -> edit_pb2.Offset:
-    """A signed px offset (``N`` prefix = negative) or an expression."""
+    """A signed px offset (``N`` prefix = negative, -65535..65535) or an expression.
+
+    Raises:
+        RequestError: invalid_parameter for anything else.
+    """
     parsed = expression(key, value)
     if parsed is not None:
         return edit_pb2.Offset(expression=parsed)
