@@ -142,7 +142,7 @@ MATRIX: dict[str, tuple[list[dict[str, Any]], Check]] = {
     "font_family": ([text(font_family="Serif")], size(600, 400)),
     "font_color": ([text(font_color="FF0000")], size(600, 400)),
     "color": ([text(color="00FF00")], size(600, 400)),
-    "inner_alignment": ([text(width=200, inner_alignment="left")], size(600, 400)),
+    "inner_alignment": ([text(width=60, inner_alignment="left")], size(600, 400)),
     "padding": ([text(padding="10_20", background="FFFFFF")], size(600, 400)),
     "alpha": ([text(alpha=5)], size(600, 400)),
     "typography": ([text(typography="b_i")], size(600, 400)),
@@ -161,6 +161,33 @@ MATRIX: dict[str, tuple[list[dict[str, Any]], Check]] = {
     "page": ([{"page": 2}], refused("pg")),
     "font_outline": ([text(font_outline="2_FF0000")], refused("fol")),
     "font_shadow": ([text(font_shadow="FF0000_2")], refused("fsh")),
+}
+
+# Keys whose check above is a size or a status only: the image must also differ
+# from the same URL without the key (a parameter silently ignored fails here).
+PLAIN_TEXT = [text()]
+CHANGES: dict[str, list[dict[str, Any]]] = {
+    **{
+        key: PLAIN_TEXT
+        for key in (
+            "font_size",
+            "font_family",
+            "font_color",
+            "color",
+            "padding",
+            "alpha",
+            "typography",
+        )
+    },
+    **{key: [EXTRACT] for key in ("x", "x_center", "y", "y_center")},
+    **{
+        key: [{"width": 100}]
+        for key in ("blur", "contrast_stretch", "sharpen", "unsharp_mask", "gradient", "flip")
+    },
+    "inner_alignment": [text(width=60)],  # two lines, centred by default
+    "line_height": [text(width=60)],
+    "focus": [{"width": 100, "height": 100}],
+    "border": [{"width": 600}],
 }
 
 OVERLAYS: dict[str, tuple[dict[str, Any], Check]] = {
@@ -229,7 +256,11 @@ def test_every_sdk_key_is_covered():
 def test_sdk_transformation(gateway, key, position, signed):
     transformation, check = MATRIX[key]
     url = build(gateway, transformation, position, signed)
-    check(get(url))
+    reply = get(url)
+    check(reply)
+    if key in CHANGES:
+        reference = get(build(gateway, CHANGES[key], position, signed))
+        assert reference.status == 200 and reference.body != reply.body, f"{key} changed nothing"
 
 
 @pytest.mark.parametrize(("position", "signed"), VARIANTS)
