@@ -26,8 +26,8 @@ def render_text(text: edit_pb2.TextLayer) -> pyvips.Image:
     ``background`` (default transparent)."""
     kwargs: dict[str, int] = {"width": text.max_width} if text.max_width else {}
     size = text.font_size or DEFAULT_FONT_SIZE
-    if text.line_height:  # pango's spacing is what lies between lines beyond the font size
-        kwargs["spacing"] = max(0, text.line_height - size)
+    if text.line_height:  # pango's spacing: what lies between lines beyond the font size
+        kwargs["spacing"] = text.line_height - size  # negative = tighter
     font = " ".join(
         part
         for part in (
