@@ -11,13 +11,11 @@ import string
 import time
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from asset_svc.blobs import Blobs
 from asset_svc.db import ImageRow
 from asset_svc.errors import AssetError, invalid, not_found
-from asset_svc.library import iso, new_id
-from asset_svc.transform import TransformPort
+from asset_svc.library import Store, iso, new_id
 from asset_svc.usage import add_usage
 from imgmesh.v1 import asset_pb2, edit_pb2
 
@@ -56,27 +54,8 @@ def check_name(name: str) -> str:
     return name
 
 
-class Images:
-    """Images of every account.
-
-    Args:
-        sessions: async session factory.
-        blobs: the blob store.
-        transform: transform_svc.
-        max_upload_bytes: largest source accepted.
-    """
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        blobs: Blobs,
-        transform: TransformPort,
-        max_upload_bytes: int,
-    ) -> None:
-        self.sessions = sessions
-        self.blobs = blobs
-        self.transform = transform
-        self.max_upload_bytes = max_upload_bytes
+class Images(Store):
+    """Images (img-processing Images API) of every account."""
 
     async def _store(
         self,

@@ -17,6 +17,7 @@ import secrets
 import string
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -143,27 +144,26 @@ def to_proto(row: FileRow, version: VersionRow) -> asset_pb2.File:
     )
 
 
-class Library:
-    """Files of every account, on one database and one blob store.
+@dataclass
+class Store:
+    """What every asset collection works on: rows in one database, bytes in
+    one blob store, decodes through transform_svc.
 
-    Args:
+    Attributes:
         sessions: async session factory.
         blobs: the blob store.
-        transform: transform_svc (decode checks).
-        max_upload_bytes: largest file accepted.
+        transform: transform_svc (decode checks, renders).
+        max_upload_bytes: largest source accepted, bytes.
     """
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        blobs: Blobs,
-        transform: TransformPort,
-        max_upload_bytes: int,
-    ) -> None:
-        self.sessions = sessions
-        self.blobs = blobs
-        self.transform = transform
-        self.max_upload_bytes = max_upload_bytes
+    sessions: async_sessionmaker[AsyncSession]
+    blobs: Blobs
+    transform: TransformPort
+    max_upload_bytes: int
+
+
+class Library(Store):
+    """Files (ImageKit Upload/Files API) of every account."""
 
     async def describe(self, data: bytes, name: str) -> dict[str, Any]:
         """Version columns for ``data``: an image's type, size and alpha as

@@ -118,7 +118,15 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
     async def Upload(self, request: asset_pb2.UploadRequest) -> asset_pb2.FileReply:
         self._check_webhook(request.webhook_url)
         data = await self._fetch_url(request.url) if request.url else request.data
-        file = await self.library.upload(request, data)
+        return await self._with_extensions(await self.library.upload(request, data), request)
+
+    async def _with_extensions(
+        self,
+        file: asset_pb2.File,
+        request: asset_pb2.UploadRequest | asset_pb2.UpdateFileRequest,
+    ) -> asset_pb2.FileReply:
+        """Start the request's extensions on ``file``; the reply carries their
+        status and the file as they left it (synchronous ones already ran)."""
         status = await self.extensions.start(file, request.extensions, request.webhook_url)
         if status:
             file = await self.library.get(request.account, file.file_id)
@@ -131,11 +139,7 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
     @rpc
     async def UpdateFile(self, request: asset_pb2.UpdateFileRequest) -> asset_pb2.FileReply:
         self._check_webhook(request.webhook_url)
-        file = await self.library.update(request)
-        status = await self.extensions.start(file, request.extensions, request.webhook_url)
-        if status:
-            file = await self.library.get(request.account, file.file_id)
-        return asset_pb2.FileReply(file=file, extension_status=status)
+        return await self._with_extensions(await self.library.update(request), request)
 
     @rpc
     async def ListFiles(self, request: asset_pb2.ListFilesRequest) -> asset_pb2.ListFilesReply:

@@ -92,30 +92,16 @@ def thumbor(origin: Path, processes: int = 2) -> Iterator[Server]:
             "MAX_AGE = 0\n"
             "AUTO_WEBP = False\n"
         )
-        proc = subprocess.Popen(
+        with _serve(
             [
                 str(bin_dir / "thumbor"),
-                "-p",
-                str(port),
-                "-i",
-                "127.0.0.1",
-                "-c",
-                str(conf),
-                "--processes",
-                str(processes),
-                "-l",
-                "error",
+                *("-p", str(port), "-i", "127.0.0.1", "-c", str(conf)),
+                *("--processes", str(processes), "-l", "error"),
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        server = Server(f"http://127.0.0.1:{port}", proc)
-        try:
-            _wait(f"{server.url}/healthcheck", proc)
+            port,
+            "/healthcheck",
+        ) as server:
             yield server
-        finally:
-            _stop(proc)
 
 
 @contextmanager
@@ -130,29 +116,38 @@ def rembg() -> Iterator[Server]:
                 Path(home) / f"{theirs}.onnx",
             )
         env = {**os.environ, "U2NET_HOME": home, "MODEL_CHECKSUM_DISABLED": "1"}
-        proc = subprocess.Popen(
+        with _serve(
             [
                 str(bin_dir / "rembg"),
-                "s",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-ui",
-                "--log_level",
-                "error",
+                *("s", "--host", "127.0.0.1", "--port", str(port)),
+                *("--no-ui", "--log_level", "error"),
             ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        server = Server(f"http://127.0.0.1:{port}", proc)
-        try:
-            _wait(f"{server.url}/docs", proc)
+            port,
+            "/docs",
+            env,
+        ) as server:
             yield server
-        finally:
-            _stop(proc)
+
+
+@contextmanager
+def _serve(
+    command: list[str], port: int, ready_path: str, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Run a peer server on 127.0.0.1:``port`` until ``ready_path`` answers;
+    stop its whole process group afterwards."""
+    proc = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    server = Server(f"http://127.0.0.1:{port}", proc)
+    try:
+        _wait(f"{server.url}{ready_path}", proc)
+        yield server
+    finally:
+        _stop(proc)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

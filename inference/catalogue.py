@@ -104,7 +104,8 @@ CATALOGUE: tuple[ServedModel, ...] = (
         outputs=(Tensor("output", (1, 1024, 1024)),),
         # bf16 on AMX: 261 ms against 1328 ms f32 on 2 threads, masks IoU >= 0.994
         # against f32 on the DIS5K/DAVIS set. Batch 2 at most: per image 255 ms
-        # at batch 1, 212 at 2, 246 at 4, and each image adds ~0.85 GiB.
+        # at batch 1, 212 at 2, 246 at 4, and every image in a batch holds its own
+        # 1024 px activations.
         max_batch_size=2,
         queue_delay_us=20000,
         threads=2,

@@ -234,13 +234,14 @@ def resize(image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext) -> 
 def resize_on_load(
     buffer: bytes, params: edit_pb2.Resize, ctx: RenderContext
 ) -> pyvips.Image | None:
-    """Shrink-on-load: decode straight at (near) the target size with
-    ``thumbnail_buffer`` (also autorotates and converts ICC to sRGB).
+    """Shrink-on-load: decode straight at (near) the target size, a JPEG at
+    the largest libjpeg scale (``shrink_on_load.jpeg_thumbnail``), anything
+    else with ``thumbnail_buffer`` (both autorotate and convert ICC to sRGB).
     Declines (None) for the extract modes."""
     if params.crop_mode in _EXTRACT_MODES or params.focus in DETECTED_FOCUS:
         return None  # extract needs the whole image; detection needs pixels first
     header = imaging.load(buffer)
-    width, height = imaging.upright_size(header)
+    upright = imaging.upright_size(header)
 
     def make(w: int, *, height: int, size: str, crop: str) -> pyvips.Image:
         fast = jpeg_thumbnail(buffer, header, upright, w, height=height, size=size, crop=crop)
@@ -248,9 +249,7 @@ def resize_on_load(
             return fast
         return pyvips.Image.thumbnail_buffer(buffer, w, height=height, size=size, crop=crop)
 
-    upright = (width, height)
-
-    return _run(make, params, width, height)
+    return _run(make, params, *upright)
 
 
 def _region_origin(params: edit_pb2.Resize, w: int, h: int) -> tuple[int, int] | None:
