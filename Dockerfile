@@ -13,7 +13,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY Makefile requirements.txt pyproject.toml ./
-COPY inference/__init__.py inference/catalogue.py inference/
+COPY contract/__init__.py contract/catalogue.py contract/
 COPY protos protos
 # the venv (pinned requirements) and the generated gRPC stubs
 RUN make .venv/.installed gen/.stamp

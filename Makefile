@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
 # The served model files, from the model catalogue (standard library only).
-MODELS := $(shell $(PYTHON) -m inference.catalogue)
+MODELS := $(shell $(PYTHON) -m contract.catalogue)
 SAMPLES := images/photos/.fetched
 
 .PHONY: setup run monitor test test-unit test-deps monitor-deps bench soak quality lint protos models samples verify-models k8s-files images clean

@@ -17,10 +17,12 @@ from asset_svc.db import ImageRow
 from asset_svc.errors import AssetError, invalid, not_found
 from asset_svc.library import Store, iso, new_id
 from asset_svc.usage import add_usage
+from contract import vocabulary
 from imgmesh.v1 import asset_pb2, edit_pb2
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
-FORMATS = {"image/jpeg": "jpeg", "image/png": "png", "image/webp": "webp"}
+# The formats an Image is stored in (the reference's JPEG, PNG and WebP).
+STORED_FORMATS = (edit_pb2.FORMAT_JPEG, edit_pb2.FORMAT_PNG, edit_pb2.FORMAT_WEBP)
 MAX_NAME = 30  # characters, per the reference
 MAX_PAGE = 100
 
@@ -67,9 +69,10 @@ class Images(Store):
         height: int,
         operations: int,
     ) -> asset_pb2.Image:
-        fmt = FORMATS.get(reply_type)
-        if fmt is None:
+        stored = vocabulary.FORMAT_BY_MEDIA_TYPE.get(reply_type)
+        if stored not in STORED_FORMATS:
             raise AssetError("unsupported_image", "images are JPEG, PNG or WebP")
+        fmt = vocabulary.format_name(stored)
         key = f"images/{new_id()}"
         await self.blobs.put(key, data)
         row = ImageRow(

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 import grpc
 from prometheus_client import Counter, Histogram, start_http_server
 
-import grpcutil
 from asset_svc import remote
 from asset_svc.blobs import Blobs, open_store
 from asset_svc.db import open_engine
@@ -34,6 +33,7 @@ from contract.errors import (
     HTTP_STATUS_METADATA_KEY,
     PARAMETER_METADATA_KEY,
 )
+from grpcutil import channels, serving
 from imgmesh.v1 import asset_pb2, asset_pb2_grpc
 from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
 
@@ -249,7 +249,7 @@ async def serve(
         settings.tagging_budget_ms / 1000,
         settings.webhook_retry_window_s,
     )
-    server = grpcutil.new_server()
+    server = channels.new_server()
     asset_pb2_grpc.add_AssetsServicer_to_server(
         AssetsServicer(library, images, extensions, webhooks), server
     )
@@ -257,12 +257,12 @@ async def serve(
     handlers = {EXTENSION: extensions.run, WEBHOOK: webhooks.deliver}
     address = f"{settings.asset_host}:{settings.asset_port}"
     try:
-        async with grpcutil.serving(server, address, SERVICE_NAME, log, ready):
+        async with serving.serving(server, address, SERVICE_NAME, log, ready):
             workers = [
                 asyncio.create_task(run_worker(queue, handlers, workers_stop))
                 for _ in range(settings.job_workers)
             ]
-            await grpcutil.until_stopped(server, stop)
+            await serving.until_stopped(server, stop)
         workers_stop.set()  # a job in progress finishes, or its lease runs out
         await asyncio.gather(*workers, return_exceptions=True)
     finally:

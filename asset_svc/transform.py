@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import grpc
 
-import grpcutil
 from asset_svc.errors import AssetError
 from contract.errors import public_error
+from grpcutil import channels
 from imgmesh.v1 import edit_pb2, transform_pb2, transform_pb2_grpc
 
 
@@ -30,7 +30,7 @@ class TransformPort:
     """
 
     def __init__(self, address: str, timeout_s: float = 120.0) -> None:
-        self.channel = grpcutil.channel(address)
+        self.channel = channels.channel(address)
         self.stub = transform_pb2_grpc.TransformStub(self.channel)
         self.timeout_s = timeout_s
 

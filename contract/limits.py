@@ -26,7 +26,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from contract.steps import walk
+from contract.facts import GraphFacts, graph_facts
 from imgmesh.v1 import edit_pb2
 
 # The largest output width or height any dialect accepts, px (ImageKit's w/h
@@ -99,37 +99,29 @@ def _over(limit: str, value: float, what: str, code: str = "limit_exceeded") -> 
     return GraphLimitError(code, limit, value, f"{what}; the limit {limit} is {shown}")
 
 
-def check_graph(graph: edit_pb2.EditGraph, limits: Limits) -> None:
-    """Refuse a graph over any bound.
+def check_graph(graph: edit_pb2.EditGraph, limits: Limits, facts: GraphFacts | None = None) -> None:
+    """Refuse a graph over any bound; ``facts`` = its :func:`graph_facts`
+    when the caller has them already.
 
     Raises:
         GraphLimitError: the first bound exceeded (naming it and its value).
     """
-    _check_counts(graph, limits)
-    for _, step in walk(graph):
+    facts = facts or graph_facts(graph)
+    _check_counts(facts, limits)
+    for _, step in facts.steps:
         _check_step(step, limits)
 
 
-def _check_counts(graph: edit_pb2.EditGraph, limits: Limits) -> None:
-    total = layers = 0
-    chains: list[int] = [len(graph.steps)]  # steps of each chain
-    for depth, step in walk(graph):
-        total += 1
-        if depth > limits.max_layer_depth:
-            raise _over("max_layer_depth", limits.max_layer_depth, "layers nest too deep")
-        name = step.WhichOneof("op")
-        if name == "overlay":
-            layers += 1
-            chains.append(len(step.overlay.text_steps))
-            if step.overlay.WhichOneof("layer") == "image":
-                chains.append(len(step.overlay.image.steps))
-        elif name == "conditional":
-            chains += [len(step.conditional.then_steps), len(step.conditional.else_steps)]
+def _check_counts(facts: GraphFacts, limits: Limits) -> None:
+    depth = max((d for d, _ in facts.steps), default=0)
+    if depth > limits.max_layer_depth:
+        raise _over("max_layer_depth", limits.max_layer_depth, "layers nest too deep")
+    total = len(facts.steps)
     if total > limits.max_total_steps:
         raise _over("max_total_steps", limits.max_total_steps, f"the edit has {total} steps")
-    if layers > limits.max_layers:
-        raise _over("max_layers", limits.max_layers, f"the edit has {layers} layers")
-    for length in chains:
+    if facts.layers > limits.max_layers:
+        raise _over("max_layers", limits.max_layers, f"the edit has {facts.layers} layers")
+    for length in facts.chain_lengths:
         if length > limits.max_steps:
             raise _over(
                 "max_steps", limits.max_steps, f"one transformation chain has {length} steps"

@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from contract.vocabulary import DETECTED_FOCUS
 from imgmesh.v1 import edit_pb2
-
-_DETECTED_FOCUS = (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT)
 
 
 def _always(_params: Any) -> bool:
@@ -30,7 +29,7 @@ AI_STEPS: dict[str, Callable[[Any], bool]] = {
     "model_edit": _always,
     "upscale": _always,
     "text_removal": _always,
-    "resize": lambda r: r.focus in _DETECTED_FOCUS,  # fo-face, fo-<object>
+    "resize": lambda r: r.focus in DETECTED_FOCUS,  # fo-face, fo-<object>
 }
 
 STEP_NAMES: tuple[str, ...] = tuple(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import grpcutil
+from grpcutil import channels, serving
 from imgmesh.v1 import asset_pb2_grpc
 
 
@@ -14,12 +14,12 @@ class AssetClient:
     """
 
     def __init__(self, address: str) -> None:
-        self.channel = grpcutil.channel(address)
+        self.channel = channels.channel(address)
         self.stub = asset_pb2_grpc.AssetsStub(self.channel)
 
     async def ready(self) -> bool:
         """True when asset_svc reports SERVING."""
-        return await grpcutil.is_serving(self.channel, "imgmesh.v1.Assets")
+        return await serving.is_serving(self.channel, "imgmesh.v1.Assets")
 
     async def close(self) -> None:
         await self.channel.close()

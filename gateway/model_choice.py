@@ -1,49 +1,34 @@
 """Per-request choice of the background-removal model, for both APIs: the
 ``x-imgmesh-segmentation-model`` request header (like Photoroom's model-version
-headers), ``isnet`` (quality) or ``u2netp`` (fast). Without it transform_svc
-uses its configured default (``IMGMESH_SEGMENTATION_MODEL``)."""
+headers), one of :data:`contract.catalogue.SEGMENTATION_MODELS` (``isnet`` for
+quality, ``u2netp`` for speed). Without it transform_svc uses its configured
+default (``IMGMESH_SEGMENTATION_MODEL``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from contract.steps import walk
+from contract.catalogue import SEGMENTATION_MODELS
+from contract.facts import GraphFacts
 from gateway.errors import RequestError
-from imgmesh.v1 import edit_pb2
-from inference import catalogue
 
 HEADER = "x-imgmesh-segmentation-model"
-MODELS = tuple(m.name for m in catalogue.with_capability(catalogue.SEGMENTATION))
 
 
-def segmentation_steps(graph: edit_pb2.EditGraph) -> Iterator[edit_pb2.RemoveBackground]:
-    """Every background-removal step of ``graph``, layers and conditional
-    branches included."""
-    for _, step in walk(graph):
-        if step.WhichOneof("op") == "remove_background":
-            yield step.remove_background
-
-
-def apply(graph: edit_pb2.EditGraph, value: str | None) -> None:
-    """Set every background-removal step of ``graph`` (layers included) to ``value``.
+def apply(facts: GraphFacts, value: str | None) -> None:
+    """Set every background-removal step of the graph ``facts`` describe
+    (layers and branches included) to the model ``value`` names.
 
     Raises:
-        RequestError: invalid_parameter for a model not in MODELS (400).
+        RequestError: invalid_parameter for a model not in SEGMENTATION_MODELS (400).
     """
     if value is None:
         return
     name = value.strip().lower()
-    if name not in MODELS:
+    if name not in SEGMENTATION_MODELS:
         raise RequestError(
             "invalid_parameter",
             f"unknown segmentation model {value!r} in {HEADER}",
             HEADER,
-            " | ".join(MODELS),
+            " | ".join(SEGMENTATION_MODELS),
         )
-    for step in segmentation_steps(graph):
+    for step in facts.segmentation:
         step.model = name
-
-
-def uses_segmentation(graph: edit_pb2.EditGraph) -> bool:
-    """True if a background-removal step (layers included) depends on the header."""
-    return next(segmentation_steps(graph), None) is not None

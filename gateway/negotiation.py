@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contract.vocabulary import FORMAT_BY_MEDIA_TYPE
 from imgmesh.v1 import edit_pb2
 
-_MEDIA_TYPES = {"image/avif": edit_pb2.FORMAT_AVIF, "image/webp": edit_pb2.FORMAT_WEBP}
+# The formats a client must name in Accept to get them under f-auto.
+NEGOTIATED = (edit_pb2.FORMAT_AVIF, edit_pb2.FORMAT_WEBP)
 
 
 def accepted_formats(accept: str | None) -> list[int]:
@@ -18,8 +20,8 @@ def accepted_formats(accept: str | None) -> list[int]:
     found: list[int] = []
     for item in accept.split(","):
         media, *params = (part.strip() for part in item.split(";"))
-        fmt = _MEDIA_TYPES.get(media.lower())
-        if fmt is None:
+        fmt = FORMAT_BY_MEDIA_TYPE.get(media.lower())
+        if fmt not in NEGOTIATED:
             continue
         q = 1.0
         for p in params:

@@ -1,7 +1,7 @@
 """The gateway's settings: every environment variable and flag, declared once
 (pydantic-settings). ``IMGMESH_<FIELD>`` in the environment, ``--<field>``
 (kebab case) on the command line; flags win. The README's configuration
-table lists the same names (``tests/test_settings.py`` compares them)."""
+table lists the same names (``tests/unit/test_settings.py`` compares them)."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ import time
 
 import grpc
 
-import grpcutil
 from contract.errors import public_error
+from grpcutil import channels, serving
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 
 RETRY_BACKOFF_S = 0.2
@@ -31,7 +31,7 @@ class TransformClient:
     def __init__(self, address: str, timeout_s: float = 60.0) -> None:
         self.address = address
         self.timeout_s = timeout_s
-        self.channel = grpcutil.channel(address)
+        self.channel = channels.channel(address)
         self.stub = transform_pb2_grpc.TransformStub(self.channel)
 
     async def render(self, request: transform_pb2.RenderRequest) -> transform_pb2.RenderReply:
@@ -57,7 +57,7 @@ class TransformClient:
 
     async def ready(self) -> bool:
         """True when transform_svc reports SERVING."""
-        return await grpcutil.is_serving(self.channel, "imgmesh.v1.Transform")
+        return await serving.is_serving(self.channel, "imgmesh.v1.Transform")
 
     async def close(self) -> None:
         await self.channel.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from contextvars import ContextVar
 
 import numpy as np
 import tritonclient.grpc.aio as triton_grpc
@@ -16,7 +15,8 @@ from opentelemetry import propagate, trace
 from prometheus_client import Histogram
 from tritonclient.utils import InferenceServerException
 
-from grpcutil import LOAD_BALANCING
+from grpcutil.channels import LOAD_BALANCING
+from grpcutil.deadline import DEADLINE
 
 INFER_SECONDS = Histogram(
     "imgmesh_inference_request_seconds",
@@ -27,12 +27,6 @@ INFER_SECONDS = Histogram(
 
 _tracer = trace.get_tracer(__name__)
 log = logging.getLogger("inference.client")
-
-# time.monotonic() by which the current request must finish (set by the gRPC
-# server from its deadline; inherited by the tasks a render creates), so a
-# Triton call never outlives the HTTP request that asked for it.
-DEADLINE: ContextVar[float | None] = ContextVar("imgmesh_deadline", default=None)
-
 
 # tritonclient's own message bounds, plus round robin over every address the
 # target resolves to (a headless Service in Kubernetes: one per Triton pod).

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference import catalogue
+from contract import catalogue
 from inference.client import InferenceClient
 
 SERVED = catalogue.model("blazeface")

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from inference import catalogue
+from contract import catalogue
+from contract.object_classes import COCO_CLASSES
 from inference.client import InferenceClient
-from inference.coco import COCO_CLASSES
 
 SERVED = catalogue.model("yolov3_tiny")
 MODEL = SERVED.name

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference import catalogue
+from contract import catalogue
 
 
 @dataclass(frozen=True)

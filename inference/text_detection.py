@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference import catalogue
+from contract import catalogue
 
 SERVED = catalogue.model("ppocr_det")
 MODEL = SERVED.name

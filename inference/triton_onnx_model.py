@@ -12,7 +12,7 @@ PP-OCR det 960 px 493 -> 67 ms (bf16). OpenVINO reads ONNX directly
 (https://docs.openvino.ai/2025/openvino-workflow/model-preparation.html).
 
 Config parameters (config.pbtxt ``parameters``, written by
-``inference.catalogue.render_config``):
+``contract.catalogue.render_config``):
     threads: OpenVINO ``INFERENCE_NUM_THREADS`` (default 0 = OpenVINO decides).
     precision: ``f32`` or ``bf16``, OpenVINO's ``INFERENCE_PRECISION_HINT``.
         ``bf16`` is used only where the CPU computes it natively (AVX512_BF16

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference import catalogue
+from contract import catalogue
 from inference.client import InferenceClient
 
 SCALE = 4

@@ -7,7 +7,7 @@ from their sources:
 * ``k8s/base/prometheus-rules.yaml``: a PrometheusRule holding
   ``monitoring/rules/imgmesh.rules.yml``;
 * ``k8s/overlays/gpu/<model>.pbtxt``: Triton's GPU model configs, from
-  the model catalogue (``inference.catalogue.render_gpu_config``).
+  the model catalogue (``contract.catalogue.render_gpu_config``).
 
 Every setting appears with its default, except where a cluster needs another
 value (bind addresses, service names, mounted paths) and except the ones that
@@ -21,9 +21,9 @@ from pathlib import Path
 import yaml
 
 from asset_svc.settings import AssetSettings
+from contract.catalogue import write_gpu_configs
 from contract.limits import Limits
 from gateway.settings import GatewaySettings
-from inference.catalogue import write_gpu_configs
 from mesh.processes import REPO_ROOT
 from transform_svc.settings import TransformSettings
 

@@ -18,9 +18,9 @@ from opentelemetry import trace
 from prometheus_client import Histogram
 
 from contract.limits import MAX_OUTPUT_SIDE, Limits
+from contract.vocabulary import ANIMATED_FORMATS, MEDIA_TYPES
 from imgmesh.v1 import edit_pb2, transform_pb2
-from transform_svc import animation, imaging, svg
-from transform_svc import encode as encoding
+from transform_svc import animation, encoding, imaging, svg
 from transform_svc.context import RenderContext
 from transform_svc.errors import impossible, invalid, unsupported
 from transform_svc.expressions import Scope, holds, resolve
@@ -116,7 +116,7 @@ class Executor:
         check_source(image, self.limits)
         loader = image.get("vips-loader")
         fmt = encoding.source_format(loader)
-        content_type = encoding.CONTENT_TYPES.get(fmt, "application/octet-stream")
+        content_type = MEDIA_TYPES.get(fmt, "application/octet-stream")
         return transform_pb2.RenderReply(
             image=data,
             content_type=content_type,
@@ -301,7 +301,7 @@ class Executor:
         fmt = encoding.choose_format(
             enc, encoding.source_format(loader), image.hasalpha(), animated
         )
-        if fmt not in encoding.ANIMATED_FORMATS:
+        if fmt not in ANIMATED_FORMATS:
             image = animation.first_frame(image)
         check_output(image.width, image.height, self.limits)
         try:
@@ -311,7 +311,7 @@ class Executor:
         OP_SECONDS.labels("encode").observe(time.perf_counter() - start)
         has_alpha = image.hasalpha() and fmt != edit_pb2.FORMAT_JPEG
         height = animation.page_height(image)
-        return Rendered(data, encoding.CONTENT_TYPES[fmt], image.width, height, has_alpha)
+        return Rendered(data, MEDIA_TYPES[fmt], image.width, height, has_alpha)
 
 
 def canvas(spec: edit_pb2.Canvas, scope: Scope, limits: Limits) -> pyvips.Image:

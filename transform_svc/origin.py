@@ -24,9 +24,9 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 import grpc
 
-import grpcutil
 from contract.errors import public_error
 from contract.limits import Limits
+from grpcutil import channels
 from imgmesh.v1 import asset_pb2, asset_pb2_grpc, edit_pb2
 from outbound.ssrf import NonPublicAddressError, PublicOnlyResolver, is_ip, is_public
 from transform_svc.errors import ErrorCode, TransformError, not_found, too_large
@@ -150,7 +150,7 @@ class Origin:
         if not self.config.asset_address:
             raise not_found()
         if self._assets is None:
-            self._asset_channel = grpcutil.channel(self.config.asset_address)
+            self._asset_channel = channels.channel(self.config.asset_address)
             self._assets = asset_pb2_grpc.AssetsStub(self._asset_channel)
         request = asset_pb2.FetchRequest(
             account=file.account,

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter
 
+from contract.facts import GraphFacts, graph_facts
 from contract.limits import GraphLimitError, Limits, check_graph
-from contract.steps import has_ai_step, walk
+from grpcutil.deadline import DEADLINE
 from imgmesh.v1 import edit_pb2, transform_pb2
-from inference.client import DEADLINE
 from transform_svc.cache import ResultCache
 from transform_svc.context import RenderContext
 from transform_svc.errors import TransformError, limit_exceeded, too_large
@@ -54,15 +54,6 @@ def result_key(graph: edit_pb2.EditGraph, info: SourceInfo, layers: list[str]) -
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def layer_sources(graph: edit_pb2.EditGraph) -> list[edit_pb2.Source]:
-    """Sources of image layers, nested ones included, in step order."""
-    return [
-        step.overlay.image.source
-        for _, step in walk(graph)
-        if step.WhichOneof("op") == "overlay" and step.overlay.WhichOneof("layer") == "image"
-    ]
-
-
 def etag_for(key: str) -> str:
     return f'"{key[:32]}"'
 
@@ -73,19 +64,13 @@ class _Failure:
     error: TransformError
 
 
-def with_custom_focus(graph: edit_pb2.EditGraph, coordinates: str) -> edit_pb2.EditGraph:
-    """``graph`` with ``focus_box`` = the file's ``customCoordinates``
-    (``x,y,w,h`` px of the source) on each top-level fo-custom resize
+def set_custom_focus(facts: GraphFacts, coordinates: str) -> None:
+    """Set ``focus_box`` = the file's ``customCoordinates`` (``x,y,w,h`` px of
+    the source) on each of the graph's own fo-custom resizes, in place
     (ImageKit: https://imagekit.io/docs/image-resize-and-crop#focus---fo)."""
     x, y, w, h = (int(v) for v in coordinates.split(","))
-    resolved = edit_pb2.EditGraph()
-    resolved.CopyFrom(graph)
-    for depth, step in walk(resolved):  # the image's own steps and branches, not layers
-        if depth > 0:
-            continue
-        if step.WhichOneof("op") == "resize" and step.resize.focus == edit_pb2.FOCUS_CUSTOM:
-            step.resize.focus_box.CopyFrom(edit_pb2.Box(left=x, top=y, width=w, height=h))
-    return resolved
+    for resize in facts.custom_focus:
+        resize.focus_box.CopyFrom(edit_pb2.Box(left=x, top=y, width=w, height=h))
 
 
 class Renderer:
@@ -130,13 +115,14 @@ class Renderer:
         Raises:
             TransformError: from fetching or rendering (possibly remembered).
         """
-        graph = request.graph
+        graph = request.graph  # ours: fo-custom boxes are set on it in place
+        facts = graph_facts(graph)  # the one walk of this graph in transform_svc
         try:
-            check_graph(graph, self.limits)
+            check_graph(graph, self.limits, facts)
         except GraphLimitError as exc:
             maker = too_large if exc.code == "image_too_large" else limit_exceeded
             raise maker(exc.message) from exc
-        await self.preflight(graph)
+        await self.preflight(facts)
         if graph.encode.original:
             return await self.pool.passthrough(graph.source, self._timeout())
         fetched: Fetched | None = None
@@ -145,8 +131,8 @@ class Renderer:
             fetched = await self.origin.fetch(graph.source)
             info = fetched.info
         if info.custom_coordinates:
-            graph = with_custom_focus(graph, info.custom_coordinates)
-        layers = [await self.origin.stat(src) for src in layer_sources(graph)]
+            set_custom_focus(facts, info.custom_coordinates)
+        layers = [await self.origin.stat(src) for src in facts.layer_sources]
         key = result_key(graph, info, [layer.validator if layer else "" for layer in layers])
         if request.if_none_match and request.if_none_match == etag_for(key):
             return transform_pb2.RenderReply(
@@ -159,23 +145,22 @@ class Renderer:
             reply = transform_pb2.RenderReply.FromString(cached)
             reply.cache_hit = True
             return reply
-        task = self._inflight.get(key) or self._start(key, graph, fetched, info)
-        if request.ai_budget_ms and has_ai_step(graph):
+        task = self._inflight.get(key) or self._start(key, graph, facts.has_ai, fetched, info)
+        if request.ai_budget_ms and facts.has_ai:
             done, _ = await asyncio.wait({task}, timeout=request.ai_budget_ms / 1000)
             if not done:
                 return transform_pb2.RenderReply(intermediate=True)
         reply = await asyncio.shield(task)
         return reply
 
-    async def preflight(self, graph: edit_pb2.EditGraph) -> None:
+    async def preflight(self, facts: GraphFacts) -> None:
         """Refuse before any work when a step's model slot is empty (501).
 
         Raises:
             TransformError: model_unavailable (501) naming the model slot.
         """
-        for _, step in walk(graph):
-            if step.WhichOneof("op") == "model_edit":
-                await require_model(step.model_edit, self.ctx)
+        for edit in facts.model_edits:
+            await require_model(edit, self.ctx)
 
     def _timeout(self) -> float:
         """Seconds left of the call's deadline (the configured timeout without one)."""
@@ -185,9 +170,16 @@ class Renderer:
         return max(0.05, deadline - time.monotonic())
 
     def _start(
-        self, key: str, graph: edit_pb2.EditGraph, fetched: Fetched | None, info: SourceInfo
+        self,
+        key: str,
+        graph: edit_pb2.EditGraph,
+        has_ai: bool,
+        fetched: Fetched | None,
+        info: SourceInfo,
     ) -> asyncio.Task[transform_pb2.RenderReply]:
-        task = asyncio.create_task(self._compute(key, graph, fetched, info, self._timeout()))
+        task = asyncio.create_task(
+            self._compute(key, graph, has_ai, fetched, info, self._timeout())
+        )
         self._inflight[key] = task
         task.add_done_callback(lambda _t: self._inflight.pop(key, None))
         return task
@@ -196,6 +188,7 @@ class Renderer:
         self,
         key: str,
         graph: edit_pb2.EditGraph,
+        has_ai: bool,
         fetched: Fetched | None,
         info: SourceInfo,
         timeout_s: float,
@@ -214,7 +207,7 @@ class Renderer:
             etag=etag_for(key),
             last_modified_unix=info.last_modified_unix,
         )
-        ttl = None if has_ai_step(graph) else self.ttl_s
+        ttl = None if has_ai else self.ttl_s
         await self.cache.set(key, reply.SerializeToString(), ttl)
         return reply
 

@@ -18,9 +18,10 @@ from prometheus_client import (
     start_http_server,
 )
 
-import grpcutil
+from grpcutil import channels, serving
+from grpcutil.deadline import DEADLINE
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
-from inference.client import DEADLINE, InferenceClient
+from inference.client import InferenceClient
 from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
 from transform_svc.analyze import analyze
 from transform_svc.cache import open_cache
@@ -181,14 +182,14 @@ async def serve(
         render_timeout_s=settings.render_timeout_s,
         failure_ttl_s=settings.failure_ttl_s,
     )
-    server = grpcutil.new_server()
+    server = channels.new_server()
     transform_pb2_grpc.add_TransformServicer_to_server(
         TransformServicer(renderer, settings.transform_max_inflight), server
     )
     address = f"{settings.transform_host}:{settings.transform_port}"
     try:
-        async with grpcutil.serving(server, address, SERVICE_NAME, log, ready):
-            await grpcutil.until_stopped(server, stop)
+        async with serving.serving(server, address, SERVICE_NAME, log, ready):
+            await serving.until_stopped(server, stop)
     finally:
         pool.close()
         await inference.close()

@@ -1,7 +1,7 @@
 """transform_svc's settings: every environment variable and flag, declared
 once (pydantic-settings). ``IMGMESH_<FIELD>`` in the environment,
 ``--<field>`` (kebab case) on the command line; flags win. The README's
-configuration table lists the same names (``tests/test_settings.py``)."""
+configuration table lists the same names (``tests/unit/test_settings.py``)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class TransformSettings(Limits):
     vips_concurrency: int = Field(1, gt=0, description="libvips threads per pipeline")
     segmentation_model: str = Field(
         DEFAULT_SEGMENTATION_MODEL,
-        description="default cut-out model (inference/catalogue.py, capability segmentation)",
+        description="default cut-out model (contract/catalogue.py, capability segmentation)",
     )
     result_cache: str = Field("disk", description="disk, disk:/path, redis://..., none")
     cache_dir: Path = Field(Path("build/cache"), description="directory of the disk cache")

@@ -110,7 +110,7 @@ class _Worker:
 
     def run(self, coro_factory: Any, carrier: dict[str, str], deadline_s: float | None) -> Any:
         """Run one render coroutine under the caller's trace context and deadline."""
-        from inference.client import DEADLINE
+        from grpcutil.deadline import DEADLINE
 
         async def main() -> Any:
             if deadline_s is not None:

@@ -13,8 +13,8 @@ from urllib.parse import unquote, urlsplit
 import grpc
 from aiohttp import web
 
+from contract.facts import graph_facts
 from contract.limits import GraphLimitError, check_graph
-from contract.steps import has_ai_step
 from gateway import model_choice
 from gateway.appkeys import API_KEYS, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
 from gateway.errors import (
@@ -98,9 +98,10 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
         built = build_graph(
             chain, source, accepted_formats(request.headers.get("Accept")), client_hints(request)
         )
-        model_choice.apply(built.graph, request.headers.get(model_choice.HEADER))
+        facts = graph_facts(built.graph)
+        model_choice.apply(facts, request.headers.get(model_choice.HEADER))
         required = config.require_signed == "all" or (
-            config.require_signed == "ai" and has_ai_step(built.graph)
+            config.require_signed == "ai" and facts.has_ai
         )
         signed = verify(  # over the URL as the client sent it (undecoded), as ImageKit's SDKs sign
             signing_key,
@@ -122,7 +123,7 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
             )
         )
     try:
-        check_graph(built.graph, request.app[LIMITS])
+        check_graph(built.graph, request.app[LIMITS], facts)
     except GraphLimitError as exc:
         return graph_limit_response(exc)
     client = request.app[TRANSFORM_CLIENT]
@@ -143,7 +144,7 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
         except grpc.aio.AioRpcError as exc2:
             return from_rpc_error(exc2)
     vary = "Accept" + (", " + ACCEPT_CH if built.uses_client_hints else "")
-    if model_choice.uses_segmentation(built.graph):
+    if facts.segmentation:
         vary += ", " + model_choice.HEADER
     headers = {"Vary": vary, "Accept-CH": ACCEPT_CH}
     if reply.intermediate:

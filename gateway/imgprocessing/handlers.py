@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 from aiohttp import web
 
+from contract import vocabulary
 from gateway import values
 from gateway.accounts import Account, AuthError, key_of
 from gateway.appkeys import API_KEYS, ASSET_CLIENT
@@ -23,11 +24,10 @@ from gateway.keyed import keyed, public_base
 from gateway.values import MAX_SIDE
 from imgmesh.v1 import asset_pb2, edit_pb2
 
-FORMATS = {
-    "jpeg": edit_pb2.FORMAT_JPEG,
-    "png": edit_pb2.FORMAT_PNG,
-    "webp": edit_pb2.FORMAT_WEBP,
-}
+# convert's format: jpeg, png, webp (no aliases).
+FORMATS = vocabulary.format_names(
+    edit_pb2.FORMAT_JPEG, edit_pb2.FORMAT_PNG, edit_pb2.FORMAT_WEBP, aliases=False
+)
 TIMEOUT_S = 30.0  # deadline of a metadata call to asset_svc; processing gets 120 s
 CUTOUT_OPERATIONS = 2  # "removing the background counts as two image processing operations"
 

@@ -4,7 +4,7 @@ Every documented parameter is parsed and range-checked (400 naming it and its
 allowed values), every documented exclusion is checked (400 naming both), then
 the graph is built in this order: upscale, text removal, generative edits
 (501 until their model is deployed), background removal, outline, layout
-(:mod:`transform_svc.ops.layout`), background blur, shadow, background image,
+(:mod:`transform_svc.ops.subject_layout`), background blur, shadow, background image,
 background colour, encode.
 """
 
@@ -15,9 +15,17 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from contract import vocabulary
 from gateway.errors import RequestError
 from gateway.photoroom import fields as f
 from imgmesh.v1 import edit_pb2
+
+# export.format: PNG, JPEG (also spelled jpg) and WebP.
+EXPORT_FORMATS = vocabulary.format_names(
+    edit_pb2.FORMAT_PNG, edit_pb2.FORMAT_JPEG, edit_pb2.FORMAT_WEBP
+)
+# Photoroom: "Jpeg exports with a quality of 80 and WebP exports with a quality of 90."
+EXPORT_QUALITY = {edit_pb2.FORMAT_JPEG: 80, edit_pb2.FORMAT_WEBP: 90}
 
 Parser = Callable[[str, str], Any]
 
@@ -74,7 +82,7 @@ PARAMETERS: dict[str, Parser] = {
     "outline.blurRadius": partial(f.number, lo=0, hi=0.025),
     "textRemoval.mode": partial(f.enum, allowed=("ai.artificial", "ai.natural", "ai.all")),
     "upscale.mode": partial(f.enum, allowed=("ai.fast", "ai.slow")),
-    "export.format": partial(f.enum, allowed=("png", "jpeg", "jpg", "webp")),
+    "export.format": partial(f.enum, allowed=tuple(EXPORT_FORMATS)),
     "export.dpi": partial(f.integer, lo=72, hi=1200),
     "preserveMetadata": partial(
         f.enum, allowed=("never", "xmp", "exifSubset", "exifSubsetWithXmpCompatibility")
@@ -172,13 +180,6 @@ SHADOW_STYLES = {
     "ai.soft": edit_pb2.DropShadow.STYLE_CONTACT_SOFT,
     "ai.hard": edit_pb2.DropShadow.STYLE_CONTACT_HARD,
     "ai.floating": edit_pb2.DropShadow.STYLE_FLOATING,
-}
-FORMATS = {
-    # Photoroom: "Jpeg exports with a quality of 80 and WebP exports with a quality of 90."
-    "png": (edit_pb2.FORMAT_PNG, 0),
-    "jpeg": (edit_pb2.FORMAT_JPEG, 80),
-    "jpg": (edit_pb2.FORMAT_JPEG, 80),
-    "webp": (edit_pb2.FORMAT_WEBP, 90),
 }
 ALIGN = {
     "left": edit_pb2.ALIGN_START,
@@ -384,7 +385,8 @@ def build(req: EditRequest) -> edit_pb2.EditGraph:
         steps.add(overlay=edit_pb2.Overlay(image=layer, fit=fit, under=True))
     if "background.color" in v:
         steps.add(background_color=edit_pb2.BackgroundColor(color=v["background.color"]))
-    fmt, quality = FORMATS[v.get("export.format", "png")]
+    fmt = EXPORT_FORMATS[v.get("export.format", "png")]
+    quality = EXPORT_QUALITY.get(fmt, 0)
     graph.encode.format = fmt
     graph.encode.quality = quality
     graph.encode.dpi = v.get("export.dpi", 0)

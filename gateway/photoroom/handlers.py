@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import grpc
 from aiohttp import web
 
+from contract.facts import graph_facts
 from contract.limits import GraphLimitError, check_graph
 from gateway import model_choice
 from gateway.accounts import Account, AuthError, key_of
@@ -78,8 +79,9 @@ def make_handlers(
             return from_rpc_error(exc, "asset_unavailable")
         try:
             graph = await parse()
-            model_choice.apply(graph, request.headers.get(model_choice.HEADER))
-            check_graph(graph, request.app[LIMITS])
+            facts = graph_facts(graph)
+            model_choice.apply(facts, request.headers.get(model_choice.HEADER))
+            check_graph(graph, request.app[LIMITS], facts)
         except RequestError as exc:
             return request_error_response(exc)
         except UnprocessableError as exc:

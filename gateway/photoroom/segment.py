@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from contract import vocabulary
 from gateway.errors import RequestError
 from gateway.photoroom import fields as f
 from imgmesh.v1 import edit_pb2
 
 SIZES_MP = {"preview": 0.25, "medium": 1.5, "hd": 4.0, "full": 36.0}
-FORMATS = {"png": edit_pb2.FORMAT_PNG, "jpg": edit_pb2.FORMAT_JPEG, "webp": edit_pb2.FORMAT_WEBP}
+# format: png, jpg, webp (the reference's spellings; jpeg is not one of them).
+FORMATS = {
+    name: fmt
+    for name, fmt in vocabulary.format_names(
+        edit_pb2.FORMAT_PNG, edit_pb2.FORMAT_JPEG, edit_pb2.FORMAT_WEBP
+    ).items()
+    if name != "jpeg"
+}
 FIELDS = ("format", "channels", "bg_color", "size", "crop", "despill")
 
 

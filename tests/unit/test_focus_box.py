@@ -1,13 +1,13 @@
 """The focus box of detected faces / objects: the most prominent ones that fit
-the crop window together (transform_svc.ops.focus.focus_box)."""
+the crop window together (transform_svc.ops.resize_focus.focus_box)."""
 
 from __future__ import annotations
 
 import pytest
 
 from imgmesh.v1 import edit_pb2
-from transform_svc.ops.focus import focus_box
 from transform_svc.ops.resize import crop_window
+from transform_svc.ops.resize_focus import focus_box
 
 # score, left, top, right, bottom (px)
 BIG_LEFT = (0.9, 10.0, 10.0, 110.0, 110.0)  # 100 x 100

@@ -37,14 +37,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from contract.object_classes import ALIASES, COCO_CLASSES
 from gateway.errors import RequestError
 from gateway.imagekit.signing import SignatureError, unsigned_part, verify
 from gateway.imagekit.urlgrammar import ClientHints, build_graph, split_request
 from gateway.imagekit.urlgrammar.layers import TEXT_KEYS
 from gateway.imagekit.urlgrammar.params import (
-    CROP_MODES,
+    CROP_KEYS,
     EFFECTS,
-    FOCUS,
+    FOCUS_NAMES,
     FORMATS,
     GRADIENT_DIRECTIONS,
     PARAMS,
@@ -53,7 +54,6 @@ from gateway.negotiation import accepted_formats
 from gateway.photoroom import edit, segment
 from gateway.photoroom import fields as pf
 from imgmesh.v1 import edit_pb2
-from inference.coco import ALIASES, COCO_CLASSES
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "400"))
 FUZZ = settings(
@@ -103,9 +103,9 @@ NAMED = {
 URL_KEYS = sorted({*PARAMS, *TEXT_KEYS, "l", "n", "ik", "ar", "zz", "W", "e-"})
 URL_WORDS = sorted(
     {
-        *FOCUS,
+        *FOCUS_NAMES,
         *FORMATS,
-        *(v for _, v in CROP_MODES),
+        *(v for modes in CROP_KEYS.values() for v in modes),
         *EFFECTS,
         *GRADIENT_DIRECTIONS,
         *COCO_CLASSES[:10],

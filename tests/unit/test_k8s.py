@@ -19,7 +19,7 @@ import yaml
 from google.protobuf import text_format
 from tritonclient.grpc import model_config_pb2
 
-from inference import catalogue
+from contract import catalogue
 from mesh import k8s_files
 from mesh.processes import REPO_ROOT
 

@@ -1,4 +1,4 @@
-"""The model catalogue (inference/catalogue.py) is the one description of each
+"""The model catalogue (contract/catalogue.py) is the one description of each
 served model: Triton's config.pbtxt, the build recipes, the model repository's
 folders, the Makefile and the runtime adapters all agree with it."""
 
@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from inference import catalogue, face_detection, object_detection, segmentation, text_detection
+from contract import catalogue
+from inference import face_detection, object_detection, segmentation, text_detection
 from inference import upscale as esrgan
 from mesh.processes import REPO_ROOT
 from modelbuild.fetch_models import MODELS as RECIPES
@@ -33,14 +34,14 @@ def test_every_model_has_a_build_recipe_and_a_folder() -> None:
 
 def test_the_makefile_lists_the_catalogue() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "inference.catalogue"],
+        [sys.executable, "-m", "contract.catalogue"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
     assert out == [f"model_repository/{m.name}/1/model.onnx" for m in catalogue.CATALOGUE]
-    assert "$(shell $(PYTHON) -m inference.catalogue)" in (REPO_ROOT / "Makefile").read_text()
+    assert "$(shell $(PYTHON) -m contract.catalogue)" in (REPO_ROOT / "Makefile").read_text()
 
 
 def test_the_adapters_read_the_catalogue() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from contract.facts import graph_facts
 from contract.limits import GraphLimitError, Limits, check_graph
 from contract.steps import has_ai_step, walk
 from gateway import model_choice
@@ -32,7 +33,7 @@ def test_branches_and_text_steps_are_walked_at_their_depth():
 def test_an_ai_step_inside_a_branch_counts():
     graph = graph_with_branch([edit_pb2.Step(remove_background=edit_pb2.RemoveBackground())])
     assert has_ai_step(graph)
-    model_choice.apply(graph, "u2netp")
+    model_choice.apply(graph_facts(graph), "u2netp")
     (step,) = graph.steps[0].conditional.else_steps
     assert step.remove_background.model == "u2netp"
 

@@ -17,13 +17,15 @@ streams a source (libvips ``access=sequential``, shrink-on-load) only when every
 step after the load is sequential; otherwise it decodes with random access or
 materialises the shrunk image, since a second pass over a sequential JPEG/PNG/
 TIFF decode fails with "out of order read". An op wrongly marked sequential is
-caught by ``tests/test_op_matrix.py``, which runs every registered op on every
+caught by ``tests/mesh/test_op_matrix.py``, which runs every registered op on every
 source format.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -110,21 +112,10 @@ def register_prepare(name: str, applies: Callable[[Any], bool]) -> Callable[[Pre
 
 
 def load_all() -> None:
-    """Import every op module so each registers itself."""
-    from transform_svc.ops import (  # noqa: F401
-        adjust,
-        background,
-        cutout,
-        drop_shadow,
-        effects,
-        focus,
-        geometry,
-        layout,
-        model_edit,
-        outline,
-        overlay,
-        remove_background,
-        resize,
-        text_removal,
-        upscale,
-    )
+    """Import every module of this package so each op registers itself. A
+    module is named after the ``Step`` field of the op it registers
+    (``ops/<name>.py`` holds ``@register("<name>")``); ``resize_focus`` serves
+    ``resize`` (its detected-focus preparation). ``tests/unit/test_ops_layout.py``
+    checks both rules."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")

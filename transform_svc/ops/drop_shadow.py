@@ -23,11 +23,10 @@ from dataclasses import dataclass
 import pyvips
 
 from imgmesh.v1 import edit_pb2
+from transform_svc.alpha import shadow_layer, subject_box
 from transform_svc.context import RenderContext
 from transform_svc.errors import impossible
 from transform_svc.ops import register
-from transform_svc.ops.effects import shadow_layer
-from transform_svc.ops.layout import subject_box
 
 Style = edit_pb2.DropShadow
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import pyvips
 
 from contract.limits import MAX_OUTPUT_SIDE  # larger targets are refused (422)
+from contract.vocabulary import BOX_FOCUS, EXTRACT_MODES, FIT_MODES
 from imgmesh.v1 import edit_pb2
 from transform_svc import imaging
 from transform_svc.context import RenderContext
@@ -38,15 +39,6 @@ from transform_svc.shrink_on_load import jpeg_thumbnail
 
 # Larger than any accepted image side: "unconstrained" for vips_thumbnail.
 UNBOUNDED = 10_000_000
-
-_FIT_MODES = (
-    edit_pb2.CROP_MODE_AT_MAX,
-    edit_pb2.CROP_MODE_AT_MAX_ENLARGE,
-    edit_pb2.CROP_MODE_PAD_RESIZE,
-)
-_EXTRACT_MODES = (edit_pb2.CROP_MODE_EXTRACT, edit_pb2.CROP_MODE_PAD_EXTRACT)
-# Focus modes that crop around Resize.focus_box (detected, or the stored customCoordinates).
-DETECTED_FOCUS = (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT, edit_pb2.FOCUS_CUSTOM)
 
 
 def _length(dim: edit_pb2.Dimension, current: int) -> int | None:
@@ -112,9 +104,9 @@ def scaled_size(width: int, height: int, w: int, h: int, *, enlarge: bool) -> tu
 def plan(params: edit_pb2.Resize, width: int, height: int) -> ThumbnailPlan | None:
     """Plan a thumbnail for a W x H upright image; None for the extract modes."""
     mode = params.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO
-    if params.focus in DETECTED_FOCUS:  # detection found nothing (or never ran)
+    if params.focus in BOX_FOCUS:  # detection found nothing (or never ran)
         params = _with_focus(params, edit_pb2.FOCUS_CENTER)
-    if mode in _EXTRACT_MODES:
+    if mode in EXTRACT_MODES:
         return None
     w, h = target_box(params, width, height)
     enlarge = mode != edit_pb2.CROP_MODE_AT_MAX
@@ -126,7 +118,7 @@ def plan(params: edit_pb2.Resize, width: int, height: int) -> ThumbnailPlan | No
         )
     if mode == edit_pb2.CROP_MODE_FORCE:
         return ThumbnailPlan(w, h)
-    if mode in _FIT_MODES:
+    if mode in FIT_MODES:
         fitted = scaled_size(width, height, w, h, enlarge=enlarge)
         if mode != edit_pb2.CROP_MODE_PAD_RESIZE:
             return ThumbnailPlan(*fitted)
@@ -221,7 +213,7 @@ def resize(image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext) -> 
     Raises:
         TransformError: invalid_parameter, impossible_edit.
     """
-    if params.focus in DETECTED_FOCUS:
+    if params.focus in BOX_FOCUS:
         cropped = focus_crop(image, params)
         if cropped is not None:
             return cropped
@@ -238,7 +230,7 @@ def resize_on_load(
     the largest libjpeg scale (``shrink_on_load.jpeg_thumbnail``), anything
     else with ``thumbnail_buffer`` (both autorotate and convert ICC to sRGB).
     Declines (None) for the extract modes."""
-    if params.crop_mode in _EXTRACT_MODES or params.focus in DETECTED_FOCUS:
+    if params.crop_mode in EXTRACT_MODES or params.focus in BOX_FOCUS:
         return None  # extract needs the whole image; detection needs pixels first
     header = imaging.load(buffer)
     upright = imaging.upright_size(header)

@@ -1,12 +1,9 @@
 """StepSpecs -> EditGraph.
 
-Within one comma-joined step the ops run in a fixed order chosen for speed and
-meaning: resize/crop (so later ops see fewer pixels) -> rotate -> flip -> blur
--> sharpen -> the step's AI op -> other effects in URL order (trim, border,
-radius, shadow, gradient, opacity, ...) -> layers -> conditional blocks
-(``if-...``, decided on the image as the block receives it) -> background
-colour. ``bg`` inside a pad crop mode is the pad colour; with background
-removal in the same step it is also laid under the cut-out subject.
+Within one comma-joined step the ops run in the one order of
+:data:`gateway.step_order.STEP_ORDER`. ``bg`` inside a pad crop mode is the
+pad colour; with background removal in the same step it is also laid under the
+cut-out subject.
 
 Client hints (https://imagekit.io/docs/image-transformation#client-hints):
 ``w-auto`` takes ``Sec-CH-Width``/``Width`` (already in device px) rounded up to
@@ -19,16 +16,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from contract.vocabulary import DETECTED_FOCUS, EXTRACT_MODES, PAD_MODES
 from gateway.errors import RequestError
 from gateway.imagekit.urlgrammar.layers import image_layer, text_layer
 from gateway.imagekit.urlgrammar.params import (
-    EXTRACT_MODES,
-    PAD_MODES,
+    FLAG_KEYS,
     StepSpec,
     condition,
     parse_step,
 )
 from gateway.imagekit.urlgrammar.split import Param
+from gateway.step_order import StepSlots
 from imgmesh.v1 import edit_pb2
 
 # With these, the pixel size after DPR must stay within 1..5000 px or DPR is ignored.
@@ -121,7 +119,7 @@ def _resize(spec: StepSpec, hints: ClientHints, built: Built) -> edit_pb2.Step |
             )
         for key, value in spec.position.items():
             getattr(resize, key).CopyFrom(value)
-    if spec.zoom is not None and spec.focus not in (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT):
+    if spec.zoom is not None and spec.focus not in DETECTED_FOCUS:
         raise RequestError(
             "invalid_parameter",
             "z needs fo-face or fo-<object>",
@@ -137,10 +135,10 @@ def steps_for(spec: StepSpec, hints: ClientHints, built: Built) -> list[edit_pb2
     Raises:
         RequestError: parameters that need others in the same step.
     """
-    out: list[edit_pb2.Step] = []
+    out = StepSlots()
     resize = _resize(spec, hints, built)
     if resize is not None:
-        out.append(resize)
+        out.add("resize", resize)
     if spec.ai_name == "bg-genfill" and (
         resize is None
         or resize.resize.crop_mode not in PAD_MODES
@@ -155,31 +153,32 @@ def steps_for(spec: StepSpec, hints: ClientHints, built: Built) -> list[edit_pb2
         )
     if spec.rotate is not None:
         bg = spec.background or edit_pb2.Color(r=0, g=0, b=0, a=255)
-        out.append(edit_pb2.Step(rotate=edit_pb2.Rotate(degrees=spec.rotate, background=bg)))
+        out.add("rotate", edit_pb2.Step(rotate=edit_pb2.Rotate(degrees=spec.rotate, background=bg)))
     if spec.flip is not None:
-        out.append(edit_pb2.Step(flip=spec.flip))
+        out.add("flip", edit_pb2.Step(flip=spec.flip))
     if spec.blur_sigma is not None:
-        out.append(edit_pb2.Step(blur=edit_pb2.Blur(sigma=spec.blur_sigma)))
+        out.add("blur", edit_pb2.Step(blur=edit_pb2.Blur(sigma=spec.blur_sigma)))
     if spec.sharpen_sigma is not None:
-        out.append(edit_pb2.Step(sharpen=edit_pb2.Sharpen(sigma=spec.sharpen_sigma)))
+        out.add("sharpen", edit_pb2.Step(sharpen=edit_pb2.Sharpen(sigma=spec.sharpen_sigma)))
     if spec.ai is not None:
-        out.append(spec.ai)
-    out.extend(spec.effects)
+        out.add("ai", spec.ai)
+    out.add("effects", *spec.effects)
     for layer in spec.layers:
         if layer.value == "image":
-            out.append(image_layer(layer, lambda chain: _layer_steps(chain, hints, built)))
+            out.add("layers", image_layer(layer, lambda chain: _layer_steps(chain, hints, built)))
         else:
-            out.append(text_layer(layer))
+            out.add("layers", text_layer(layer))
     for block in spec.conditions:
         conditional = edit_pb2.Conditional(condition=condition(block.value))
         conditional.then_steps.extend(_layer_steps(block.children, hints, built))
         conditional.else_steps.extend(_layer_steps(block.otherwise, hints, built))
-        out.append(edit_pb2.Step(conditional=conditional))
+        out.add("conditionals", edit_pb2.Step(conditional=conditional))
     used_as_pad = resize is not None and resize.resize.crop_mode in PAD_MODES
     removes = spec.ai is not None and spec.ai.WhichOneof("op") == "remove_background"
     if spec.background is not None and (not used_as_pad or removes):
-        out.append(edit_pb2.Step(background_color=edit_pb2.BackgroundColor(color=spec.background)))
-    return out
+        color = edit_pb2.BackgroundColor(color=spec.background)
+        out.add("background", edit_pb2.Step(background_color=color))
+    return out.ordered()
 
 
 def _layer_steps(chain: list[list[Param]], hints: ClientHints, built: Built) -> list[edit_pb2.Step]:
@@ -211,13 +210,6 @@ def build_graph(
     graph = edit_pb2.EditGraph(source=edit_pb2.Source(origin_path=source_path))
     built = Built(graph)
     encode = edit_pb2.Encode(format=edit_pb2.FORMAT_AUTO)
-    flag_fields = {
-        "lo": "lossless",
-        "pr": "progressive",
-        "md": "keep_metadata",
-        "cp": "keep_color_profile",
-        "orig": "original",
-    }
     for params in chain:
         spec = parse_step(params)
         graph.steps.extend(steps_for(spec, hints, built))
@@ -226,7 +218,7 @@ def build_graph(
         if spec.quality is not None:
             encode.quality = spec.quality
         for key, value in spec.flags.items():
-            setattr(encode, flag_fields[key], value)
+            setattr(encode, FLAG_KEYS[key], value)
         if spec.default_image is not None:
             built.default_image = spec.default_image
     encode.accepted.extend(accepted)

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from contract import vocabulary
 from contract.limits import MAX_OUTPUT_SIDE
 from gateway.errors import RequestError, invalid
-from gateway.imagekit.urlgrammar.params import FOCUS, PARAMS, StepSpec
+from gateway.imagekit.urlgrammar.params import PARAMS, StepSpec
 from gateway.imagekit.urlgrammar.split import Param
 from gateway.imagekit.urlgrammar.values import (
     base64_text,
@@ -58,13 +59,9 @@ TEXT_KEYS = (
     *POSITION_KEYS,
 )
 ALIGN = {"left": "left", "right": "right", "center": "center"}
-COMPASS_HELP = "center|top|bottom|left|right|top_left|top_right|bottom_left|bottom_right"
-BLENDS = {
-    "multiply": edit_pb2.Overlay.BLEND_MULTIPLY,
-    "cutout": edit_pb2.Overlay.BLEND_CUTOUT,
-    "cutter": edit_pb2.Overlay.BLEND_CUTTER,
-    "displace": edit_pb2.Overlay.BLEND_DISPLACE,
-}
+COMPASS_HELP = "|".join(vocabulary.COMPASS_FOCUS)
+# lm-<mode>: every blend mode but the default (over), by its canonical name.
+BLENDS = tuple(name for name in vocabulary.BLEND_MODES if name != "over")
 OFFSET_FIELDS = {"lx": "x", "ly": "y", "lxc": "x_center", "lyc": "y_center"}
 
 
@@ -73,9 +70,9 @@ def _input(key: str, value: str) -> str:
 
 
 def _compass(key: str, value: str) -> int:
-    if value not in FOCUS or value in ("auto", "face"):
+    if value not in vocabulary.COMPASS_FOCUS:
         raise invalid(key, value, COMPASS_HELP)
-    return FOCUS[value]
+    return vocabulary.COMPASS_FOCUS[value]
 
 
 def _place(overlay: edit_pb2.Overlay, key: str, value: str) -> None:
@@ -86,7 +83,7 @@ def _place(overlay: edit_pb2.Overlay, key: str, value: str) -> None:
     elif key == "lm":
         if value not in BLENDS:
             raise invalid("lm", value, "|".join(BLENDS))
-        overlay.blend = BLENDS[value]
+        overlay.blend = vocabulary.BLEND_MODES[value]
     else:
         getattr(overlay, OFFSET_FIELDS[key]).CopyFrom(offset(key, value))
 

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from contract import vocabulary
+from contract.object_classes import COCO_CLASSES, object_class
 from gateway.errors import RequestError, invalid
 from gateway.imagekit.urlgrammar.split import Param
 from gateway.imagekit.urlgrammar.values import (
@@ -26,44 +28,24 @@ from gateway.imagekit.urlgrammar.values import (
     sub_params,
 )
 from imgmesh.v1 import edit_pb2
-from inference.coco import ALIASES as COCO_ALIASES
-from inference.coco import COCO_CLASSES
 
-CROP_MODES: dict[tuple[str, str], int] = {
-    ("c", "maintain_ratio"): edit_pb2.CROP_MODE_MAINTAIN_RATIO,
-    ("c", "force"): edit_pb2.CROP_MODE_FORCE,
-    ("c", "at_least"): edit_pb2.CROP_MODE_AT_LEAST,
-    ("c", "at_max"): edit_pb2.CROP_MODE_AT_MAX,
-    ("c", "at_max_enlarge"): edit_pb2.CROP_MODE_AT_MAX_ENLARGE,
-    ("cm", "pad_resize"): edit_pb2.CROP_MODE_PAD_RESIZE,
-    ("cm", "extract"): edit_pb2.CROP_MODE_EXTRACT,
-    ("cm", "pad_extract"): edit_pb2.CROP_MODE_PAD_EXTRACT,
+# ImageKit's crop strategies (c-*) and crop modes (cm-*) spell the contract's
+# crop modes by their canonical names; the key says which parameter takes each.
+CROP_KEYS: dict[str, tuple[str, ...]] = {
+    "c": ("maintain_ratio", "force", "at_least", "at_max", "at_max_enlarge"),
+    "cm": ("pad_resize", "extract", "pad_extract"),
 }
-EXTRACT_MODES = (edit_pb2.CROP_MODE_EXTRACT, edit_pb2.CROP_MODE_PAD_EXTRACT)
-PAD_MODES = (edit_pb2.CROP_MODE_PAD_RESIZE, edit_pb2.CROP_MODE_PAD_EXTRACT)
-
-FOCUS: dict[str, int] = {
-    "center": edit_pb2.FOCUS_CENTER,
-    "top": edit_pb2.FOCUS_TOP,
-    "bottom": edit_pb2.FOCUS_BOTTOM,
-    "left": edit_pb2.FOCUS_LEFT,
-    "right": edit_pb2.FOCUS_RIGHT,
-    "top_left": edit_pb2.FOCUS_TOP_LEFT,
-    "top_right": edit_pb2.FOCUS_TOP_RIGHT,
-    "bottom_left": edit_pb2.FOCUS_BOTTOM_LEFT,
-    "bottom_right": edit_pb2.FOCUS_BOTTOM_RIGHT,
-    "auto": edit_pb2.FOCUS_AUTO,
-    "face": edit_pb2.FOCUS_FACE,
-}
-
-FORMATS: dict[str, int] = {
-    "auto": edit_pb2.FORMAT_AUTO,
-    "jpg": edit_pb2.FORMAT_JPEG,
-    "jpeg": edit_pb2.FORMAT_JPEG,
-    "png": edit_pb2.FORMAT_PNG,
-    "webp": edit_pb2.FORMAT_WEBP,
-    "avif": edit_pb2.FORMAT_AVIF,
-    "gif": edit_pb2.FORMAT_GIF,
+# fo-<name>: the compass positions, smart crop and faces by their canonical names.
+FOCUS_NAMES: tuple[str, ...] = (*vocabulary.COMPASS_FOCUS, "auto", "face")
+# f-<name>: auto and every output format with its aliases (jpg).
+FORMATS: dict[str, int] = {"auto": vocabulary.FORMAT_AUTO, **vocabulary.format_names()}
+# Output flags -> the Encode field each sets (contract.vocabulary.ENCODE_FLAGS).
+FLAG_KEYS: dict[str, str] = {
+    "lo": "lossless",
+    "pr": "progressive",
+    "md": "keep_metadata",
+    "cp": "keep_color_profile",
+    "orig": "original",
 }
 
 GRADIENT_DIRECTIONS = {
@@ -192,12 +174,12 @@ def _ar(value: str, spec: StepSpec) -> None:
 
 
 def _crop(key: str) -> Parser:
-    names = [v for (k, v) in CROP_MODES if k == key]
+    names = CROP_KEYS[key]
 
     def parse(value: str, spec: StepSpec) -> None:
-        mode = CROP_MODES.get((key, value))
-        if mode is None:
+        if value not in names:
             raise invalid(key, value, "|".join(names))
+        mode = vocabulary.CROP_MODES[value]
         if spec.crop_key is not None and spec.crop_key != key:
             raise RequestError(
                 "invalid_parameter",
@@ -216,15 +198,17 @@ PARAMS["cm"] = _crop("cm")
 
 @param("fo")
 def _fo(value: str, spec: StepSpec) -> None:
-    if value in FOCUS:
-        spec.focus = FOCUS[value]
-    elif value in COCO_CLASSES or value in COCO_ALIASES:
-        spec.focus = edit_pb2.FOCUS_OBJECT
-        spec.focus_object = COCO_ALIASES.get(value, value)
+    if value in FOCUS_NAMES:
+        spec.focus = vocabulary.FOCUS[value]
+    elif (name := object_class(value)) is not None:
+        spec.focus = vocabulary.FOCUS["object"]
+        spec.focus_object = name
     elif value == "custom":  # the media-library file's customCoordinates (centre without)
-        spec.focus = edit_pb2.FOCUS_CUSTOM
+        spec.focus = vocabulary.FOCUS["custom"]
     else:
-        raise invalid("fo", value, "|".join(FOCUS) + " or an object: " + ", ".join(COCO_CLASSES))
+        raise invalid(
+            "fo", value, "|".join(FOCUS_NAMES) + " or an object: " + ", ".join(COCO_CLASSES)
+        )
 
 
 @param("z")
@@ -311,7 +295,7 @@ def _flag_parser(key: str) -> Parser:
     return parse
 
 
-for _key in ("lo", "pr", "md", "cp", "orig"):
+for _key in FLAG_KEYS:
     PARAMS[_key] = _flag_parser(_key)
 
 
@@ -359,6 +343,94 @@ def _r(value: str, spec: StepSpec) -> None:
     spec.effects.append(edit_pb2.Step(radius=radius))
 
 
+EffectParser = Callable[[str, StepSpec], None]
+EFFECTS: dict[str, EffectParser] = {}  # e-<name>[-<arg>] -> its parser
+
+
+def effect(*names: str, takes_arg: bool = True) -> Callable[[EffectParser], EffectParser]:
+    """Register the parser of ``e-<name>[-<arg>]`` for each of ``names``; it
+    gets the text after ``e-<name>-`` ("" without one). ``takes_arg=False``:
+    an argument is an error (400 naming the allowed effects)."""
+
+    def decorate(func: EffectParser) -> EffectParser:
+        for name in names:
+            if name in EFFECTS:
+                raise ValueError(f"effect {name!r} registered twice")
+            EFFECTS[name] = func if takes_arg else _without_arg(name, func)
+        return func
+
+    return decorate
+
+
+def _without_arg(name: str, func: EffectParser) -> EffectParser:
+    def parse(arg: str, spec: StepSpec) -> None:
+        if arg:
+            raise invalid("e", f"{name}-{arg}", "|".join(EFFECTS))
+        func(arg, spec)
+
+    return parse
+
+
+def _cutout_effect(name: str) -> None:
+    """Register ``e-<name>``: background removal with the default model."""
+
+    def parse(arg: str, spec: StepSpec) -> None:
+        step = edit_pb2.Step(remove_background=edit_pb2.RemoveBackground())
+        set_ai(spec, f"e-{name}", step)
+
+    effect(name, takes_arg=False)(parse)
+
+
+_cutout_effect("bgremove")
+_cutout_effect("removedotbg")
+
+
+@effect("dropshadow")
+def _e_dropshadow(arg: str, spec: StepSpec) -> None:
+    sub = sub_params("e-dropshadow", arg, {"az": "0..360", "el": "0..90", "st": "0..100"})
+    set_ai(
+        spec,
+        "e-dropshadow",
+        edit_pb2.Step(
+            drop_shadow=edit_pb2.DropShadow(
+                azimuth=number("e-dropshadow", sub.get("az", "215"), 0, 360),
+                elevation=number("e-dropshadow", sub.get("el", "45"), 0, 90),
+                saturation=number("e-dropshadow", sub.get("st", "60"), 0, 100),
+            )
+        ),
+    )
+
+
+@effect("sharpen")
+def _e_sharpen(arg: str, spec: StepSpec) -> None:
+    # e-sharpen[-N], N 1..99; sigma grows with N (0.5 px default).
+    spec.sharpen_sigma = integer("e-sharpen", arg, 1, 99) / 10.0 if arg else 0.5
+
+
+@effect("usm")
+def _e_usm(arg: str, spec: StepSpec) -> None:
+    parts = arg.split("-") if arg else ["2", "2", "0.8", "0.024"]
+    if len(parts) != 4:
+        raise invalid("e-usm", arg, "e-usm-<radius>-<sigma>-<amount>-<threshold>, positive numbers")
+    r, s, a, t = (number("e-usm", p, 0, 1000) for p in parts)
+    spec.effects.append(
+        edit_pb2.Step(
+            unsharp_mask=edit_pb2.UnsharpMask(radius=r, sigma=s, amount=a, threshold=min(t, 1.0))
+        )
+    )
+
+
+@effect("grayscale", takes_arg=False)
+def _e_grayscale(arg: str, spec: StepSpec) -> None:
+    spec.effects.append(edit_pb2.Step(grayscale=edit_pb2.Grayscale()))
+
+
+@effect("contrast", takes_arg=False)
+def _e_contrast(arg: str, spec: StepSpec) -> None:
+    spec.effects.append(edit_pb2.Step(contrast=edit_pb2.Contrast()))
+
+
+@effect("shadow")
 def _e_shadow(arg: str, spec: StepSpec) -> None:
     sub = sub_params(
         "e-shadow", arg, {"bl": "0..15", "st": "0..100", "x": "N100..100", "y": "N100..100"}
@@ -372,6 +444,7 @@ def _e_shadow(arg: str, spec: StepSpec) -> None:
     spec.effects.append(edit_pb2.Step(shadow=shadow))
 
 
+@effect("gradient")
 def _e_gradient(arg: str, spec: StepSpec) -> None:
     sub = sub_params(
         "e-gradient",
@@ -393,86 +466,39 @@ def _e_gradient(arg: str, spec: StepSpec) -> None:
     spec.effects.append(edit_pb2.Step(gradient=gradient))
 
 
-def _e_usm(arg: str, spec: StepSpec) -> None:
-    parts = arg.split("-") if arg else ["2", "2", "0.8", "0.024"]
-    if len(parts) != 4:
-        raise invalid("e-usm", arg, "e-usm-<radius>-<sigma>-<amount>-<threshold>, positive numbers")
-    r, s, a, t = (number("e-usm", p, 0, 1000) for p in parts)
-    spec.effects.append(
-        edit_pb2.Step(
-            unsharp_mask=edit_pb2.UnsharpMask(radius=r, sigma=s, amount=a, threshold=min(t, 1.0))
-        )
-    )
+@effect("upscale")
+def _e_upscale(arg: str, spec: StepSpec) -> None:
+    if arg:
+        raise invalid("e-upscale", arg, "no value")
+    set_ai(spec, "e-upscale", edit_pb2.Step(upscale=edit_pb2.Upscale()))
 
 
-def _e_dropshadow(arg: str, spec: StepSpec) -> None:
-    sub = sub_params("e-dropshadow", arg, {"az": "0..360", "el": "0..90", "st": "0..100"})
-    set_ai(
-        spec,
-        "e-dropshadow",
-        edit_pb2.Step(
-            drop_shadow=edit_pb2.DropShadow(
-                azimuth=number("e-dropshadow", sub.get("az", "215"), 0, 360),
-                elevation=number("e-dropshadow", sub.get("el", "45"), 0, 90),
-                saturation=number("e-dropshadow", sub.get("st", "60"), 0, 100),
-            )
-        ),
-    )
+def _model_effect(name: str, *, prompt_required: bool, takes_prompt: bool = True) -> None:
+    """Register ``e-<name>``: a ModelEdit in its Triton model slot (MODEL_SLOTS)."""
+    op = f"e-{name}"
+
+    def parse(arg: str, spec: StepSpec) -> None:
+        text = prompt(op, arg, required=prompt_required)
+        if arg and not takes_prompt:
+            raise invalid(op, arg, "no value")
+        set_model_edit(spec, op, text)
+
+    effect(name)(parse)
 
 
-EFFECTS = (
-    "bgremove",
-    "removedotbg",
-    "dropshadow",
-    "sharpen",
-    "usm",
-    "grayscale",
-    "contrast",
-    "shadow",
-    "gradient",
-    "upscale",
-    "retouch",
-    "genvar",
-    "changebg",
-    "edit",
-)
+_model_effect("retouch", prompt_required=False, takes_prompt=False)
+_model_effect("genvar", prompt_required=False)
+_model_effect("changebg", prompt_required=True)
+_model_effect("edit", prompt_required=True)
 
 
 @param("e")
 def _e(value: str, spec: StepSpec) -> None:
     name, _, arg = value.partition("-")
-    if name in ("bgremove", "removedotbg") and not arg:
-        set_ai(spec, f"e-{name}", edit_pb2.Step(remove_background=edit_pb2.RemoveBackground()))
-    elif name == "dropshadow":
-        _e_dropshadow(arg, spec)
-    elif name == "sharpen":
-        # e-sharpen[-N], N 1..99; sigma grows with N (0.5 px default).
-        spec.sharpen_sigma = integer("e-sharpen", arg, 1, 99) / 10.0 if arg else 0.5
-    elif name == "usm":
-        _e_usm(arg, spec)
-    elif name in ("grayscale", "contrast") and not arg:
-        step = (
-            edit_pb2.Step(grayscale=edit_pb2.Grayscale())
-            if name == "grayscale"
-            else edit_pb2.Step(contrast=edit_pb2.Contrast())
-        )
-        spec.effects.append(step)
-    elif name == "shadow":
-        _e_shadow(arg, spec)
-    elif name == "gradient":
-        _e_gradient(arg, spec)
-    elif name == "upscale":
-        if arg:
-            raise invalid("e-upscale", arg, "no value")
-        set_ai(spec, "e-upscale", edit_pb2.Step(upscale=edit_pb2.Upscale()))
-    elif name in ("retouch", "genvar", "changebg", "edit"):
-        op = f"e-{name}"
-        text = prompt(op, arg, required=name in ("changebg", "edit"))
-        if name == "retouch" and arg:
-            raise invalid(op, arg, "no value")
-        set_model_edit(spec, op, text)
-    else:
+    parser = EFFECTS.get(name)
+    if parser is None:
         raise invalid("e", value, "|".join(EFFECTS))
+    parser(arg, spec)
 
 
 @param("ik")

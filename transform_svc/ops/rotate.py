@@ -1,4 +1,4 @@
-"""Geometry ops: rotate, flip (crops and pads are ``resize`` crop modes)."""
+"""``rotate``: clockwise by any angle (crops and pads are ``resize`` crop modes)."""
 
 from __future__ import annotations
 
@@ -23,13 +23,3 @@ def rotate(image: pyvips.Image, params: edit_pb2.Rotate, ctx: RenderContext) -> 
     if imaging.needs_alpha(params.background):
         image = imaging.ensure_alpha(image)
     return image.rotate(angle, background=imaging.background_for(image, params.background))
-
-
-@register("flip")
-def flip(image: pyvips.Image, params: edit_pb2.Flip, ctx: RenderContext) -> pyvips.Image:
-    """Mirror horizontally and/or vertically."""
-    if params.horizontal:
-        image = image.fliphor()
-    if params.vertical:
-        image = image.flipver()
-    return image

@@ -31,41 +31,18 @@ and the API reference (``../shared/seeds/004_*``); all lengths in px:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pyvips
 
 from contract.limits import Limits
 from imgmesh.v1 import edit_pb2
 from transform_svc import imaging
+from transform_svc.alpha import Box, subject_box
 from transform_svc.context import RenderContext
 from transform_svc.errors import impossible
 from transform_svc.limits import check_output
 from transform_svc.ops import register
 
-ALPHA_SUBJECT = 128  # alpha at or above this counts as subject for the bounding box
-
 Layout = edit_pb2.SubjectLayout
-
-
-@dataclass(frozen=True)
-class Box:
-    """A px rectangle (left, top, width, height), floats allowed."""
-
-    x: float
-    y: float
-    w: float
-    h: float
-
-
-def subject_box(image: pyvips.Image) -> Box | None:
-    """Bounding box of alpha >= ALPHA_SUBJECT, or None when nothing is opaque enough."""
-    alpha = image[image.bands - 1] >= ALPHA_SUBJECT
-    # find_trim on the thresholded alpha (no median: line_art) = the bounding box.
-    left, top, width, height = alpha.find_trim(threshold=0.5, background=[0], line_art=True)
-    if width == 0 or height == 0:
-        return None
-    return Box(left, top, width, height)
 
 
 def _length(length: edit_pb2.Length, reference: float) -> float:

@@ -14,6 +14,7 @@ import asyncio
 import numpy as np
 import pyvips
 
+from contract.vocabulary import DETECTED_FOCUS
 from imgmesh.v1 import edit_pb2
 from inference import face_detection, object_detection
 from inference.client import ModelUnavailableError
@@ -79,12 +80,9 @@ def focus_box(
     )
 
 
-DETECTED = (edit_pb2.FOCUS_FACE, edit_pb2.FOCUS_OBJECT)
-
-
 def needs_detection(params: edit_pb2.Resize) -> bool:
     """fo-face / fo-<object> without a focus box yet."""
-    return params.focus in DETECTED and not params.HasField("focus_box")
+    return params.focus in DETECTED_FOCUS and not params.HasField("focus_box")
 
 
 def letterbox(image: pyvips.Image, size: int) -> tuple[np.ndarray, float, tuple[int, int]]:

@@ -6,8 +6,8 @@ the batch dimension; all FP32) and its Triton batching and instance settings.
 Everything else reads it:
 
 * ``model_repository/<name>/config.pbtxt`` must equal :func:`render_config`
-  (comments aside; ``tests/test_model_catalogue.py`` checks it);
-* the Makefile's list of model files (``python -m inference.catalogue``);
+  (comments aside; ``tests/unit/test_model_catalogue.py`` checks it);
+* the Makefile's list of model files (``python -m contract.catalogue``);
 * the runtime adapters' tensor names and input sizes (``inference/*.py``);
 * the build recipes (``modelbuild/fetch_models.py``) name the same models.
 
@@ -171,6 +171,11 @@ CATALOGUE: tuple[ServedModel, ...] = (
 )
 
 MODELS: dict[str, ServedModel] = {m.name: m for m in CATALOGUE}
+# The models a request may choose for background removal (the gateway's
+# segmentation-model header; inference/segmentation.py's adapters).
+SEGMENTATION_MODELS: tuple[str, ...] = tuple(
+    m.name for m in CATALOGUE if m.capability == SEGMENTATION
+)
 
 
 def model(name: str) -> ServedModel:
@@ -280,7 +285,7 @@ def write_gpu_configs(folder: str) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["gpu-configs"]:  # python -m inference.catalogue gpu-configs DIR
+    if sys.argv[1:2] == ["gpu-configs"]:  # python -m contract.catalogue gpu-configs DIR
         write_gpu_configs(sys.argv[2])
     else:  # the Makefile's list of served model files
         sys.stdout.write(" ".join(f"model_repository/{m.name}/1/model.onnx" for m in CATALOGUE))

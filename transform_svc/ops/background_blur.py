@@ -1,4 +1,5 @@
-"""Backgrounds: a solid colour under the image; the photo blurred behind the subject."""
+"""``background_blur``: the photo blurred behind the cut-out subject
+(Photoroom ``background.blur``)."""
 
 from __future__ import annotations
 
@@ -6,36 +7,13 @@ import numpy as np
 import pyvips
 
 from imgmesh.v1 import edit_pb2
-from transform_svc import imaging
 from transform_svc.context import RenderContext
 from transform_svc.errors import impossible
 from transform_svc.ops import register
 
-
-@register("background_color", sequential=True)
-def background_color(
-    image: pyvips.Image, params: edit_pb2.BackgroundColor, ctx: RenderContext
-) -> pyvips.Image:
-    """Put the image over ``color``. Opaque colour: alpha is flattened away.
-    Translucent colour: Porter-Duff "over" keeps an alpha band. No alpha: no-op."""
-    if not image.hasalpha():
-        return image
-    color = params.color
-    if not imaging.needs_alpha(color):
-        rgb = imaging.background_for(image, color)[:3]
-        return image.flatten(background=rgb).cast("uchar")
-    canvas = (
-        (
-            pyvips.Image.black(image.width, image.height, bands=4)
-            + [color.r, color.g, color.b, color.a]
-        )
-        .cast("uchar")
-        .copy(interpretation="srgb")
-    )
-    return canvas.composite2(image, "over").cast("uchar")
-
-
 BLUR_DEFAULT = 0.01  # Photoroom background.blur.radius default (ratio of the image size)
+
+
 BOKEH_WORK_RADIUS = 8  # px: the disc kernel is applied at a scale where it has this radius
 
 

@@ -1,6 +1,9 @@
-"""The 80 COCO detection classes in darknet's ``coco.names`` order
-(https://cocodataset.org), spaces written as ``_`` as ImageKit's ``fo-<object>``
-URLs do (e.g. ``fo-traffic_light``)."""
+"""The object classes the mesh's detectors find, the names every dialect's
+object gravity maps onto (ImageKit ``fo-<object>``, imgproxy ``g:obj:<class>``,
+Cloudinary ``g_auto:<object>``): the 80 COCO detection classes in darknet's
+``coco.names`` order (https://cocodataset.org) -- the index is the class id
+of ``inference/object_detection.py``'s model output -- with spaces written as
+``_`` (e.g. ``traffic_light``), and ``face`` found by the face detector."""
 
 COCO_CLASSES = (
     "person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant "
@@ -22,3 +25,14 @@ ALIASES = {
     "diningtable": "dining_table",
     "tvmonitor": "tv",
 }
+
+
+FACE = "face"  # the face detector's one class (BlazeFace)
+
+
+def object_class(name: str) -> str | None:
+    """The canonical COCO class for ``name`` or one of its darknet aliases;
+    None when it names none."""
+    if name in COCO_CLASSES:
+        return name
+    return ALIASES.get(name)

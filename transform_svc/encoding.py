@@ -10,45 +10,32 @@ from __future__ import annotations
 
 import pyvips
 
+from contract import vocabulary
+from contract.vocabulary import ANIMATED_FORMATS, MEDIA_TYPES
 from imgmesh.v1 import edit_pb2
 
 DEFAULT_QUALITY = 80  # ImageKit's default q
 
-CONTENT_TYPES: dict[int, str] = {
-    edit_pb2.FORMAT_JPEG: "image/jpeg",
-    edit_pb2.FORMAT_PNG: "image/png",
-    edit_pb2.FORMAT_WEBP: "image/webp",
-    edit_pb2.FORMAT_AVIF: "image/avif",
-    edit_pb2.FORMAT_GIF: "image/gif",
-}
-
-# libvips "vips-loader" metadata -> our format; anything else -> JPEG/PNG by alpha.
-_LOADER_FORMATS = {
-    "jpegload": edit_pb2.FORMAT_JPEG,
-    "pngload": edit_pb2.FORMAT_PNG,
-    "webpload": edit_pb2.FORMAT_WEBP,
-    "heifload": edit_pb2.FORMAT_AVIF,
-    "gifload": edit_pb2.FORMAT_GIF,
-}
+# libvips loaders named after another format than the one they load.
+_LOADER_ALIASES = {"heif": "avif"}
 
 
 def source_format(loader: str) -> int:
-    """Format of the source from libvips' loader name (e.g. ``jpegload_buffer``)."""
-    base = loader.removesuffix("_buffer").removesuffix("_source")
-    return _LOADER_FORMATS.get(base, edit_pb2.FORMAT_UNSPECIFIED)
-
-
-ANIMATED_FORMATS = (edit_pb2.FORMAT_GIF, edit_pb2.FORMAT_WEBP)
+    """Format of the source from libvips' loader name (e.g. ``jpegload_buffer``
+    -> FORMAT_JPEG); FORMAT_UNSPECIFIED for a loader of no output format (TIFF, SVG...)."""
+    base = loader.removesuffix("_buffer").removesuffix("_source").removesuffix("load")
+    fmt = vocabulary.format_named(_LOADER_ALIASES.get(base, base))
+    return edit_pb2.FORMAT_UNSPECIFIED if fmt is None else fmt
 
 
 def choose_format(
     encode: edit_pb2.Encode, source: int, has_alpha: bool, animated: bool = False
 ) -> int:
-    """Resolve AUTO/ORIGINAL to a concrete format (one of CONTENT_TYPES).
+    """Resolve AUTO to a concrete format (one of contract.vocabulary.FORMATS).
     Animations stay animated under AUTO: WebP if accepted, else the source's
     GIF/WebP (AVIF output here is a still image)."""
     fmt = encode.format
-    if fmt in CONTENT_TYPES:
+    if fmt in MEDIA_TYPES:
         return fmt
     if fmt in (edit_pb2.FORMAT_AUTO, edit_pb2.FORMAT_UNSPECIFIED):
         accepted = set(encode.accepted)
@@ -60,7 +47,7 @@ def choose_format(
             return edit_pb2.FORMAT_AVIF
         if edit_pb2.FORMAT_WEBP in accepted:
             return edit_pb2.FORMAT_WEBP
-    if source in CONTENT_TYPES and not (source == edit_pb2.FORMAT_JPEG and has_alpha):
+    if source in MEDIA_TYPES and not (source == edit_pb2.FORMAT_JPEG and has_alpha):
         return source
     return edit_pb2.FORMAT_PNG if has_alpha else edit_pb2.FORMAT_JPEG
 
