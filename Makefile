@@ -61,7 +61,9 @@ monitor-deps:
 test-deps: monitor-deps
 	command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } || echo "redis-server unavailable: the Redis cache test will be skipped"
 
+# The import rules of docs/architecture.md (pyproject.toml [tool.importlinter]) first.
 test: setup test-deps
+	$(BIN)/lint-imports --no-cache
 	$(PY) -m pytest -q tests
 
 # Unit tests only (no services): seconds.
