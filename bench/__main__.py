@@ -14,6 +14,7 @@ import pyvips
 
 from bench import assets, boundary, faces, peers, text_removal
 from bench.baselines import RembgStyle, vips_thumbnails
+from bench.inputs import ONE_MP_SOURCES, SHARED, TWELVE_MP
 from bench.load import FormPost, Result, http_load
 from gateway.accounts import DEV_KEY
 from mesh.processes import Mesh, Ports
@@ -21,20 +22,6 @@ from modelbuild.fetch_models import U2NETP, model_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COPIES = 16
-SHARED = REPO_ROOT.parent / "shared" / "data"
-# 3024 x 4032 = 12.2 MP camera JPEG from the segmentation set.
-TWELVE_MP = SHARED / "segmentation/images/dis5k_te1_furniture_easel_41350193222.jpg"
-# Real photos scaled to ~1 MP (1155 x 866) for background removal.
-ONE_MP_SOURCES = [
-    "segmentation/images/humanseg_011.jpg",
-    "segmentation/images/humanseg_045.jpg",
-    "segmentation/images/davis16_dog_00000.jpg",
-    "segmentation/images/davis16_camel_00000.jpg",
-    "photos/thumbor/800px-Katherine_Maher.jpg",
-    "photos/skimage/astronaut.png",
-    "photos/skimage/coffee.png",
-    "segmentation/images/davis16_cows_00000.jpg",
-]
 
 
 def prepare_origin(root: Path) -> list[str]:

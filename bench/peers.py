@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.inputs import ONE_MP_SOURCES, SHARED, TWELVE_MP
 from bench.load import FormPost, Result, http_load
 from gateway.accounts import DEV_KEY
 from mesh.processes import REPO_ROOT, Mesh, Ports, free_port, tree_rss_mb
@@ -303,8 +304,6 @@ def report(pairs: list[Pair], rss: dict[str, float]) -> str:
 
 def main() -> None:
     import pyvips
-
-    from bench.__main__ import ONE_MP_SOURCES, SHARED, TWELVE_MP
 
     with tempfile.TemporaryDirectory() as tmp:
         origin = Path(tmp) / "origin"

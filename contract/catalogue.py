@@ -50,6 +50,9 @@ class ServedModel:
             in FP16 (fixed input shapes); False = the CUDA execution provider.
         warmup_dims: a concrete input shape for Triton's model warm-up (the
             input's own dims when they are all fixed).
+        mean / std: the input normalisation ``(x/255 - mean) / std`` per RGB
+            channel of an image model (default: ImageNet's statistics,
+            https://pytorch.org/vision/stable/models.html).
     """
 
     name: str
@@ -65,6 +68,8 @@ class ServedModel:
     gpu_max_batch_size: int = 16
     gpu_tensorrt: bool = True
     warmup_dims: tuple[int, ...] = ()
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
 
     @property
     def input(self) -> Tensor:
@@ -111,6 +116,8 @@ CATALOGUE: tuple[ServedModel, ...] = (
         threads=2,
         cpu_precision="bf16",
         gpu_max_batch_size=8,
+        mean=(0.5, 0.5, 0.5),  # x/255 - 0.5 (ISNet, DIS)
+        std=(1.0, 1.0, 1.0),
     ),
     ServedModel(
         name="blazeface",

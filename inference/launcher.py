@@ -100,6 +100,20 @@ def triton_env() -> dict[str, str]:
     return env
 
 
+def stop_process_group(proc: subprocess.Popen, timeout_s: float) -> None:
+    """SIGTERM ``proc``'s process group (it started with ``start_new_session``)
+    so it drains, then SIGKILL if it still runs after ``timeout_s`` s. A
+    process that already ended is left alone."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 @dataclass
 class TritonServer:
     """One tritonserver process bound to 127.0.0.1.
@@ -170,14 +184,8 @@ class TritonServer:
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """SIGTERM (Triton drains in-flight requests), then SIGKILL; clean /dev/shm."""
-        proc = self.process
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        if self.process is not None:
+            stop_process_group(self.process, timeout_s)
         self.clean_shm()
 
     def clean_shm(self) -> None:

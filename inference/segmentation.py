@@ -55,20 +55,23 @@ class SegmentationModel:
         return np.clip(matte * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-# Default mean/std: ImageNet statistics, RGB (https://pytorch.org/vision/stable/models.html)
-def _from_catalogue(name: str, **normalisation: tuple[float, float, float]) -> SegmentationModel:
-    served = catalogue.model(name)
+def from_catalogue(served: catalogue.ServedModel) -> SegmentationModel:
+    """The adapter of a catalogue entry with capability ``segmentation``:
+    square input side, tensor names and normalisation from the entry."""
     (output,) = served.outputs
     return SegmentationModel(
-        name=name,
+        name=served.name,
         size=served.input.dims[1],
         input_name=served.input.name,
         output_name=output.name,
-        **normalisation,
+        mean=served.mean,
+        std=served.std,
     )
 
 
-U2NETP = _from_catalogue("u2netp")
-ISNET = _from_catalogue("isnet", mean=(0.5, 0.5, 0.5), std=(1.0, 1.0, 1.0))
-
-MODELS: dict[str, SegmentationModel] = {m.name: m for m in (U2NETP, ISNET)}
+# Every segmentation model of the catalogue, by Triton name.
+MODELS: dict[str, SegmentationModel] = {
+    m.name: from_catalogue(m) for m in catalogue.with_capability(catalogue.SEGMENTATION)
+}
+U2NETP = MODELS["u2netp"]
+ISNET = MODELS["isnet"]

@@ -4,7 +4,6 @@ real processes on 127.0.0.1."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from inference.launcher import TritonServer
+from inference.launcher import TritonServer, stop_process_group
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -274,14 +273,8 @@ class Mesh:
     def stop_process(self, name: str, timeout_s: float = 15.0) -> None:
         """SIGTERM one service (graceful drain), SIGKILL if it lingers."""
         proc = self.procs.pop(name, None)
-        if proc is None or proc.poll() is not None:
-            return
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        if proc is not None:
+            stop_process_group(proc, timeout_s)
 
     def stop(self) -> None:
         """Stop gateway, then asset_svc, transform_svc, Triton."""
