@@ -49,11 +49,6 @@ class GraphFacts:
         """How many layers (image and text overlays) the graph has."""
         return sum(1 for _, step in self.steps if step.WhichOneof("op") == "overlay")
 
-    @property
-    def model_slots(self) -> tuple[str, ...]:
-        """The Triton model slots the model-backed edits need, in step order."""
-        return tuple(dict.fromkeys(edit.model for edit in self.model_edits))
-
 
 def graph_facts(graph: edit_pb2.EditGraph) -> GraphFacts:
     """Walk ``graph`` once and record what it asks for."""

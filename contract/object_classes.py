@@ -27,9 +27,6 @@ ALIASES = {
 }
 
 
-FACE = "face"  # the face detector's one class (BlazeFace)
-
-
 def object_class(name: str) -> str | None:
     """The canonical COCO class for ``name`` or one of its darknet aliases;
     None when it names none."""

@@ -92,6 +92,7 @@ FORMAT_ALIASES: dict[str, str] = {"jpg": "jpeg"}
 # RFC 6838 media types (IANA image/*; AVIF: https://aomediacodec.github.io/av1-avif/).
 MEDIA_TYPES: dict[int, str] = {v: f"image/{n}" for n, v in FORMATS.items()}
 FORMAT_BY_MEDIA_TYPE: dict[str, int] = {t: v for v, t in MEDIA_TYPES.items()}
+_FORMAT_NAMES: dict[int, str] = {v: n for n, v in FORMATS.items()}
 # Formats whose files may hold several frames (an animation survives them).
 ANIMATED_FORMATS: tuple[int, ...] = (FORMATS["gif"], FORMATS["webp"])
 
@@ -119,10 +120,7 @@ def format_name(fmt: int) -> str:
     Raises:
         KeyError: not a concrete format.
     """
-    for name, value in FORMATS.items():
-        if value == fmt:
-            return name
-    raise KeyError(fmt)
+    return _FORMAT_NAMES[fmt]
 
 
 # --- output flags (edit_pb2.Encode's bool fields) -------------------------------------
@@ -134,4 +132,3 @@ ENCODE_FLAGS: tuple[str, ...] = tuple(
 # --- layers (edit_pb2.Overlay) --------------------------------------------------------
 
 BLEND_MODES: dict[str, int] = canonical_names(edit_pb2.Overlay.Blend, "BLEND_")
-LAYER_FITS: dict[str, int] = canonical_names(edit_pb2.Overlay.Fit, "FIT_")

@@ -11,7 +11,6 @@ import pytest
 
 from contract import vocabulary
 from contract.catalogue import CATALOGUE, SEGMENTATION, SEGMENTATION_MODELS
-from gateway import model_choice
 from imgmesh.v1 import edit_pb2
 from mesh.processes import REPO_ROOT
 
@@ -87,4 +86,10 @@ def test_segmentation_models_come_from_the_catalogue() -> None:
     from inference import segmentation
 
     assert set(segmentation.MODELS) == served
-    assert model_choice.SEGMENTATION_MODELS is SEGMENTATION_MODELS
+    assert "u2netp" in SEGMENTATION_MODELS and "isnet" in SEGMENTATION_MODELS
+
+
+def test_imagekit_flags_name_encode_fields() -> None:
+    from gateway.imagekit.urlgrammar.params import FLAG_KEYS
+
+    assert set(FLAG_KEYS.values()) <= set(vocabulary.ENCODE_FLAGS)
