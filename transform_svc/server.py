@@ -35,7 +35,7 @@ from transform_svc.errors import (
     overloaded,
 )
 from transform_svc.origin import Origin, OriginConfig
-from transform_svc.results import Renderer
+from transform_svc.renderer import Renderer
 from transform_svc.settings import TransformSettings
 from transform_svc.workers import RenderPool, WorkerSettings
 

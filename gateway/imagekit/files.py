@@ -24,12 +24,12 @@ from typing import Any
 from aiohttp import web
 
 from contract.file_object import file_json
-from gateway import values
+from gateway import value_parsers
 from gateway.accounts import Account
-from gateway.appkeys import ASSET_CLIENT
+from gateway.app_state import ASSET_CLIENT
+from gateway.authenticated import Handler, Work, keyed, public_base
 from gateway.errors import RequestError
 from gateway.forms import read_form
-from gateway.keyed import Handler, Work, keyed, public_base
 from imgmesh.v1 import asset_pb2
 
 HELP = "For support kindly contact us at support@imagekit.io ."  # ImageKit's own help text
@@ -102,9 +102,11 @@ def parse_extensions(raw: Any) -> list[asset_pb2.Extension]:
         max_tags = item.get("maxTags", item.get("max_tags"))
         min_conf = item.get("minConfidence", item.get("min_confidence"))
         if max_tags is not None:
-            ext.max_tags = values.integer("extensions.maxTags", str(max_tags), 1, 100)
+            ext.max_tags = value_parsers.integer("extensions.maxTags", str(max_tags), 1, 100)
         if min_conf is not None:
-            ext.min_confidence = values.decimal("extensions.minConfidence", str(min_conf), 0, 100)
+            ext.min_confidence = value_parsers.decimal(
+                "extensions.minConfidence", str(min_conf), 0, 100
+            )
         options = item.get("options") or {}
         if not isinstance(options, dict):
             raise RequestError(
@@ -114,7 +116,7 @@ def parse_extensions(raw: Any) -> list[asset_pb2.Extension]:
         ext.semitransparency = bool(options.get("semitransparency", False))
         if options.get("bg_color"):
             ext.bg_color.CopyFrom(
-                values.css_color("extensions.options.bg_color", str(options["bg_color"]))
+                value_parsers.css_color("extensions.options.bg_color", str(options["bg_color"]))
             )
         if options.get("bg_image_url"):
             ext.bg_image_url = str(options["bg_image_url"])
@@ -181,7 +183,7 @@ def upload_request(
         req.description = texts["description"]
     for field, attr in UPLOAD_BOOLEANS.items():
         if field in texts:
-            setattr(req, attr, values.boolean(field, texts[field]))
+            setattr(req, attr, value_parsers.boolean(field, texts[field]))
     if texts.get("extensions"):
         req.extensions.extend(parse_extensions(texts["extensions"]))
     return req
@@ -255,8 +257,8 @@ def list_request(account: Account, query: dict[str, str]) -> asset_pb2.ListFiles
     req = asset_pb2.ListFilesRequest(
         account=account.id,
         path=query.get("path", ""),
-        skip=values.integer("skip", query.get("skip", "0"), 0, 1_000_000, negative=""),
-        limit=values.integer("limit", query.get("limit", "1000"), 1, 1000, negative=""),
+        skip=value_parsers.integer("skip", query.get("skip", "0"), 0, 1_000_000, negative=""),
+        limit=value_parsers.integer("limit", query.get("limit", "1000"), 1, 1000, negative=""),
         sort=query.get("sort", ""),
         file_type=query.get("fileType", "all"),
     )

@@ -16,7 +16,7 @@ from aiohttp import web
 from contract.facts import graph_facts
 from contract.limits import GraphLimitError, check_graph
 from gateway import model_choice
-from gateway.appkeys import API_KEYS, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
+from gateway.app_state import API_KEYS, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
 from gateway.errors import (
     RequestError,
     error_response,

@@ -15,13 +15,13 @@ import grpc
 from aiohttp import web
 
 from contract import vocabulary
-from gateway import values
+from gateway import value_parsers
 from gateway.accounts import Account, AuthError, key_of
-from gateway.appkeys import API_KEYS, ASSET_CLIENT
+from gateway.app_state import API_KEYS, ASSET_CLIENT
+from gateway.authenticated import keyed, public_base
 from gateway.errors import RequestError, error_response, from_rpc_error
 from gateway.forms import read_form
-from gateway.keyed import keyed, public_base
-from gateway.values import MAX_SIDE
+from gateway.value_parsers import MAX_SIDE
 from imgmesh.v1 import asset_pb2, edit_pb2
 
 # convert's format: jpeg, png, webp (no aliases).
@@ -83,7 +83,7 @@ def _name(body: dict[str, Any]) -> str:
 def _int(body: dict[str, Any], key: str, lo: int, hi: int) -> int | None:
     if key not in body:
         return None
-    return values.integer(key, str(body[key]), lo, hi, negative="")
+    return value_parsers.integer(key, str(body[key]), lo, hi, negative="")
 
 
 Steps = tuple[list[edit_pb2.Step], edit_pb2.Encode, int]
@@ -95,7 +95,7 @@ def remove_background(body: dict[str, Any]) -> Steps:
 
 
 def convert(body: dict[str, Any]) -> Steps:
-    fmt = values.enum("format", str(body.get("format", "")), tuple(FORMATS))
+    fmt = value_parsers.enum("format", str(body.get("format", "")), tuple(FORMATS))
     quality = _int(body, "quality", 1, 100) or 0
     return [], edit_pb2.Encode(format=FORMATS[fmt], quality=quality), 1
 
@@ -168,8 +168,8 @@ async def get(request: web.Request, account: Account) -> web.StreamResponse:
 
 
 async def list_images(request: web.Request, account: Account) -> web.StreamResponse:
-    page = values.integer("page", request.query.get("page", "1"), 1, 1_000_000, negative="")
-    limit = values.integer("limit", request.query.get("limit", "20"), 1, 100, negative="")
+    page = value_parsers.integer("page", request.query.get("page", "1"), 1, 1_000_000, negative="")
+    limit = value_parsers.integer("limit", request.query.get("limit", "20"), 1, 100, negative="")
     reply = await request.app[ASSET_CLIENT].stub.ListImages(
         asset_pb2.ListImagesRequest(account=account.id, page=page, limit=limit), timeout=TIMEOUT_S
     )

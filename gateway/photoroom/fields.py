@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 import uuid
 
-from gateway import values
+from gateway import value_parsers
 from gateway.errors import RequestError, invalid
-from gateway.values import MAX_SIDE, enum
+from gateway.value_parsers import MAX_SIDE, enum
 from imgmesh.v1 import edit_pb2
 
 __all__ = ["MAX_SIDE", "enum"]  # re-exported: the Photoroom modules parse through this one
@@ -44,17 +44,19 @@ class UnprocessableError(ValueError):
 
 def boolean(name: str, value: str) -> bool:
     """``true``/``false`` (any case) or ``1``/``0``."""
-    return values.boolean(name, value, true=("true", "1"), false=("false", "0"), any_case=True)
+    return value_parsers.boolean(
+        name, value, true=("true", "1"), false=("false", "0"), any_case=True
+    )
 
 
 def number(name: str, value: str, lo: float, hi: float) -> float:
     """A decimal number in ``lo..hi``."""
-    return values.decimal(name, value, lo, hi)
+    return value_parsers.decimal(name, value, lo, hi)
 
 
 def integer(name: str, value: str, lo: int, hi: int) -> int:
     """A whole number in ``lo..hi`` (no sign: Photoroom's integers are sizes and counts)."""
-    return values.integer(name, value, lo, hi, negative="")
+    return value_parsers.integer(name, value, lo, hi, negative="")
 
 
 def text(name: str, value: str) -> str:
@@ -78,15 +80,17 @@ def length(name: str, value: str) -> edit_pb2.Length:
     v = value.strip()
     allowed = "a ratio 0..0.49, a percentage 0%..49% or a pixel value such as 100px"
     if v.endswith("px"):
-        return edit_pb2.Length(px=values.decimal(name, v[:-2], 0, MAX_SIDE, allowed=allowed))
+        return edit_pb2.Length(px=value_parsers.decimal(name, v[:-2], 0, MAX_SIDE, allowed=allowed))
     if v.endswith("%"):
-        return edit_pb2.Length(ratio=values.decimal(name, v[:-1], 0, 49, allowed=allowed) / 100)
-    return edit_pb2.Length(ratio=values.decimal(name, v, 0, 0.49, allowed=allowed))
+        return edit_pb2.Length(
+            ratio=value_parsers.decimal(name, v[:-1], 0, 49, allowed=allowed) / 100
+        )
+    return edit_pb2.Length(ratio=value_parsers.decimal(name, v, 0, 0.49, allowed=allowed))
 
 
 def color(name: str, value: str) -> edit_pb2.Color:
-    """Photoroom's colours: see :func:`gateway.values.css_color`."""
-    return values.css_color(name, value)
+    """Photoroom's colours: see :func:`gateway.value_parsers.css_color`."""
+    return value_parsers.css_color(name, value)
 
 
 def output_size(name: str, value: str) -> tuple[str, int, int]:

@@ -12,7 +12,7 @@ from contract.facts import graph_facts
 from contract.limits import GraphLimitError, check_graph
 from gateway import model_choice
 from gateway.accounts import Account, AuthError, key_of
-from gateway.appkeys import API_KEYS, ASSET_CLIENT, LIMITS, TRANSFORM_CLIENT
+from gateway.app_state import API_KEYS, ASSET_CLIENT, LIMITS, TRANSFORM_CLIENT
 from gateway.errors import (
     RequestError,
     error_response,

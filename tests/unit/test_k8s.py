@@ -173,6 +173,11 @@ def test_generated_files_are_current() -> None:
     for m in catalogue.CATALOGUE:
         path = REPO_ROOT / "k8s/overlays/gpu" / f"{m.name}.pbtxt"
         assert path.read_text() == catalogue.render_gpu_config(m), "python -m mesh.k8s_files"
+    gpu = REPO_ROOT / "k8s/overlays/gpu"
+    assert (gpu / "kustomization.yaml").read_text() == k8s_files.render_gpu_kustomization()
+    listed = yaml.safe_load((gpu / "kustomization.yaml").read_text())["configMapGenerator"][0]
+    assert sorted(listed["files"]) == sorted(f"{m.name}.pbtxt" for m in catalogue.CATALOGUE)
+    assert {p.stem for p in gpu.glob("*.pbtxt")} == set(catalogue.MODELS), "a stale .pbtxt"
 
 
 def test_the_prometheus_rule_holds_the_rule_file() -> None:

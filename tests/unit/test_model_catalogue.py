@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,17 +20,35 @@ REPOSITORY = REPO_ROOT / "model_repository"
 
 
 @pytest.mark.parametrize("served", catalogue.CATALOGUE, ids=lambda m: m.name)
-def test_config_pbtxt_is_the_catalogue_entry(served: catalogue.ServedModel) -> None:
-    text = (REPOSITORY / served.name / "config.pbtxt").read_text()
-    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
-    config = [line for line in lines if not line.lstrip().startswith("#")]
-    assert config == catalogue.render_config(served).splitlines()
+def test_the_written_repository_is_the_catalogue_entry(
+    served: catalogue.ServedModel, tmp_path: Path
+) -> None:
+    catalogue.write_repository(str(tmp_path))
+    text = (tmp_path / served.name / "config.pbtxt").read_text()
+    assert text.startswith(f"# {served.about.splitlines()[0]}\n")
+    config = [line for line in text.splitlines() if not line.startswith("#")]
+    assert config[0] == f'name: "{served.name}"'
+    assert f"max_batch_size: {served.max_batch_size}" in config
+    link = tmp_path / served.name / "1" / "model.py"
+    assert link.is_symlink() and link.resolve() == REPO_ROOT / catalogue.RUNNER
+    # the tree's own repository, written by make, is current
+    assert (REPOSITORY / served.name / "config.pbtxt").read_text() == text, "make setup"
+    assert (REPOSITORY / served.name / "1" / "model.py").resolve() == REPO_ROOT / catalogue.RUNNER
 
 
-def test_every_model_has_a_build_recipe_and_a_folder() -> None:
-    names = set(catalogue.MODELS)
-    assert {m.name for m in RECIPES} == names
-    assert {p.name for p in REPOSITORY.iterdir() if (p / "config.pbtxt").exists()} == names
+def test_every_model_has_a_build_recipe() -> None:
+    assert {m.name for m in RECIPES} == set(catalogue.MODELS)
+
+
+def test_nothing_generated_is_committed() -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "model_repository"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert tracked == ["model_repository/README.md"]
 
 
 def test_the_makefile_lists_the_catalogue() -> None:

@@ -1,11 +1,11 @@
-"""The value parsers both dialects share (gateway/values.py) and each
+"""The value parsers both dialects share (gateway/value_parsers.py) and each
 dialect's spelling of them: same numbers and colours, different syntax."""
 
 from __future__ import annotations
 
 import pytest
 
-from gateway import values
+from gateway import value_parsers
 from gateway.errors import RequestError
 from gateway.imagekit.urlgrammar import values as imagekit
 from gateway.photoroom import fields as photoroom
@@ -16,28 +16,28 @@ from gateway.photoroom import fields as photoroom
     [("10", "-", 10.0), ("-2.5", "-", -2.5), (".5", "-", 0.5), ("N10", "N-", -10.0)],
 )
 def test_decimal(text: str, negative: str, expected: float) -> None:
-    assert values.decimal("x", text, -100, 100, negative=negative) == expected
+    assert value_parsers.decimal("x", text, -100, 100, negative=negative) == expected
 
 
 @pytest.mark.parametrize("text", ["", "N10", "1e3", "١٢", "1" * 13, "--1", "101", "nan"])
 def test_decimal_refuses(text: str) -> None:
     with pytest.raises(RequestError) as err:
-        values.decimal("x", text, -100, 100)
+        value_parsers.decimal("x", text, -100, 100)
     assert err.value.parameter == "x" and err.value.code == "invalid_parameter"
 
 
 def test_integer_without_sign_refuses_negatives() -> None:
-    assert values.integer("n", "7", 0, 9, negative="") == 7
+    assert value_parsers.integer("n", "7", 0, 9, negative="") == 7
     with pytest.raises(RequestError):
-        values.integer("n", "-7", -9, 9, negative="")
+        value_parsers.integer("n", "-7", -9, 9, negative="")
 
 
 def test_boolean_spellings() -> None:
-    assert values.boolean("b", "true") is True
+    assert value_parsers.boolean("b", "true") is True
     with pytest.raises(RequestError):
-        values.boolean("b", "TRUE")
-    assert values.boolean("b", " TRUE ", any_case=True) is True
-    assert values.boolean("b", "0", true=("1",), false=("0",)) is False
+        value_parsers.boolean("b", "TRUE")
+    assert value_parsers.boolean("b", " TRUE ", any_case=True) is True
+    assert value_parsers.boolean("b", "0", true=("1",), false=("0",)) is False
 
 
 def test_imagekit_and_photoroom_spell_the_same_values_differently() -> None:

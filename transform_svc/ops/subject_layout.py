@@ -39,8 +39,8 @@ from transform_svc import imaging
 from transform_svc.alpha import Box, subject_box
 from transform_svc.context import RenderContext
 from transform_svc.errors import impossible
-from transform_svc.limits import check_output
 from transform_svc.ops import register
+from transform_svc.pixel_limits import check_output
 
 Layout = edit_pb2.SubjectLayout
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import base64
 import re
 
-from gateway import values
+from gateway import value_parsers
 from gateway.errors import invalid
-from gateway.values import MAX_SIDE
+from gateway.value_parsers import MAX_SIDE
 from imgmesh.v1 import edit_pb2
 
 _NEGATIVE = "N-"  # ImageKit writes -10 as N10 (x-N10)
@@ -16,7 +16,7 @@ _NEGATIVE = "N-"  # ImageKit writes -10 as N10 (x-N10)
 
 def number(key: str, value: str, lo: float, hi: float, allowed: str | None = None) -> float:
     """A decimal in [lo, hi]; ``N`` (or ``-``) prefix = negative (ImageKit ``x-N10``)."""
-    return values.decimal(
+    return value_parsers.decimal(
         key,
         value,
         lo,
@@ -28,12 +28,12 @@ def number(key: str, value: str, lo: float, hi: float, allowed: str | None = Non
 
 def integer(key: str, value: str, lo: int, hi: int) -> int:
     """An integer in [lo, hi] (``N`` prefix = negative)."""
-    return values.integer(key, value, lo, hi, negative=_NEGATIVE)
+    return value_parsers.integer(key, value, lo, hi, negative=_NEGATIVE)
 
 
 def boolean(key: str, value: str) -> bool:
     """``true`` / ``false``, lowercase."""
-    return values.boolean(key, value)
+    return value_parsers.boolean(key, value)
 
 
 E = edit_pb2.Expression
@@ -137,11 +137,11 @@ def color(key: str, value: str) -> edit_pb2.Color:
     https://imagekit.io/docs/effects-and-enhancements#background-color---bg"""
     found = None
     if len(value) == 6:
-        found = values.rgb_hex(value)
+        found = value_parsers.rgb_hex(value)
     elif len(value) == 8 and value[6:].isascii() and value[6:].isdigit():
-        found = values.rgb_hex(value[:6], round(int(value[6:]) / 100 * 255))
+        found = value_parsers.rgb_hex(value[:6], round(int(value[6:]) / 100 * 255))
     if found is None and value.islower():
-        found = values.named_color(value)
+        found = value_parsers.named_color(value)
     if found is None:
         raise invalid(key, value, "RRGGBB, RRGGBBAA (AA = opacity 00..99) or a colour name")
     return found

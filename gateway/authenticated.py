@@ -9,7 +9,7 @@ import grpc
 from aiohttp import web
 
 from gateway.accounts import Account, AuthError, key_of
-from gateway.appkeys import API_KEYS, SETTINGS
+from gateway.app_state import API_KEYS, SETTINGS
 from gateway.errors import RequestError, error_response, from_rpc_error, request_error_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

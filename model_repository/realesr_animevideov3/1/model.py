@@ -1,1 +1,0 @@
-../../../inference/triton_onnx_model.py
