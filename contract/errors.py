@@ -28,6 +28,8 @@ HTTP_STATUS: dict[str, int] = {
     "unknown_parameter": 400,
     "missing_source": 400,
     "conflicting_parameters": 400,
+    "thumbor_signature_mismatch": 400,  # thumbor answers 400, not 401
+    "thumbor_unsafe_not_allowed": 400,
     "limit_exceeded": 400,
     "invalid_request": 400,
     "file_exists": 400,  # upload with overwriteFile=false onto an existing path

@@ -22,6 +22,7 @@ from gateway.imagekit.handlers import image_handler
 from gateway.imgprocessing import handlers as imgprocessing
 from gateway.photoroom.handlers import MAX_UPLOAD_BYTES, add_routes
 from gateway.settings import GatewaySettings
+from gateway.thumbor import handlers as thumbor
 from gateway.transform_client import TransformClient
 
 REQUESTS = Counter("imgmesh_gateway_requests_total", "HTTP requests", ["route", "status"])
@@ -175,5 +176,7 @@ def create_app(
     add_routes(app)
     imagekit_files.add_routes(app)
     imgprocessing.add_routes(app)
-    app.router.add_get("/{tail:.+}", image_handler, name="image")
+    thumbor.add_routes(app)
+    root = thumbor.root_handler if settings.root_dialect == "thumbor" else image_handler
+    app.router.add_get("/{tail:.+}", root, name="image")
     return app

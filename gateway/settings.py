@@ -57,6 +57,28 @@ class GatewaySettings(BaseSettings):
     gateway_max_inflight: int = Field(
         256, gt=0, description="requests in progress at most; beyond, 503 overloaded"
     )
+    root_dialect: Literal["imagekit", "thumbor"] = Field(
+        "imagekit", description="the URL dialect the root path speaks (each also has its prefix)"
+    )
+    # thumbor's own settings, under their names (https://thumbor.readthedocs.io/en/latest/configuration.html)
+    thumbor_security_key: str | None = Field(
+        None, description="thumbor SECURITY_KEY: HMAC-SHA1 key of signed /thumbor/ URLs"
+    )
+    thumbor_allow_unsafe_url: bool = Field(
+        True, description="thumbor ALLOW_UNSAFE_URL: /thumbor/unsafe/ URLs are served"
+    )
+    thumbor_quality: int = Field(
+        80, ge=1, le=100, description="thumbor QUALITY: JPEG/WebP quality without quality()"
+    )
+    thumbor_auto_webp: bool = Field(
+        False, description="thumbor AUTO_WEBP: WebP when the Accept header allows it"
+    )
+    thumbor_max_age: int = Field(
+        86400, ge=0, description="thumbor MAX_AGE: Cache-Control max-age of results, s"
+    )
+    thumbor_log_signatures: bool = Field(
+        False, description="log the exact string a refused thumbor signature was checked over"
+    )
 
     def named(self) -> dict[str, str]:
         """The named transformations (``n-<name>`` -> transformation string).

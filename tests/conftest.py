@@ -103,6 +103,7 @@ def origin_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 SIGNING_KEY = "test-private-key"
+THUMBOR_SECURITY_KEY = "ACME-SEC"  # thumbor's own test key (tests/handlers/test_base_handler.py)
 NAMED = {"thumb": "w-120,h-80", "gray_thumb": "n-thumb,e-grayscale:rt-90"}
 
 
@@ -117,6 +118,7 @@ def mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         env={
             "IMGMESH_TRACES_EXPORTER": "console",
             "IMGMESH_SIGNING_KEY": SIGNING_KEY,
+            "IMGMESH_THUMBOR_SECURITY_KEY": THUMBOR_SECURITY_KEY,
             "IMGMESH_ALLOWED_HOSTS": "127.0.0.1",  # the http_origin fixture
             "IMGMESH_PRIVATE_HOSTS": "127.0.0.1",  # ... which is a loopback address
             # u2netp keeps the suite fast (1.0 s vs 3.6 s per 1024 px cut-out, make quality);

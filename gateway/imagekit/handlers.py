@@ -7,35 +7,25 @@ any other path is a file of the local origin."""
 
 from __future__ import annotations
 
-from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
 
-import grpc
 from aiohttp import web
 
 from contract.facts import graph_facts
-from contract.limits import GraphLimitError, check_graph
 from gateway import model_choice
-from gateway.app_state import API_KEYS, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
+from gateway.app_state import API_KEYS, NAMED, SETTINGS
 from gateway.errors import (
     RequestError,
     error_response,
-    from_rpc_error,
-    graph_limit_response,
     request_error_response,
 )
 from gateway.imagekit.signing import SignatureError, verify
 from gateway.imagekit.urlgrammar import ClientHints, build_graph, split_request
 from gateway.negotiation import accepted_formats
-from gateway.responses import stream_image
-from imgmesh.v1 import edit_pb2, transform_pb2
+from gateway.rendering import render, respond
+from imgmesh.v1 import edit_pb2
 
 ACCEPT_CH = "Sec-CH-DPR, Sec-CH-Width, DPR, Width"
-INTERMEDIATE_BODY = (
-    "<!DOCTYPE html><html><head><title>Preparing</title></head>"
-    "<body><p>The asset is currently being prepared. Please retry in a few seconds.</p>"
-    "</body></html>"
-)
 
 
 def client_hints(request: web.Request) -> ClientHints:
@@ -122,43 +112,13 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
                 version_id=request.query.get("ik-obj-version", ""),
             )
         )
-    try:
-        check_graph(built.graph, request.app[LIMITS], facts)
-    except GraphLimitError as exc:
-        return graph_limit_response(exc)
-    client = request.app[TRANSFORM_CLIENT]
-    render = transform_pb2.RenderRequest(
-        graph=built.graph,
-        if_none_match=request.headers.get("If-None-Match", ""),
-        ai_budget_ms=config.ai_budget_ms,
-    )
-    try:
-        reply = await client.render(render)
-    except grpc.aio.AioRpcError as exc:
-        response = from_rpc_error(exc)
-        if response.status != 404 or not built.default_image:
-            return response
-        render.graph.source.origin_path = built.default_image  # di-: same transformation
-        try:
-            reply = await client.render(render)
-        except grpc.aio.AioRpcError as exc2:
-            return from_rpc_error(exc2)
+    reply = await render(request, built.graph, facts, fallback_path=built.default_image)
+    if isinstance(reply, web.StreamResponse):
+        return reply
     vary = "Accept" + (", " + ACCEPT_CH if built.uses_client_hints else "")
     if facts.segmentation:
         vary += ", " + model_choice.HEADER
     headers = {"Vary": vary, "Accept-CH": ACCEPT_CH}
-    if reply.intermediate:
-        headers.update({"is-intermediate-response": "true", "Cache-Control": "no-store"})
-        return web.Response(text=INTERMEDIATE_BODY, content_type="text/html", headers=headers)
-    headers["Cache-Control"] = config.cache_control
-    if reply.etag:
-        headers["ETag"] = reply.etag
-    if reply.last_modified_unix:
-        headers["Last-Modified"] = formatdate(reply.last_modified_unix, usegmt=True)
-    if reply.not_modified:
-        return web.Response(status=304, headers=headers)
-    if built.content_dpr is not None:
+    if built.content_dpr is not None and not (reply.intermediate or reply.not_modified):
         headers["Content-DPR"] = f"{built.content_dpr:g}"
-    headers["Content-Type"] = reply.content_type
-    headers["X-Imgmesh-Cache"] = "hit" if reply.cache_hit else "miss"
-    return await stream_image(request, reply.image, headers)
+    return await respond(request, reply, headers, cache_control=config.cache_control)

@@ -1,0 +1,152 @@
+"""A parsed thumbor URL -> the one EditGraph, in thumbor's transformer order
+(thumbor/transformer.py ``Transformer.transform``): trim, the manual crop,
+then the resize (a crop to the target's aspect around the alignment or the
+focal points, or ``fit-in``), the flips, then the filters in URL order,
+and last the encoding.
+
+Geometry, as thumbor computes it:
+
+* ``WxH`` with both sides: cover W x H, then cut the overflow at
+  ``halign``/``valign`` (``smart``: around the detected faces). thumbor
+  enlarges here unless ``no_upscale()``.
+* one side 0: proportional to the other; both 0: the source size.
+* ``orig``: the source's own side.
+* ``fit-in``: inside W x H, never enlarged (``upscale()`` allows it);
+  ``full-fit-in``: the smaller ratio fills the box instead; ``fill(c)``
+  pads the fitted image to W x H with c.
+* ``-W`` / ``-H``: flipped after the resize. ``stretch()``: exactly W x H.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from contract import vocabulary
+from gateway.thumbor.filters import FilterState, apply
+from gateway.thumbor.urlgrammar import ThumborRequest
+from imgmesh.v1 import edit_pb2
+
+VERTICAL = {"top": "top", "middle": "center", "bottom": "bottom"}
+# thumbor's trim tolerance is a colour distance 0..442 (sqrt(3 x 255^2));
+# the Trim step's threshold is 1..99.
+TRIM_MAX_DISTANCE = 442
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """The graph and what the response needs of the URL.
+
+    Attributes:
+        graph: the EditGraph to render.
+        max_age: Cache-Control max-age, s (``max_age()`` or the setting).
+        filters: the filters that took effect (the others were skipped).
+    """
+
+    graph: edit_pb2.EditGraph
+    max_age: int
+    filters: tuple[str, ...]
+
+
+def _orig_side(value: int | None, operand: int) -> edit_pb2.Dimension | None:
+    if value is None:
+        return edit_pb2.Dimension(
+            expression=edit_pb2.Expression(terms=[edit_pb2.Expression.Term(operand=operand)])
+        )
+    return edit_pb2.Dimension(px=value) if value > 0 else None
+
+
+def _resize(req: ThumborRequest, state: FilterState) -> list[edit_pb2.Step]:
+    width = _orig_side(req.width, edit_pb2.Expression.CURRENT_WIDTH)
+    height = _orig_side(req.height, edit_pb2.Expression.CURRENT_HEIGHT)
+    if width is None and height is None:
+        return []
+    resize = edit_pb2.Resize()
+    if width is not None:
+        resize.width.CopyFrom(width)
+    if height is not None:
+        resize.height.CopyFrom(height)
+    both = width is not None and height is not None
+    if state.stretch and both:
+        resize.crop_mode = edit_pb2.CROP_MODE_FORCE
+        return [edit_pb2.Step(resize=resize)]
+    if req.fit_in:
+        if req.full_fit_in and both:
+            resize.crop_mode = edit_pb2.CROP_MODE_AT_LEAST
+        else:
+            resize.crop_mode = (
+                edit_pb2.CROP_MODE_AT_MAX_ENLARGE if state.upscale else edit_pb2.CROP_MODE_AT_MAX
+            )
+        steps = [edit_pb2.Step(resize=resize)]
+        if state.fill is not None and both:
+            pad = edit_pb2.Resize(crop_mode=edit_pb2.CROP_MODE_PAD_EXTRACT, background=state.fill)
+            pad.width.CopyFrom(width)
+            pad.height.CopyFrom(height)
+            steps.append(edit_pb2.Step(resize=pad))
+        return steps
+    if state.no_upscale:
+        resize.crop_mode = edit_pb2.CROP_MODE_AT_MAX if not both else resize.crop_mode
+    resize.crop_mode = resize.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO
+    if req.smart:
+        resize.focus = edit_pb2.FOCUS_FACE
+    else:
+        resize.focus = vocabulary.compass(VERTICAL[req.valign], req.halign)
+    return [edit_pb2.Step(resize=resize)]
+
+
+def compile_request(
+    req: ThumborRequest,
+    *,
+    accepted: Sequence[int] = (),
+    quality: int = 80,
+    auto_webp: bool = False,
+    max_age: int = 86400,
+) -> Compiled:
+    """Build the EditGraph of ``req``.
+
+    Args:
+        req: the parsed URL.
+        accepted: formats the client's Accept header allows (for AUTO_WEBP).
+        quality: thumbor's ``QUALITY`` (1..100) when no ``quality()`` filter.
+        auto_webp: thumbor's ``AUTO_WEBP``.
+        max_age: thumbor's ``MAX_AGE``, s.
+    """
+    state = FilterState()
+    for name, args in req.filters:
+        apply(name, args, state)
+    graph = edit_pb2.EditGraph()
+    if req.image.startswith(("http://", "https://")):
+        graph.source.url = req.image
+    else:
+        graph.source.origin_path = req.image.lstrip("/")
+    if req.trim is not None:
+        threshold = round(req.trim[1] * 99 / TRIM_MAX_DISTANCE)
+        graph.steps.add(trim=edit_pb2.Trim(threshold=min(99, max(1, threshold))))
+    if req.crop is not None and req.crop.right > req.crop.left and req.crop.bottom > req.crop.top:
+        c = req.crop
+        extract = edit_pb2.Resize(
+            crop_mode=edit_pb2.CROP_MODE_EXTRACT,
+            width=edit_pb2.Dimension(px=c.right - c.left),
+            height=edit_pb2.Dimension(px=c.bottom - c.top),
+            x=edit_pb2.Offset(px=c.left),
+            y=edit_pb2.Offset(px=c.top),
+        )
+        graph.steps.add(resize=extract)
+    graph.steps.extend(_resize(req, state))
+    if req.horizontal_flip or req.vertical_flip:
+        graph.steps.add(
+            flip=edit_pb2.Flip(horizontal=req.horizontal_flip, vertical=req.vertical_flip)
+        )
+    graph.steps.extend(state.steps)
+    graph.encode.CopyFrom(state.encode)
+    if not graph.encode.quality:
+        graph.encode.quality = quality
+    if not graph.encode.format:
+        graph.encode.format = edit_pb2.FORMAT_AUTO
+        if auto_webp and edit_pb2.FORMAT_WEBP in accepted:
+            graph.encode.accepted.append(edit_pb2.FORMAT_WEBP)
+    return Compiled(
+        graph=graph,
+        max_age=state.max_age if state.max_age is not None else max_age,
+        filters=tuple(state.applied),
+    )

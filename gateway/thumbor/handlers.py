@@ -1,0 +1,87 @@
+"""The thumbor URL handler: ``GET /thumbor/(unsafe|<hash>)/...`` (and the
+root path when ``IMGMESH_ROOT_DIALECT=thumbor``) -> URL grammar ->
+libthumbor signature check -> EditGraph -> :mod:`gateway.rendering`.
+
+Status codes as thumbor 7.8 answers them: 400 for a URL without an image, a
+hash that does not match, or ``unsafe/`` when it is not allowed; the mesh's
+own 404/413/415/422/503 otherwise."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from contract.facts import graph_facts
+from gateway import model_choice
+from gateway.app_state import SETTINGS
+from gateway.errors import RequestError, error_response, request_error_response
+from gateway.negotiation import accepted_formats
+from gateway.rendering import render, respond
+from gateway.thumbor import signing
+from gateway.thumbor.compile import compile_request
+from gateway.thumbor.urlgrammar import ThumborURLError, parse
+
+PREFIX = "/thumbor"
+LOG = logging.getLogger("imgmesh.gateway.thumbor")
+
+
+def dialect_path(raw_path: str, prefix: str) -> str:
+    """The raw path after the dialect's ``prefix`` ("" at the root)."""
+    return raw_path[len(prefix) :] if prefix and raw_path.startswith(prefix + "/") else raw_path
+
+
+async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
+    """Answer one thumbor URL found under ``prefix``."""
+    config = request.app[SETTINGS]
+    raw_path = dialect_path(request.raw_path.partition("?")[0], prefix)
+    try:
+        req = parse(raw_path)
+    except ThumborURLError as exc:
+        return error_response("invalid_request", str(exc))
+    if req.unsafe:
+        if not config.thumbor_allow_unsafe_url:
+            return error_response("thumbor_unsafe_not_allowed", "unsafe URLs are not allowed")
+    elif req.signature is None or not config.thumbor_security_key:
+        return error_response(
+            "thumbor_signature_mismatch", "the URL has neither a valid hash nor unsafe/"
+        )
+    elif not signing.valid(config.thumbor_security_key, req.signed_part, req.signature):
+        if config.thumbor_log_signatures:
+            LOG.warning("thumbor signature mismatch over %r", req.signed_part)
+        return error_response("thumbor_signature_mismatch", "the URL's hash does not match")
+    accepted = accepted_formats(request.headers.get("Accept"))
+    compiled = compile_request(
+        req,
+        accepted=accepted,
+        quality=config.thumbor_quality,
+        auto_webp=config.thumbor_auto_webp,
+        max_age=config.thumbor_max_age,
+    )
+    facts = graph_facts(compiled.graph)
+    try:
+        model_choice.apply(facts, request.headers.get(model_choice.HEADER))
+    except RequestError as exc:
+        return request_error_response(exc)
+    reply = await render(request, compiled.graph, facts)
+    if isinstance(reply, web.StreamResponse):
+        return reply
+    headers = {"Vary": "Accept"} if config.thumbor_auto_webp else {}
+    return await respond(
+        request, reply, headers, cache_control=f"max-age={compiled.max_age},public"
+    )
+
+
+async def prefixed_handler(request: web.Request) -> web.StreamResponse:
+    """``/thumbor/...``."""
+    return await serve(request, PREFIX)
+
+
+async def root_handler(request: web.Request) -> web.StreamResponse:
+    """The root path, when thumbor is the root dialect."""
+    return await serve(request, "")
+
+
+def add_routes(app: web.Application) -> None:
+    """Register ``/thumbor/{tail}`` (GET and HEAD)."""
+    app.router.add_get(PREFIX + "/{tail:.+}", prefixed_handler, name="thumbor")

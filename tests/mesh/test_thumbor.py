@@ -1,0 +1,164 @@
+"""Issue [13]: thumbor URLs through the real mesh under /thumbor/ (and at the
+root of a gateway with IMGMESH_ROOT_DIALECT=thumbor): thumbor's geometry
+(crop to the target's aspect at the alignment, fit-in never enlarging,
+proportional sides, flips after the resize, the manual crop first), its
+filters on real pixels, libthumbor's signatures (CryptoURL) and thumbor's
+status codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from libthumbor import CryptoURL
+
+from tests.conftest import THUMBOR_SECURITY_KEY
+from tests.helpers import extra_gateway, get
+
+COFFEE = "photos/skimage/coffee.png"  # 600 x 400 RGB
+HALVES = "synthetic/halves.png"  # 200 x 100: left half red, right half blue
+FRAMED = "synthetic/framed.png"  # 440 x 440: a 400 x 400 photo in a 20 px white border
+CAMERA = "camera/12mp.jpg"  # 4032 x 3024
+
+
+@pytest.fixture(scope="module")
+def thumbor(base_url: str) -> str:
+    return base_url + "/thumbor"
+
+
+def size(url: str) -> tuple[int, int]:
+    r = get(url)
+    assert r.status == 200, r.body[:300]
+    image = r.image()
+    return image.width, image.height
+
+
+@pytest.mark.parametrize(
+    "options,expected",
+    [
+        ("300x200", (300, 200)),  # the issue's first row
+        ("200x200", (200, 200)),  # cropped to the aspect
+        ("300x0", (300, 200)),  # proportional
+        ("0x100", (150, 100)),
+        ("x100", (150, 100)),
+        ("", (600, 400)),  # no size: the source's
+        ("origx100", (600, 100)),  # orig: the source's own width
+        ("1200x800", (1200, 800)),  # thumbor enlarges a crop
+        ("fit-in/300x300", (300, 200)),
+        ("fit-in/1000x1000", (600, 400)),  # fit-in never enlarges
+        ("fit-in/1000x1000/filters:upscale()", (1000, 667)),
+        ("full-fit-in/300x300", (450, 300)),  # the smaller ratio fills the box
+        ("fit-in/300x0", (300, 200)),
+        ("fit-in/300x300/filters:fill(white)", (300, 300)),
+        ("300x300/filters:stretch()", (300, 300)),
+        ("1200x0/filters:no_upscale()", (600, 400)),
+        ("10x20:110x220", (100, 200)),  # manual crop only
+        ("0x0:300x200/150x0", (150, 100)),  # manual crop, then resize
+        ("-300x-200", (300, 200)),
+        ("trim", None),  # (no border to trim on coffee: the source's size)
+    ],
+)
+def test_geometry(thumbor: str, options: str, expected: tuple[int, int] | None) -> None:
+    path = f"/unsafe/{options}/{COFFEE}" if options else f"/unsafe/{COFFEE}"
+    assert size(thumbor + path) == (expected or (600, 400))
+
+
+def test_the_crop_keeps_the_aligned_side(thumbor: str) -> None:
+    left = get(f"{thumbor}/unsafe/100x100/left/{HALVES}").pixels()
+    right = get(f"{thumbor}/unsafe/100x100/right/{HALVES}").pixels()
+    assert left[:, :, 0].mean() > 250 and left[:, :, 2].mean() < 5  # red half
+    assert right[:, :, 2].mean() > 250 and right[:, :, 0].mean() < 5  # blue half
+
+
+def test_a_leading_minus_mirrors_after_the_resize(thumbor: str) -> None:
+    plain = get(f"{thumbor}/unsafe/200x100/{HALVES}").pixels().astype(int)
+    flipped = get(f"{thumbor}/unsafe/-200x100/{HALVES}").pixels().astype(int)
+    assert np.abs(flipped - plain[:, ::-1]).max() <= 1
+    assert flipped[:, :50, 2].mean() > 250  # blue now on the left
+
+
+def test_trim_cuts_the_uniform_border(thumbor: str) -> None:
+    assert size(f"{thumbor}/unsafe/trim/{FRAMED}") == (400, 400)
+
+
+def test_fill_letterboxes_with_the_colour(thumbor: str) -> None:
+    r = get(f"{thumbor}/unsafe/fit-in/300x300/filters:fill(white):format(webp)/{COFFEE}")
+    assert r.status == 200 and r.headers["content-type"] == "image/webp"
+    px = r.pixels()
+    assert px.shape[:2] == (300, 300)
+    assert px[:40, :, :3].min() >= 250 and px[-40:, :, :3].min() >= 250  # bands above and below
+    assert px[150, :, :3].std() > 10  # the photo between them
+
+
+@pytest.mark.parametrize(
+    "flt,check",
+    [
+        ("grayscale()", lambda px: np.abs(px[:, :, 0].astype(int) - px[:, :, 2]).max() <= 2),
+        ("rotate(90)", lambda px: px.shape[:2] == (600, 400)),
+        ("blur(8)", lambda px: px.std(axis=(0, 1)).mean() < 60),
+        ("quality(100)", lambda px: px.shape[:2] == (400, 600)),
+        ("round_corner(40,255,0,0)", lambda px: tuple(px[0, 0, :3]) == (255, 0, 0)),
+        ("round_corner(40,0,0,0,1):format(png)", lambda px: px.shape[2] == 4 and px[0, 0, 3] == 0),
+        ("background_color(blue)", lambda px: px.shape[:2] == (400, 600)),
+        ("nonexistent(1,2)", lambda px: px.shape[:2] == (400, 600)),  # skipped, still 200
+        ("blur(999)", lambda px: px.std(axis=(0, 1)).mean() > 40),  # bad arguments: skipped
+    ],
+)
+def test_filters_on_pixels(thumbor: str, flt: str, check) -> None:
+    r = get(f"{thumbor}/unsafe/filters:{flt}/{COFFEE}")
+    assert r.status == 200, r.body[:300]
+    assert check(r.pixels())
+
+
+def test_the_quality_filter_changes_the_bytes(thumbor: str) -> None:
+    low = get(f"{thumbor}/unsafe/filters:format(jpeg):quality(20)/{COFFEE}")
+    high = get(f"{thumbor}/unsafe/filters:format(jpeg):quality(95)/{COFFEE}")
+    assert low.headers["content-type"] == "image/jpeg"
+    assert len(low.body) * 2 < len(high.body)
+
+
+def test_a_camera_jpeg(thumbor: str) -> None:
+    assert size(f"{thumbor}/unsafe/fit-in/300x300/{CAMERA}") == (300, 225)
+    r = get(f"{thumbor}/unsafe/300x300/smart/{CAMERA}")
+    assert r.status == 200 and (r.image().width, r.image().height) == (300, 300)
+
+
+def test_libthumbor_signed_urls(thumbor: str) -> None:
+    crypto = CryptoURL(key=THUMBOR_SECURITY_KEY)
+    url = crypto.generate(width=300, height=200, smart=True, image_url=COFFEE)
+    assert size(thumbor + url) == (300, 200)
+    url = crypto.generate(
+        fit_in=True, width=300, height=300, filters=["fill(white)"], image_url=COFFEE
+    )
+    assert size(thumbor + url) == (300, 300)
+    tampered = url.replace("300x300", "301x300")
+    r = get(thumbor + tampered)
+    assert r.status == 400 and r.json()["code"] == "thumbor_signature_mismatch"
+    other = CryptoURL(key="another-key").generate(width=10, height=10, image_url=COFFEE)
+    assert get(thumbor + other).status == 400
+
+
+def test_statuses(thumbor: str) -> None:
+    assert get(f"{thumbor}/300x200/{COFFEE}").status == 400  # neither hash nor unsafe
+    r = get(f"{thumbor}/unsafe/300x200/photos/missing.png")
+    assert r.status == 404 and r.json()["code"] == "source_not_found"
+    assert get(f"{thumbor}/unsafe/bad/notes.txt").status in (404, 415)
+    assert get(f"{thumbor}/unsafe/bad/corrupt.jpg").status == 415
+    r = get(f"{thumbor}/unsafe/filters:max_age(60)/{COFFEE}")
+    assert r.headers["cache-control"] == "max-age=60,public"
+
+
+def test_the_root_dialect_setting(mesh, tmp_path) -> None:
+    with extra_gateway(
+        mesh.ports,
+        ["--root-dialect=thumbor"],
+        {
+            "IMGMESH_THUMBOR_SECURITY_KEY": THUMBOR_SECURITY_KEY,
+            "IMGMESH_THUMBOR_ALLOW_UNSAFE_URL": "false",
+        },
+        tmp_path / "gateway.log",
+    ) as root:
+        url = CryptoURL(key=THUMBOR_SECURITY_KEY).generate(width=120, height=80, image_url=COFFEE)
+        assert size(root + url) == (120, 80)
+        assert size(root + "/thumbor" + url) == (120, 80)  # the prefix still answers
+        r = get(f"{root}/unsafe/120x80/{COFFEE}")
+        assert r.status == 400 and r.json()["code"] == "thumbor_unsafe_not_allowed"
