@@ -227,6 +227,17 @@ def _stretch(args: list[str], state: FilterState) -> None:
     state.stretch = True
 
 
+@thumbor_filter("proportion")
+def _proportion(args: list[str], state: FilterState) -> None:
+    """proportion(ratio): the result scaled by 0 < ratio < 1
+    (thumbor/filters/proportion.py)."""
+    _arity(args, 1, 1)
+    ratio = _number(args[0], 0, 1)
+    if not 0 < ratio < 1:
+        raise FilterArgumentsError(args[0])
+    state.steps.append(edit_pb2.Step(resize=edit_pb2.Resize(width=edit_pb2.Dimension(ratio=ratio))))
+
+
 @thumbor_filter("max_age")
 def _max_age(args: list[str], state: FilterState) -> None:
     _arity(args, 1, 1)

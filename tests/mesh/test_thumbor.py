@@ -54,6 +54,7 @@ def size(url: str) -> tuple[int, int]:
         ("10x20:110x220", (100, 200)),  # manual crop only
         ("0x0:300x200/150x0", (150, 100)),  # manual crop, then resize
         ("-300x-200", (300, 200)),
+        ("300x200/filters:proportion(0.5)", (150, 100)),
         ("trim", None),  # (no border to trim on coffee: the source's size)
     ],
 )

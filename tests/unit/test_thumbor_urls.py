@@ -117,6 +117,7 @@ SAMPLES = {
     "upscale": ("", "1"),
     "stretch": ("", "1"),
     "max_age": ("60", "-1"),
+    "proportion": ("0.5", "2"),
     "remove_background": ("", "1"),
 }
 
