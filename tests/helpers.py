@@ -105,6 +105,14 @@ def get(url: str, headers: dict[str, str] | None = None, timeout: float = 120) -
         return Reply(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
 
 
+def image_size(url: str) -> tuple[int, int]:
+    """(width, height) px of the image ``url`` answers with 200."""
+    r = get(url)
+    assert r.status == 200, r.body[:300]
+    image = r.image()
+    return image.width, image.height
+
+
 def send(
     url: str,
     method: str,

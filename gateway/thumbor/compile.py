@@ -84,9 +84,11 @@ def _resize(req: ThumborRequest, state: FilterState) -> list[edit_pb2.Step]:
             pad.height.CopyFrom(height)
             steps.append(edit_pb2.Step(resize=pad))
         return steps
-    if state.no_upscale:
-        resize.crop_mode = edit_pb2.CROP_MODE_AT_MAX if not both else resize.crop_mode
-    resize.crop_mode = resize.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO
+    # one side: proportional; no_upscale() keeps it from enlarging
+    proportional_only = state.no_upscale and not both
+    resize.crop_mode = (
+        edit_pb2.CROP_MODE_AT_MAX if proportional_only else edit_pb2.CROP_MODE_MAINTAIN_RATIO
+    )
     if req.smart:
         resize.focus = edit_pb2.FOCUS_FACE
     else:

@@ -197,34 +197,27 @@ def _round_corner(args: list[str], state: FilterState) -> None:
         state.steps.append(edit_pb2.Step(background_color=edit_pb2.BackgroundColor(color=fill)))
 
 
-@thumbor_filter("strip_exif")
-def _strip_exif(args: list[str], state: FilterState) -> None:
-    _arity(args, 0, 0)
-    state.encode.keep_metadata = False
+def _switch(name: str, attribute: str | None) -> None:
+    """Register the argument-less filter ``name``: it sets the FilterState
+    flag ``attribute`` (None: accepted, nothing to do, e.g. ``strip_exif``,
+    since outputs carry no EXIF or ICC profile unless asked)."""
+
+    def fn(args: list[str], state: FilterState) -> None:
+        _arity(args, 0, 0)
+        if attribute is not None:
+            setattr(state, attribute, True)
+
+    FILTERS[name] = fn
 
 
-@thumbor_filter("strip_icc")
-def _strip_icc(args: list[str], state: FilterState) -> None:
-    _arity(args, 0, 0)
-    state.encode.keep_color_profile = False
-
-
-@thumbor_filter("no_upscale")
-def _no_upscale(args: list[str], state: FilterState) -> None:
-    _arity(args, 0, 0)
-    state.no_upscale = True
-
-
-@thumbor_filter("upscale")
-def _upscale(args: list[str], state: FilterState) -> None:
-    _arity(args, 0, 0)
-    state.upscale = True
-
-
-@thumbor_filter("stretch")
-def _stretch(args: list[str], state: FilterState) -> None:
-    _arity(args, 0, 0)
-    state.stretch = True
+for _name, _attribute in (
+    ("strip_exif", None),
+    ("strip_icc", None),
+    ("no_upscale", "no_upscale"),
+    ("upscale", "upscale"),
+    ("stretch", "stretch"),
+):
+    _switch(_name, _attribute)
 
 
 @thumbor_filter("proportion")

@@ -12,17 +12,11 @@ import numpy as np
 import pytest
 
 from tests.helpers import extra_gateway, get
+from tests.helpers import image_size as size
 
 COFFEE = "/photos/skimage/coffee.png"  # 600 x 400 RGB
 HALVES = "/synthetic/halves.png"  # 200 x 100: left half red, right half blue
 FLAT = "/synthetic/flat.png"  # 600 x 400, grey levels 100..150
-
-
-def size(url: str) -> tuple[int, int]:
-    r = get(url)
-    assert r.status == 200, r.body[:300]
-    image = r.image()
-    return image.width, image.height
 
 
 # --- arithmetic expressions ---------------------------------------------------------

@@ -13,6 +13,7 @@ from libthumbor import CryptoURL
 
 from tests.conftest import THUMBOR_SECURITY_KEY
 from tests.helpers import extra_gateway, get
+from tests.helpers import image_size as size
 
 COFFEE = "photos/skimage/coffee.png"  # 600 x 400 RGB
 HALVES = "synthetic/halves.png"  # 200 x 100: left half red, right half blue
@@ -23,13 +24,6 @@ CAMERA = "camera/12mp.jpg"  # 4032 x 3024
 @pytest.fixture(scope="module")
 def thumbor(base_url: str) -> str:
     return base_url + "/thumbor"
-
-
-def size(url: str) -> tuple[int, int]:
-    r = get(url)
-    assert r.status == 200, r.body[:300]
-    image = r.image()
-    return image.width, image.height
 
 
 @pytest.mark.parametrize(
