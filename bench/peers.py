@@ -1,9 +1,10 @@
 """The peers `make bench` measures imgmesh against, as real servers on
-127.0.0.1: thumbor 7.8 (2 processes, file loader, no storage or result
-storage) and `rembg s` 2.0.86 (its FastAPI server), each in its own venv under
-``build/peers/`` installed from PyPI on first use. rembg is pointed at the same
-ONNX files imgmesh serves (``U2NET_HOME``, checksums off), so it never
-downloads and both run the same weights.
+127.0.0.1: thumbor 7.8 (2 processes, file loader, its face and feature
+detectors, no storage or result storage) and `rembg s` 2.0.86 (its FastAPI
+server), each in its own venv under ``build/peers/`` installed from PyPI on
+first use. rembg is pointed at the same ONNX files imgmesh serves
+(``U2NET_HOME``, checksums off), so it never downloads and both run the same
+weights.
 
 ``python -m bench.peers`` prints the peer table alone (needs ../shared/data for
 the 12 MP and 1 MP photos, as ``make bench`` does)."""
@@ -29,7 +30,7 @@ from gateway.accounts import DEV_KEY
 from mesh.processes import REPO_ROOT, Mesh, Ports, free_port, tree_rss_mb
 
 PEERS = REPO_ROOT / "build" / "peers"
-THUMBOR = "thumbor==7.8.0"
+THUMBOR = "thumbor[opencv]==7.8.0"  # opencv: its face and feature detectors
 REMBG = "rembg[cpu,cli]==2.0.86"
 # rembg's model names for the files imgmesh serves
 REMBG_MODELS = {"u2netp": "u2netp", "isnet": "isnet-general-use"}
@@ -96,6 +97,9 @@ def thumbor(
             f"SECURITY_KEY = {security_key!r}\n"
             "MAX_AGE = 0\n"
             "AUTO_WEBP = False\n"
+            # what a site that uses smart/ configures (thumbor's docs, "Detection")
+            "DETECTORS = ['thumbor.detectors.face_detector', "
+            "'thumbor.detectors.feature_detector']\n"
         )
         with _serve(
             [

@@ -255,6 +255,8 @@ class Executor:
                 consumed = 1 if image is not None else 0
                 if image is not None and not _sequential(ops[1:]):
                     image = image.copy_memory()  # the shrunk image, read again later
+                if image is None and op.reduce_load is not None:
+                    image = op.reduce_load(buffer, ops[0][1], self.ctx)  # type: ignore[misc]
             if image is None:
                 if _sequential(ops) and not imaging.needs_autorot(header):
                     header = imaging.load(buffer, access="sequential")

@@ -57,3 +57,29 @@ def test_crop_window(mode, zoom, expected):
     params.width.px = 120
     params.height.px = 120
     assert crop_window(params, 1000, 500) == expected
+
+
+def _cover(width: edit_pb2.Dimension, height: edit_pb2.Dimension) -> edit_pb2.Resize:
+    return edit_pb2.Resize(width=width, height=height, focus=edit_pb2.FOCUS_FACE)
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "png"])
+def test_detection_decodes_a_large_source_at_the_detection_side(fmt: str) -> None:
+    import pyvips
+
+    from transform_svc.ops.resize_focus import DETECTION_SIDE, detection_load
+
+    source = pyvips.Image.black(4032, 3024, bands=3) + [200, 40, 40]
+    data = source.cast("uchar").write_to_buffer(f".{fmt}")
+    px = edit_pb2.Dimension
+    reduced = detection_load(data, _cover(px(px=300), px(px=300)), None)  # type: ignore[arg-type]
+    assert reduced is not None
+    assert (reduced.width, reduced.height) == (DETECTION_SIDE, DETECTION_SIDE * 3 // 4)
+    assert reduced.getpoint(10, 10)[:3] == pytest.approx([200, 40, 40], abs=2)
+    # a target larger than the detection side keeps the crop's own pixels
+    big = detection_load(data, _cover(px(px=1200), px(px=900)), None)  # type: ignore[arg-type]
+    assert big is not None and (big.width, big.height) == (1200, 900)
+    # ratios and orig are of the size the op sees: decoded in full
+    assert detection_load(data, _cover(px(ratio=0.1), px(px=300)), None) is None  # type: ignore[arg-type]
+    centre = edit_pb2.Resize(width=px(px=300), height=px(px=300))
+    assert detection_load(data, centre, None) is None  # type: ignore[arg-type]

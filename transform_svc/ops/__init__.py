@@ -7,8 +7,11 @@ An op is either sync (``(image, params, ctx) -> image``, run on a worker
 thread) or async (``async (image, params, ctx) -> image``, run on the event
 loop, e.g. a Triton call). An op may also provide a *load fusion*: when it is
 the first step, it gets the encoded bytes instead of a decoded image so it can
-use libvips shrink-on-load (``thumbnail_buffer``); and a *prepare* coroutine
-that completes its parameters before it runs (e.g. face detection).
+use libvips shrink-on-load (``thumbnail_buffer``); a *reduced load*: when it
+is the first step and its result does not depend on the source's full
+resolution, it decodes the source smaller and the op then runs on that (face
+detection before a cover crop); and a *prepare* coroutine that completes its
+parameters before it runs (e.g. face detection).
 
 Each op also declares whether it is *sequential*: it reads its input once, top
 to bottom (point operations, small convolutions, embeds, composites over the
@@ -48,6 +51,7 @@ class RegisteredOp:
     func: SyncOp | AsyncOp
     is_async: bool
     fuse_load: LoadFusion | None = None
+    reduce_load: LoadFusion | None = None
     prepare: Prepare | None = None
     prepare_applies: Callable[[Any], bool] | None = None
     sequential: bool = False
@@ -92,6 +96,21 @@ def register_load_fusion(name: str) -> Callable[[LoadFusion], LoadFusion]:
 
     def decorate(func: LoadFusion) -> LoadFusion:
         REGISTRY[name].fuse_load = func
+        return func
+
+    return decorate
+
+
+def register_reduced_load(name: str) -> Callable[[LoadFusion], LoadFusion]:
+    """Decorator: give the already-registered op ``name`` a reduced decode
+    for when its load fusion declines. It gets the bytes and the op's
+    *unresolved* params and returns the upright sRGB source decoded smaller
+    (the op still runs on it), or None to decode at full size. It must only
+    reduce where the op's output does not change but for resampling (px
+    targets, not ratios of the current size)."""
+
+    def decorate(func: LoadFusion) -> LoadFusion:
+        REGISTRY[name].reduce_load = func
         return func
 
     return decorate

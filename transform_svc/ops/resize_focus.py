@@ -18,10 +18,16 @@ from contract.vocabulary import DETECTED_FOCUS
 from imgmesh.v1 import edit_pb2
 from inference import face_detection, object_detection
 from inference.client import ModelUnavailableError
+from transform_svc import imaging
 from transform_svc.context import RenderContext
 from transform_svc.errors import model_unavailable
 from transform_svc.imaging import resize_exact
-from transform_svc.ops import register_prepare, resize  # registers resize first
+from transform_svc.ops import register_prepare, register_reduced_load, resize  # resize first
+from transform_svc.shrink_on_load import jpeg_thumbnail
+
+# px, the longest side detection needs: the face tiles are cut at WORK_SIDE,
+# the object detector letterboxes to SIZE (smaller)
+DETECTION_SIDE = max(face_detection.WORK_SIDE, object_detection.SIZE)
 
 
 def face_tiles(image: pyvips.Image) -> tuple[float, list[face_detection.Region], np.ndarray]:
@@ -122,6 +128,50 @@ async def find_faces(image: pyvips.Image, ctx: RenderContext) -> list[Detection]
     return [
         (f.score, f.left / scale, f.top / scale, f.right / scale, f.bottom / scale) for f in faces
     ]
+
+
+def _px(dim: edit_pb2.Dimension) -> bool:
+    return dim.WhichOneof("value") == "px"
+
+
+@register_reduced_load("resize")
+def detection_load(
+    buffer: bytes, params: edit_pb2.Resize, ctx: RenderContext
+) -> pyvips.Image | None:
+    """The source decoded at the scale s = max(w/W, h/H, DETECTION_SIDE/max(W, H))
+    for a detected-focus cover crop to w x h px (thumbor's ``smart``,
+    ``fo-face``): the crop window then still holds at least w x h px and the
+    detectors get the pixels they would take from the full image, so a 12 MP
+    JPEG is decoded at libjpeg's 1/4 (1008x756) instead of in full. The focus
+    box is found, and the crop made, in the reduced image's px.
+
+    Returns:
+        The upright sRGB W*s x H*s image; None (decode in full) for other
+        modes, sides that are not px (ratios and ``orig`` are of the size the
+        op sees), or s > 1/2 (too little to gain).
+    """
+    mode = params.crop_mode or edit_pb2.CROP_MODE_MAINTAIN_RATIO
+    if (
+        not needs_detection(params)
+        or mode != edit_pb2.CROP_MODE_MAINTAIN_RATIO
+        or not (_px(params.width) and _px(params.height))
+    ):
+        return None
+    header = imaging.load(buffer)
+    full_w, full_h = imaging.upright_size(header)
+    w, h = resize.target_box(params, full_w, full_h)
+    if not w or not h:
+        return None
+    scale = max(w / full_w, h / full_h, DETECTION_SIDE / max(full_w, full_h))
+    if scale > 0.5:
+        return None
+    size = max(1, round(full_w * scale)), max(1, round(full_h * scale))
+    fast = jpeg_thumbnail(
+        buffer, header, (full_w, full_h), size[0], height=size[1], size="force", crop="none"
+    )
+    if fast is None:
+        fast = pyvips.Image.thumbnail_buffer(buffer, size[0], height=size[1], size="force")
+    return imaging.to_srgb(fast, apply_icc=False)
 
 
 @register_prepare("resize", needs_detection)
