@@ -79,6 +79,11 @@ class GatewaySettings(BaseSettings):
     thumbor_log_signatures: bool = Field(
         False, description="log the exact string a refused thumbor signature was checked over"
     )
+    thumbor_meta_callback_name: str = Field(
+        "",
+        pattern=r"^[A-Za-z_$][A-Za-z0-9_$.]*$|^$",
+        description="thumbor META_CALLBACK_NAME: meta/ answers JSONP calling this function",
+    )
 
     def named(self) -> dict[str, str]:
         """The named transformations (``n-<name>`` -> transformation string).

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import pyvips
 
 from contract.limits import Limits
-from imgmesh.v1 import edit_pb2
+from imgmesh.v1 import edit_pb2, transform_pb2
 from inference.client import InferenceClient
+
+# What the detected-focus steps of the render in progress found (the reply's
+# focal_regions); set by Executor.render, appended to by resize_focus.
+FOCAL_REGIONS: ContextVar[list[transform_pb2.FocalRegion] | None] = ContextVar(
+    "focal_regions", default=None
+)
 
 # The default cut-out model: ISNet, for quality (README, "Background removal models").
 DEFAULT_SEGMENTATION_MODEL = "isnet"

@@ -9,9 +9,9 @@ event loop so many requests can wait on Triton at once.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import time
-from dataclasses import dataclass
 
 import pyvips
 from opentelemetry import trace
@@ -21,7 +21,7 @@ from contract.limits import MAX_OUTPUT_SIDE, Limits
 from contract.vocabulary import ANIMATED_FORMATS, MEDIA_TYPES
 from imgmesh.v1 import edit_pb2, transform_pb2
 from transform_svc import animation, encoding, imaging, svg
-from transform_svc.context import RenderContext
+from transform_svc.context import FOCAL_REGIONS, RenderContext
 from transform_svc.errors import impossible, invalid, unsupported
 from transform_svc.expressions import Scope, holds, resolve
 from transform_svc.ops import REGISTRY, RegisteredOp
@@ -38,7 +38,7 @@ OP_SECONDS = Histogram(
 _tracer = trace.get_tracer(__name__)
 
 
-@dataclass
+@dataclasses.dataclass
 class Rendered:
     """An encoded output image."""
 
@@ -47,6 +47,9 @@ class Rendered:
     width: int  # px
     height: int  # px
     has_alpha: bool
+    source: tuple[int, int] = (0, 0)  # upright (W, H) px of the decoded source
+    source_frames: int = 1
+    focal_regions: tuple[transform_pb2.FocalRegion, ...] = ()
 
 
 async def _never(image: pyvips.Image, params: object, ctx: RenderContext) -> pyvips.Image:
@@ -67,13 +70,14 @@ def _lookup(step: edit_pb2.Step) -> tuple[RegisteredOp, object]:
     return REGISTRY[name], getattr(step, name)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Frame:
     """What expressions read besides the current image: the source's upright
     size and, in a layer, the size of the image it is placed on (px)."""
 
     input: tuple[int, int]
     base: tuple[int, int] | None = None
+    frames: int = 1  # the source's frame count (animated GIF / WebP pages)
 
     def scope(self, image: pyvips.Image | None = None) -> Scope:
         """The expression scope for ``image`` as the next op receives it
@@ -132,8 +136,18 @@ class Executor:
         Raises:
             TransformError: any documented error code.
         """
-        image, pending, loader, frame = await self._pipeline(graph, buffer)
-        return await asyncio.to_thread(self._finish, image, pending, graph.encode, loader, frame)
+        found: list[transform_pb2.FocalRegion] = []
+        token = FOCAL_REGIONS.set(found)
+        try:
+            image, pending, loader, frame = await self._pipeline(graph, buffer)
+            out = await asyncio.to_thread(
+                self._finish, image, pending, graph.encode, loader, frame
+            )
+        finally:
+            FOCAL_REGIONS.reset(token)
+        return dataclasses.replace(
+            out, source=frame.input, source_frames=frame.frames, focal_regions=tuple(found)
+        )
 
     async def render_layer(self, graph: edit_pb2.EditGraph, base: tuple[int, int]) -> pyvips.Image:
         """Pixels of a layer's graph (its source from the origin, or a solid
@@ -177,7 +191,8 @@ class Executor:
         header = await asyncio.to_thread(imaging.load, buffer)
         check_source(header, self.limits)
         loader = header.get("vips-loader")
-        frame = Frame(imaging.upright_size(header), base)
+        pages = header.get("n-pages") if header.get_typeof("n-pages") else 1
+        frame = Frame(imaging.upright_size(header), base, pages)
         if animation.is_animated(header) and all(
             not op.is_async and not op.needs_prepare(params) for op, params in ops
         ):

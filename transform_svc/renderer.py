@@ -206,6 +206,10 @@ class Renderer:
             has_alpha=out.has_alpha,
             etag=etag_for(key),
             last_modified_unix=info.last_modified_unix,
+            source_width=out.source[0],
+            source_height=out.source[1],
+            source_frames=out.source_frames,
+            focal_regions=out.focal_regions,
         )
         ttl = None if has_ai else self.ttl_s
         await self.cache.set(key, reply.SerializeToString(), ttl)

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contract import vocabulary
+from gateway.thumbor import geometry
 from gateway.thumbor.filters import FilterState, apply
 from gateway.thumbor.urlgrammar import ThumborRequest
 from imgmesh.v1 import edit_pb2
@@ -41,11 +42,15 @@ class Compiled:
         graph: the EditGraph to render.
         max_age: Cache-Control max-age, s (``max_age()`` or the setting).
         filters: the filters that took effect (the others were skipped).
+        stretch: ``stretch()`` was given.
+        focal: the ``focal()`` boxes, px of the source.
     """
 
     graph: edit_pb2.EditGraph
     max_age: int
     filters: tuple[str, ...]
+    stretch: bool = False
+    focal: tuple[edit_pb2.Box, ...] = ()
 
 
 def _orig_side(value: int | None, operand: int) -> edit_pb2.Dimension | None:
@@ -54,6 +59,16 @@ def _orig_side(value: int | None, operand: int) -> edit_pb2.Dimension | None:
             expression=edit_pb2.Expression(terms=[edit_pb2.Expression.Term(operand=operand)])
         )
     return edit_pb2.Dimension(px=value) if value > 0 else None
+
+
+def centre_of_mass(boxes: list[edit_pb2.Box]) -> edit_pb2.Box:
+    """A 1 px box at the area-weighted mean of the boxes' centres, px
+    (thumbor's ``get_center_of_mass`` over ``FocalPoint.from_square``)."""
+    points = [geometry.FocalPoint.from_square(b.left, b.top, b.width, b.height, "") for b in boxes]
+    total = sum(p.weight for p in points)
+    x = sum(p.x * p.weight for p in points) // total
+    y = sum(p.y * p.weight for p in points) // total
+    return edit_pb2.Box(left=int(x), top=int(y), width=1, height=1)
 
 
 def _resize(req: ThumborRequest, state: FilterState) -> list[edit_pb2.Step]:
@@ -89,7 +104,10 @@ def _resize(req: ThumborRequest, state: FilterState) -> list[edit_pb2.Step]:
     resize.crop_mode = (
         edit_pb2.CROP_MODE_AT_MAX if proportional_only else edit_pb2.CROP_MODE_MAINTAIN_RATIO
     )
-    if req.smart:
+    if state.focal:
+        resize.focus = vocabulary.FOCUS["custom"]
+        resize.focus_box.CopyFrom(centre_of_mass(state.focal))
+    elif req.smart:
         resize.focus = edit_pb2.FOCUS_FACE
     else:
         resize.focus = vocabulary.compass(VERTICAL[req.valign], req.halign)
@@ -116,6 +134,20 @@ def compile_request(
     state = FilterState()
     for name, args in req.filters:
         apply(name, args, state)
+    explicit = tuple(state.focal)
+    if req.crop is not None:  # focal() boxes are of the source: into the crop, or dropped
+        c = req.crop
+        state.focal = [
+            edit_pb2.Box(
+                left=max(0, b.left - c.left),
+                top=max(0, b.top - c.top),
+                width=b.width,
+                height=b.height,
+            )
+            for b in state.focal
+            if c.left <= b.left + b.width // 2 <= c.right
+            and c.top <= b.top + b.height // 2 <= c.bottom
+        ]
     graph = edit_pb2.EditGraph()
     if req.image.startswith(("http://", "https://")):
         graph.source.url = req.image
@@ -151,4 +183,6 @@ def compile_request(
         graph=graph,
         max_age=state.max_age if state.max_age is not None else max_age,
         filters=tuple(state.applied),
+        stretch=state.stretch,
+        focal=explicit,
     )

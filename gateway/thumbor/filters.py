@@ -36,6 +36,7 @@ class FilterState:
         fill: ``fill()``'s colour for the fit-in box (None = no fill).
         no_upscale / upscale / stretch: thumbor's resize switches.
         max_age: ``max_age()`` seconds, overriding ``MAX_AGE``.
+        focal: ``focal()`` boxes, px of the source.
         applied: the names of the filters that took effect, in order.
     """
 
@@ -46,6 +47,7 @@ class FilterState:
     upscale: bool = False
     stretch: bool = False
     max_age: int | None = None
+    focal: list[edit_pb2.Box] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
 
 
@@ -129,6 +131,22 @@ def _fill(args: list[str], state: FilterState) -> None:
             args[0]
         )  # the border's own colour / a blurred copy: not built yet
     state.fill = color(args[0])
+
+
+FOCAL = re.compile(r"(\d+)x(\d+):(\d+)x(\d+)")  # thumbor/filters/focal.py
+
+
+@thumbor_filter("focal")
+def _focal(args: list[str], state: FilterState) -> None:
+    """``focal(LxT:RxB)``: a focal point for the crop (thumbor weighs it by area)."""
+    _arity(args, 1, 1)
+    found = FOCAL.match(args[0])
+    if found is None:
+        raise FilterArgumentsError(args[0])
+    left, top, right, bottom = (int(v) for v in found.groups())
+    if right <= left or bottom <= top:
+        raise FilterArgumentsError(args[0])
+    state.focal.append(edit_pb2.Box(left=left, top=top, width=right - left, height=bottom - top))
 
 
 @thumbor_filter("background_color")

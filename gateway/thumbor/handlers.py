@@ -8,7 +8,9 @@ own 404/413/415/422/503 otherwise."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 
 from aiohttp import web
 
@@ -18,11 +20,15 @@ from gateway.app_state import SETTINGS
 from gateway.errors import RequestError, error_response, request_error_response
 from gateway.negotiation import accepted_formats
 from gateway.rendering import render, respond
-from gateway.thumbor import signing
-from gateway.thumbor.compile import compile_request
-from gateway.thumbor.urlgrammar import ThumborURLError, parse
+from gateway.thumbor import geometry, signing
+from gateway.thumbor.compile import Compiled, compile_request
+from gateway.thumbor.urlgrammar import ThumborRequest, ThumborURLError, parse
+from imgmesh.v1 import transform_pb2
 
 PREFIX = "/thumbor"
+CALLBACK_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.]{0,63}")
+# thumbor's origin names for what its detectors found (thumbor/detectors/)
+DETECTOR_ORIGIN = {"face": "Face Detection"}
 LOG = logging.getLogger("imgmesh.gateway.thumbor")
 
 
@@ -66,10 +72,57 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
     reply = await render(request, compiled.graph, facts)
     if isinstance(reply, web.StreamResponse):
         return reply
+    if req.meta:
+        return meta_response(request, req, compiled, reply)
     headers = {"Vary": "Accept"} if config.thumbor_auto_webp else {}
     return await respond(
         request, reply, headers, cache_control=f"max-age={compiled.max_age},public"
     )
+
+
+def meta_response(
+    request: web.Request,
+    req: ThumborRequest,
+    compiled: Compiled,
+    reply: transform_pb2.RenderReply,
+) -> web.Response:
+    """thumbor's ``meta/`` JSON for the rendered source: the operations of
+    :mod:`gateway.thumbor.geometry` on the source size the render reported,
+    the detected focal points among them; JSONP (``text/javascript``) when
+    ``IMGMESH_THUMBOR_META_CALLBACK_NAME`` or a ``callback`` query argument
+    names a function (thumbor's ``META_CALLBACK_NAME``)."""
+    source = (reply.source_width, reply.source_height)
+    cropped = source
+    if req.crop is not None:  # detection ran on the manually cropped image
+        c = req.crop
+        cropped = (
+            min(max(c.right, 0), source[0]) - min(max(c.left, 0), source[0]),
+            min(max(c.bottom, 0), source[1]) - min(max(c.top, 0), source[1]),
+        )
+        if cropped[0] <= 0 or cropped[1] <= 0:
+            cropped = source
+    detected = [
+        geometry.FocalPoint.from_square(
+            r.left * cropped[0],
+            r.top * cropped[1],
+            (r.right - r.left) * cropped[0],
+            (r.bottom - r.top) * cropped[1],
+            DETECTOR_ORIGIN.get(r.origin, r.origin),
+        )
+        for r in reply.focal_regions
+    ]
+    explicit = [
+        geometry.FocalPoint.from_square(b.left, b.top, b.width, b.height, "Explicit")
+        for b in compiled.focal
+    ]
+    planned = geometry.plan(
+        req, source, stretch=compiled.stretch, explicit=explicit, detected=detected
+    )
+    body = json.dumps(planned.to_json(req.image, reply.source_frames or 1))
+    callback = request.app[SETTINGS].thumbor_meta_callback_name or request.query.get("callback")
+    if callback and CALLBACK_NAME.fullmatch(callback):  # never echo script into JSONP
+        return web.Response(text=f"{callback}({body});", content_type="text/javascript")
+    return web.Response(text=body, content_type="application/json")
 
 
 async def prefixed_handler(request: web.Request) -> web.StreamResponse:

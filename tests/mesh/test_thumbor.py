@@ -12,7 +12,7 @@ import pytest
 from libthumbor import CryptoURL
 
 from tests.conftest import THUMBOR_SECURITY_KEY
-from tests.helpers import extra_gateway, get
+from tests.helpers import HAVE_SHARED, extra_gateway, get
 from tests.helpers import image_size as size
 
 COFFEE = "photos/skimage/coffee.png"  # 600 x 400 RGB
@@ -157,3 +157,115 @@ def test_the_root_dialect_setting(mesh, tmp_path) -> None:
         assert size(root + "/thumbor" + url) == (120, 80)  # the prefix still answers
         r = get(f"{root}/unsafe/120x80/{COFFEE}")
         assert r.status == 400 and r.json()["code"] == "thumbor_unsafe_not_allowed"
+
+
+@pytest.fixture(scope="module")
+def case_sources(origin_root) -> str:
+    """Synthetic PNGs of every source size thumbor's transformer cases name,
+    under ``thumbor-cases/<W>x<H>.png``."""
+    import pyvips
+
+    from tests.thumbor_transformer_cases import CROP_CASES, FIT_IN_CASES
+
+    folder = origin_root / "thumbor-cases"
+    folder.mkdir(exist_ok=True)
+    for w, h in {c.source for c in CROP_CASES} | {c.source for c in FIT_IN_CASES}:
+        image = (pyvips.Image.black(w, h, bands=3) + [60, 120, 180]).cast("uchar")
+        image.write_to_file(str(folder / f"{w}x{h}.png"))
+    return "thumbor-cases"
+
+
+def _meta(thumbor: str, path: str) -> dict:
+    import json
+
+    r = get(thumbor + path)
+    assert r.status == 200 and r.headers["content-type"].startswith("application/json"), r.body
+    return json.loads(r.body)["thumbor"]
+
+
+def test_thumbors_transformer_cases_through_meta(thumbor: str, case_sources: str) -> None:
+    """Every case of thumbor's transformer_test_data.py, on a source of its
+    size, answers the geometry thumbor's test asserts (the ported
+    arithmetic's own cases are in tests/unit/test_thumbor_geometry.py), and
+    the image at the same URL without ``meta/`` has the target's size."""
+    from tests.thumbor_transformer_cases import CROP_CASES, FIT_IN_CASES
+    from tests.unit.test_thumbor_geometry import case_path, expected_resize, fit_path
+
+    for case in CROP_CASES:
+        w, h = case.source
+        path = case_path(case).replace("source.png", f"{case_sources}/{w}x{h}.png")
+        meta = _meta(thumbor, path)
+        crops = [op for op in meta["operations"] if op["type"] == "crop"]
+        if case.crop is None:
+            assert crops == [], path
+        else:
+            assert tuple(crops[0][k] for k in ("left", "top", "right", "bottom")) == case.crop
+        want = expected_resize(case)
+        final = (meta["target"]["width"], meta["target"]["height"])
+        if want is not None:
+            assert final == want, path
+            # the image: within the 1 px that PIL's int() and libvips' rounding
+            # differ by on a fractional proportional side (262.5 -> 262 | 263)
+            image = size(thumbor + path.replace("/meta/", "/"))
+            assert abs(image[0] - want[0]) <= 1 and abs(image[1] - want[1]) <= 1, path
+    for fit in FIT_IN_CASES:
+        w, h = fit.source
+        path = fit_path(fit).replace("source.png", f"{case_sources}/{w}x{h}.png")
+        meta = _meta(thumbor, path)
+        resized = [(op["width"], op["height"]) for op in meta["operations"]]
+        assert resized == ([fit.resized] if fit.resized else []), path
+
+
+def test_meta_answers_thumbors_json(thumbor: str) -> None:
+    meta = _meta(thumbor, f"/unsafe/meta/-400x150/left/top/{COFFEE}")
+    assert meta["source"] == {"url": COFFEE, "width": 400, "height": 150, "frameCount": 1}
+    assert meta["operations"] == [
+        {"type": "crop", "left": 0, "top": 0, "right": 600, "bottom": 225},
+        {"type": "resize", "width": 400.0, "height": 150.0},
+        {"type": "flip_horizontally"},
+    ]
+    assert meta["focal_points"][0]["origin"] == "alignment"
+    r = get(thumbor + f"/unsafe/meta/300x200/{COFFEE}?callback=show")
+    assert r.status == 200 and r.headers["content-type"].startswith("text/javascript")
+    assert r.body.startswith(b"show({") and r.body.endswith(b"});")
+    # a callback that is not a function name is never echoed into script
+    r = get(thumbor + f"/unsafe/meta/300x200/{COFFEE}?callback=alert(1)//")
+    assert r.headers["content-type"].startswith("application/json") and b"alert" not in r.body
+
+
+def test_meta_of_an_animated_gif_counts_its_frames(thumbor: str, origin_root) -> None:
+    import pyvips
+
+    black = pyvips.Image.black(40, 30, bands=3)
+    frames = [(black + [i * 80, 0, 0]).cast("uchar") for i in range(3)]
+    strip = pyvips.Image.arrayjoin(frames, across=1).copy()
+    strip.set_type(pyvips.GValue.gint_type, "page-height", 30)
+    strip.write_to_file(str(origin_root / "thumbor-cases" / "three.gif"))
+    meta = _meta(thumbor, "/unsafe/meta/thumbor-cases/three.gif")
+    assert meta["source"]["frameCount"] == 3 and meta["target"] == {"width": 40, "height": 30}
+
+
+def test_focal_filter_moves_the_crop(thumbor: str) -> None:
+    meta = _meta(thumbor, f"/unsafe/meta/100x100/filters:focal(500x100:560x160)/{COFFEE}")
+    crop = {"type": "crop", "left": 200, "top": 0, "right": 600, "bottom": 400}
+    assert meta["operations"][0] == crop
+    assert meta["focal_points"] == [
+        {"x": 530, "y": 130, "z": 3600, "height": 60, "width": 60, "origin": "Explicit"}
+    ]
+    # the image is cut there too: the right of coffee.png, not its centre
+    right = get(thumbor + f"/unsafe/100x100/filters:focal(500x100:560x160)/{COFFEE}").pixels()
+    aligned = get(thumbor + f"/unsafe/100x100/right/{COFFEE}").pixels()
+    centre = get(thumbor + f"/unsafe/100x100/{COFFEE}").pixels()
+    diff = np.abs(right.astype(float) - aligned.astype(float)).mean()
+    assert diff < 3 < np.abs(right.astype(float) - centre.astype(float)).mean()
+
+
+@pytest.mark.skipif(not HAVE_SHARED, reason="needs ../shared/data/faces (research licence)")
+def test_smart_meta_reports_the_faces_the_detector_found(thumbor: str) -> None:
+    meta = _meta(thumbor, "/unsafe/meta/100x100/smart/faces/2008_001009.jpg")
+    faces = [p for p in meta["focal_points"] if p["origin"] == "Face Detection"]
+    assert len(faces) == 2  # the two labelled faces of the photo
+    crop = meta["operations"][0]
+    for face in faces:  # the crop holds every face centre
+        assert crop["left"] <= face["x"] <= crop["right"]
+        assert crop["top"] <= face["y"] <= crop["bottom"]

@@ -108,3 +108,35 @@ def test_libthumbor_signatures_on_both(base_url: str, real_thumbor: str) -> None
     for server in (real_thumbor, base_url + "/thumbor"):
         assert get(server + url).status == 200
         assert get(server + url.replace("300x200", "300x201")).status == 400
+
+
+META_CASES = [
+    f"400x150/{COFFEE}",
+    f"-400x150/left/top/{COFFEE}",
+    f"150x400/right/{COFFEE}",
+    f"300x0/{COFFEE}",
+    f"0x100/{COFFEE}",
+    f"origx100/{COFFEE}",
+    f"fit-in/300x300/{COFFEE}",
+    f"full-fit-in/300x300/{COFFEE}",
+    f"adaptive-fit-in/200x500/{COFFEE}",
+    f"fit-in/1000x1000/{COFFEE}",
+    f"10x20:310x220/150x150/{COFFEE}",
+    f"10x20:310x220/100x0/bottom/{COFFEE}",
+    f"100x100/filters:focal(500x100:560x160)/{COFFEE}",
+    f"100x100/filters:stretch()/{COFFEE}",
+    f"{COFFEE}",
+    f"300x300/{CAMERA}",
+]
+
+
+@pytest.mark.parametrize("path", META_CASES)
+def test_same_meta(base_url: str, real_thumbor: str, path: str) -> None:
+    """``meta/`` answers the same JSON as thumbor's (its geometry, focal points
+    and source fields, quirks included)."""
+    import json
+
+    theirs = get(f"{real_thumbor}/unsafe/meta/{path}")
+    ours = get(f"{base_url}/thumbor/unsafe/meta/{path}")
+    assert theirs.status == ours.status == 200
+    assert json.loads(ours.body) == json.loads(theirs.body)

@@ -102,6 +102,7 @@ def test_the_signature_covers_the_path_as_sent() -> None:
 # One sample call per registered filter (the test fails when a filter is added
 # without one), and a call thumbor would skip.
 SAMPLES = {
+    "focal": ("10x10:50x50", "10x10:5x5"),
     "format": ("webp", "bmp3"),
     "quality": ("40", "x"),
     "fill": ("white", "nocolour"),

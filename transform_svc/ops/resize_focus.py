@@ -15,11 +15,11 @@ import numpy as np
 import pyvips
 
 from contract.vocabulary import DETECTED_FOCUS
-from imgmesh.v1 import edit_pb2
+from imgmesh.v1 import edit_pb2, transform_pb2
 from inference import face_detection, object_detection
 from inference.client import ModelUnavailableError
 from transform_svc import imaging
-from transform_svc.context import RenderContext
+from transform_svc.context import FOCAL_REGIONS, RenderContext
 from transform_svc.errors import model_unavailable
 from transform_svc.imaging import resize_exact
 from transform_svc.ops import register_prepare, register_reduced_load, resize  # resize first
@@ -193,6 +193,20 @@ async def detect_focus(
             found = await find_objects(image, params.focus_object, ctx)
     except ModelUnavailableError as exc:
         raise model_unavailable(str(exc)) from exc
+    record = FOCAL_REGIONS.get()
+    if record is not None:
+        origin = "face" if params.focus == edit_pb2.FOCUS_FACE else params.focus_object
+        record.extend(
+            transform_pb2.FocalRegion(
+                left=d[1] / image.width,
+                top=d[2] / image.height,
+                right=d[3] / image.width,
+                bottom=d[4] / image.height,
+                score=d[0],
+                origin=origin,
+            )
+            for d in found
+        )
     resolved = edit_pb2.Resize()
     resolved.CopyFrom(params)
     if found:
