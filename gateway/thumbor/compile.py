@@ -71,6 +71,29 @@ def centre_of_mass(boxes: list[edit_pb2.Box]) -> edit_pb2.Box:
     return edit_pb2.Box(left=int(x), top=int(y), width=1, height=1)
 
 
+def _adaptive(resize: edit_pb2.Resize) -> edit_pb2.Step:
+    """``adaptive-fit-in``: the box turned to the image's orientation when
+    they differ (a landscape box for a portrait image and the reverse), as
+    thumbor's ``fit_in_resize``; decided on the image as the resize gets it."""
+    turned = edit_pb2.Resize()
+    turned.CopyFrom(resize)
+    turned.width.CopyFrom(resize.height)
+    turned.height.CopyFrom(resize.width)
+    landscape_box = resize.width.px > resize.height.px
+    condition = edit_pb2.Condition(
+        property=edit_pb2.Expression.CURRENT_ASPECT_RATIO,
+        comparison=edit_pb2.Condition.LT if landscape_box else edit_pb2.Condition.GT,
+        value=1.0,
+    )
+    return edit_pb2.Step(
+        conditional=edit_pb2.Conditional(
+            condition=condition,
+            then_steps=[edit_pb2.Step(resize=turned)],
+            else_steps=[edit_pb2.Step(resize=resize)],
+        )
+    )
+
+
 def _resize(req: ThumborRequest, state: FilterState) -> list[edit_pb2.Step]:
     width = _orig_side(req.width, edit_pb2.Expression.CURRENT_WIDTH)
     height = _orig_side(req.height, edit_pb2.Expression.CURRENT_HEIGHT)
@@ -93,6 +116,8 @@ def _resize(req: ThumborRequest, state: FilterState) -> list[edit_pb2.Step]:
                 edit_pb2.CROP_MODE_AT_MAX_ENLARGE if state.upscale else edit_pb2.CROP_MODE_AT_MAX
             )
         steps = [edit_pb2.Step(resize=resize)]
+        if req.adaptive and req.width and req.height and req.width != req.height:
+            steps = [_adaptive(resize)]
         if state.fill is not None and both:
             pad = edit_pb2.Resize(crop_mode=edit_pb2.CROP_MODE_PAD_EXTRACT, background=state.fill)
             pad.width.CopyFrom(width)

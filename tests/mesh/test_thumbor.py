@@ -42,6 +42,9 @@ def thumbor(base_url: str) -> str:
         ("fit-in/1000x1000/filters:upscale()", (1000, 667)),
         ("full-fit-in/300x300", (450, 300)),  # the smaller ratio fills the box
         ("fit-in/300x0", (300, 200)),
+        ("fit-in/200x300", (200, 133)),
+        ("adaptive-fit-in/200x300", (300, 200)),  # the box turned to the landscape source
+        ("adaptive-fit-in/300x200", (300, 200)),  # same orientation: as fit-in
         ("fit-in/300x300/filters:fill(white)", (300, 300)),
         ("300x300/filters:stretch()", (300, 300)),
         ("1200x0/filters:no_upscale()", (600, 400)),

@@ -50,6 +50,7 @@ CASES = [
     f"fit-in/300x300/{COFFEE}",
     f"fit-in/1000x1000/{COFFEE}",
     f"fit-in/300x0/{COFFEE}",
+    f"adaptive-fit-in/200x300/{COFFEE}",
     f"-300x200/{COFFEE}",
     f"300x-200/{COFFEE}",
     f"10x20:310x220/{COFFEE}",
