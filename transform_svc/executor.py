@@ -140,9 +140,7 @@ class Executor:
         token = FOCAL_REGIONS.set(found)
         try:
             image, pending, loader, frame = await self._pipeline(graph, buffer)
-            out = await asyncio.to_thread(
-                self._finish, image, pending, graph.encode, loader, frame
-            )
+            out = await asyncio.to_thread(self._finish, image, pending, graph.encode, loader, frame)
         finally:
             FOCAL_REGIONS.reset(token)
         return dataclasses.replace(
