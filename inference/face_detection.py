@@ -30,10 +30,10 @@ SERVED = catalogue.model("blazeface")
 MODEL = SERVED.name
 SIZE = SERVED.input.dims[0]  # px, model input side (NHWC)
 # px, longest side of the image the tiles are cut from: 7 regions (letterbox
-# + 3x2 tiles) for a 4:3 photo. BlazeFace finds faces from ~20 px of its input,
-# so this keeps faces down to ~4 % of the long side (161 px of a 12 MP photo,
-# 12 px of a 300 px thumbnail); 768 px (2.6 %) cost 13 regions, 1.7x the
-# smart-crop time for the same 18 / 18 faces of shared/data/faces ([13] note).
+# + 3x2 tiles) for a 4:3 photo; 768 px cost 13 regions and 1.7x the smart-crop
+# time. Both found the same 18 / 18 faces of shared/data/faces, whose photos
+# are ~500 px, so the cost in small faces on large photos is not measured
+# ([13] note).
 WORK_SIDE = 512
 SCORE_THRESHOLD = 0.6
 NMS_IOU = 0.3

@@ -43,14 +43,14 @@ class Compiled:
         max_age: Cache-Control max-age, s (``max_age()`` or the setting).
         filters: the filters that took effect (the others were skipped).
         stretch: ``stretch()`` was given.
-        focal: the ``focal()`` boxes, px of the source.
+        focal: the ``focal()`` points, px of the source.
     """
 
     graph: edit_pb2.EditGraph
     max_age: int
     filters: tuple[str, ...]
     stretch: bool = False
-    focal: tuple[edit_pb2.Box, ...] = ()
+    focal: tuple[geometry.FocalPoint, ...] = ()
 
 
 def _orig_side(value: int | None, operand: int) -> edit_pb2.Dimension | None:
@@ -59,16 +59,6 @@ def _orig_side(value: int | None, operand: int) -> edit_pb2.Dimension | None:
             expression=edit_pb2.Expression(terms=[edit_pb2.Expression.Term(operand=operand)])
         )
     return edit_pb2.Dimension(px=value) if value > 0 else None
-
-
-def centre_of_mass(boxes: list[edit_pb2.Box]) -> edit_pb2.Box:
-    """A 1 px box at the area-weighted mean of the boxes' centres, px
-    (thumbor's ``get_center_of_mass`` over ``FocalPoint.from_square``)."""
-    points = [geometry.FocalPoint.from_square(b.left, b.top, b.width, b.height, "") for b in boxes]
-    total = sum(p.weight for p in points)
-    x = sum(p.x * p.weight for p in points) // total
-    y = sum(p.y * p.weight for p in points) // total
-    return edit_pb2.Box(left=int(x), top=int(y), width=1, height=1)
 
 
 def _adaptive(resize: edit_pb2.Resize) -> edit_pb2.Step:
@@ -94,7 +84,9 @@ def _adaptive(resize: edit_pb2.Resize) -> edit_pb2.Step:
     )
 
 
-def _resize(req: ThumborRequest, state: FilterState) -> list[edit_pb2.Step]:
+def _resize(
+    req: ThumborRequest, state: FilterState, focal: list[geometry.FocalPoint]
+) -> list[edit_pb2.Step]:
     width = _orig_side(req.width, edit_pb2.Expression.CURRENT_WIDTH)
     height = _orig_side(req.height, edit_pb2.Expression.CURRENT_HEIGHT)
     if width is None and height is None:
@@ -129,9 +121,10 @@ def _resize(req: ThumborRequest, state: FilterState) -> list[edit_pb2.Step]:
     resize.crop_mode = (
         edit_pb2.CROP_MODE_AT_MAX if proportional_only else edit_pb2.CROP_MODE_MAINTAIN_RATIO
     )
-    if state.focal:
+    if focal:
+        x, y = geometry.centre_of_mass(focal)
         resize.focus = vocabulary.FOCUS["custom"]
-        resize.focus_box.CopyFrom(centre_of_mass(state.focal))
+        resize.focus_box.CopyFrom(edit_pb2.Box(left=int(x), top=int(y), width=1, height=1))
     elif req.smart:
         resize.focus = edit_pb2.FOCUS_FACE
     else:
@@ -159,20 +152,14 @@ def compile_request(
     state = FilterState()
     for name, args in req.filters:
         apply(name, args, state)
-    explicit = tuple(state.focal)
-    if req.crop is not None:  # focal() boxes are of the source: into the crop, or dropped
+    explicit = tuple(
+        geometry.FocalPoint.from_square(b.left, b.top, b.width, b.height, "Explicit")
+        for b in state.focal
+    )
+    focal = list(explicit)  # of the source: moved into a manual crop, or dropped
+    if req.crop is not None:
         c = req.crop
-        state.focal = [
-            edit_pb2.Box(
-                left=max(0, b.left - c.left),
-                top=max(0, b.top - c.top),
-                width=b.width,
-                height=b.height,
-            )
-            for b in state.focal
-            if c.left <= b.left + b.width // 2 <= c.right
-            and c.top <= b.top + b.height // 2 <= c.bottom
-        ]
+        focal = geometry.inside_crop(focal, (c.left, c.top, c.right, c.bottom))
     graph = edit_pb2.EditGraph()
     if req.image.startswith(("http://", "https://")):
         graph.source.url = req.image
@@ -191,7 +178,7 @@ def compile_request(
             y=edit_pb2.Offset(px=c.top),
         )
         graph.steps.add(resize=extract)
-    graph.steps.extend(_resize(req, state))
+    graph.steps.extend(_resize(req, state, focal))
     if req.horizontal_flip or req.vertical_flip:
         graph.steps.add(
             flip=edit_pb2.Flip(horizontal=req.horizontal_flip, vertical=req.vertical_flip)

@@ -119,27 +119,58 @@ class Geometry:
         return {"thumbor": body}
 
 
+Region = tuple[float, float, float, float, str]  # left, top, right, bottom (0..1), origin
+
+
+def inside_crop(points: list[FocalPoint], crop: tuple[int, int, int, int]) -> list[FocalPoint]:
+    """``adjust_focal_points``: the points inside the (left, top, right,
+    bottom) px crop, shifted into it."""
+    left, top, right, bottom = crop
+    return [
+        FocalPoint(p.x - left, p.y - top, p.width, p.height, p.weight, p.origin)
+        for p in points
+        if left <= p.x <= right and top <= p.y <= bottom
+    ]
+
+
+def centre_of_mass(points: list[FocalPoint]) -> tuple[float, float]:
+    """``get_center_of_mass``: the weighted mean of the points, floored (px)."""
+    total = sum(p.weight for p in points)
+    return (
+        sum(p.x * p.weight for p in points) // total,
+        sum(p.y * p.weight for p in points) // total,
+    )
+
+
 def plan(
     req: ThumborRequest,
     source: tuple[int, int],
     *,
     stretch: bool = False,
     explicit: list[FocalPoint] | None = None,
-    detected: list[FocalPoint] | None = None,
+    detected: list[Region] | None = None,
 ) -> Geometry:
     """thumbor's operations on a ``source`` (W, H px) image.
 
     Args:
         req: the parsed URL.
         stretch: the ``stretch()`` filter.
-        explicit: ``focal()`` points, px of the source (shifted by a manual crop).
-        detected: points the detectors found, px of the image after the manual
-            crop (where imgmesh detects).
+        explicit: ``focal()`` points, px of the source (moved by a manual crop).
+        detected: what the detectors found, fractions of the image after the
+            manual crop (where imgmesh detects).
     """
     g = Geometry(size=(source[0], source[1]))
     crop = _manual_crop(req, g)
     target_w, target_h = _target_dimensions(req, g.size)
-    g.focal_points = _focal_points(req, g.size, crop, explicit or [], detected or [])
+    points = list(explicit or [])
+    if crop is not None:
+        points = inside_crop(points, crop)
+    w, h = g.size
+    points += [
+        FocalPoint.from_square(x0 * w, y0 * h, (x1 - x0) * w, (y1 - y0) * h, origin)
+        for x0, y0, x1, y1, origin in detected or []
+    ]
+    g.focal_points = points or [FocalPoint.from_alignment(req.halign, req.valign, w, h)]
     if req.debug:
         return g
     if req.fit_in:
@@ -193,38 +224,13 @@ def _target_dimensions(req: ThumborRequest, size: tuple[float, float]) -> tuple[
     return width, height
 
 
-def _focal_points(
-    req: ThumborRequest,
-    size: tuple[float, float],
-    crop: tuple[int, int, int, int] | None,
-    explicit: list[FocalPoint],
-    detected: list[FocalPoint],
-) -> list[FocalPoint]:
-    """``adjust_focal_points``: points inside the manual crop, shifted into it;
-    none left: the alignment point."""
-    points = []
-    for p in explicit:
-        if crop is not None:
-            left, top, right, bottom = crop
-            if p.x < left or p.x > right or p.y < top or p.y > bottom:
-                continue
-            p = FocalPoint(p.x - left, p.y - top, p.width, p.height, p.weight, p.origin)
-        points.append(p)
-    points += detected
-    if not points:
-        points = [FocalPoint.from_alignment(req.halign, req.valign, size[0], size[1])]
-    return points
-
-
 def _auto_crop(g: Geometry, target_w: float, target_h: float) -> None:
     """``auto_crop``: cut the source to the target's aspect ratio around the
     focal points' centre of mass (ratios compared at 2 decimals)."""
     source_w, source_h = g.size
     if round(source_w / source_h, 2) == round((target_w or 1) / (target_h or 1), 2):
         return
-    total = sum(p.weight for p in g.focal_points)
-    focal_x = sum(p.x * p.weight for p in g.focal_points) // total
-    focal_y = sum(p.y * p.weight for p in g.focal_points) // total
+    focal_x, focal_y = centre_of_mass(g.focal_points)
     if target_w / source_w > target_h / source_h:
         crop_w = source_w
         crop_h = int(round(source_w * target_h / (target_w or 1), 0))

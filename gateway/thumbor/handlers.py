@@ -91,32 +91,16 @@ def meta_response(
     the detected focal points among them; JSONP (``text/javascript``) when
     ``IMGMESH_THUMBOR_META_CALLBACK_NAME`` or a ``callback`` query argument
     names a function (thumbor's ``META_CALLBACK_NAME``)."""
-    source = (reply.source_width, reply.source_height)
-    cropped = source
-    if req.crop is not None:  # detection ran on the manually cropped image
-        c = req.crop
-        cropped = (
-            min(max(c.right, 0), source[0]) - min(max(c.left, 0), source[0]),
-            min(max(c.bottom, 0), source[1]) - min(max(c.top, 0), source[1]),
-        )
-        if cropped[0] <= 0 or cropped[1] <= 0:
-            cropped = source
     detected = [
-        geometry.FocalPoint.from_square(
-            r.left * cropped[0],
-            r.top * cropped[1],
-            (r.right - r.left) * cropped[0],
-            (r.bottom - r.top) * cropped[1],
-            DETECTOR_ORIGIN.get(r.origin, r.origin),
-        )
+        (r.left, r.top, r.right, r.bottom, DETECTOR_ORIGIN.get(r.origin, r.origin))
         for r in reply.focal_regions
     ]
-    explicit = [
-        geometry.FocalPoint.from_square(b.left, b.top, b.width, b.height, "Explicit")
-        for b in compiled.focal
-    ]
     planned = geometry.plan(
-        req, source, stretch=compiled.stretch, explicit=explicit, detected=detected
+        req,
+        (reply.source_width, reply.source_height),
+        stretch=compiled.stretch,
+        explicit=list(compiled.focal),
+        detected=detected,
     )
     body = json.dumps(planned.to_json(req.image, reply.source_frames or 1))
     callback = request.app[SETTINGS].thumbor_meta_callback_name or request.query.get("callback")

@@ -41,11 +41,7 @@ def fit_path(case: FitCase) -> str:
 def plan_for(path: str, source: tuple[int, int]) -> geometry.Geometry:
     req = parse(path)
     compiled = compile_request(req)
-    explicit = [
-        geometry.FocalPoint.from_square(b.left, b.top, b.width, b.height, "Explicit")
-        for b in compiled.focal
-    ]
-    return geometry.plan(req, source, stretch=compiled.stretch, explicit=explicit)
+    return geometry.plan(req, source, stretch=compiled.stretch, explicit=list(compiled.focal))
 
 
 def ops(g: geometry.Geometry, kind: str) -> list[dict]:
