@@ -30,6 +30,7 @@ AI_STEPS: dict[str, Callable[[Any], bool]] = {
     "upscale": _always,
     "text_removal": _always,
     "resize": lambda r: r.focus in DETECTED_FOCUS,  # fo-face, fo-<object>
+    "focus_outline": lambda o: o.detect_faces,  # thumbor debug/smart
 }
 
 STEP_NAMES: tuple[str, ...] = tuple(

@@ -66,6 +66,7 @@ def build_synthetic(folder: Path) -> None:
     * halves.png: 200x100, left half pure red, right half pure blue.
     * salient.png: 1200x400 flat grey with a 400x400 crop of a real photo
       (coffee.png) at x=800..1199: the salient region is on the right.
+    * logo.png: 60x40 RGBA, opaque red left half, half-transparent green right.
     """
     folder.mkdir()
     red = pyvips.Image.black(100, 100, bands=3) + [255, 0, 0]
@@ -83,6 +84,11 @@ def build_synthetic(folder: Path) -> None:
     (coffee * (50 / 255) + 100).cast("uchar").write_to_file(str(folder / "flat.png"))
     # a photo inside a uniform 20 px white border (for trim)
     patch.embed(20, 20, 440, 440, extend="white").write_to_file(str(folder / "framed.png"))
+    # a 60x40 watermark: opaque red with a half-transparent green right half
+    red = (pyvips.Image.black(30, 40, bands=3) + [255, 0, 0]).bandjoin(255)
+    green = (pyvips.Image.black(30, 40, bands=3) + [0, 255, 0]).bandjoin(128)
+    logo = red.join(green, "horizontal").cast("uchar").copy(interpretation="srgb")
+    logo.write_to_file(str(folder / "logo.png"))
 
 
 def pytest_report_header() -> str:

@@ -76,7 +76,33 @@ def without_metadata(image: pyvips.Image) -> pyvips.Image:
     return image
 
 
+# thumbor's max_bytes search (thumbor/handlers/__init__.py reload_to_fit_in_kb):
+# quality x 0.75 a try, giving up below 10.
+MAX_BYTES_STEP = 0.75
+MAX_BYTES_LOWEST_QUALITY = 10
+
+
 def encode(image: pyvips.Image, fmt: int, enc: edit_pb2.Encode) -> bytes:
+    """Encode as :func:`encode_once`; with ``enc.max_bytes`` and a JPEG or
+    WebP, lower the quality (x 0.75 a try, not below 10) until the file fits,
+    returning the first encode when none does (thumbor's max_bytes)."""
+    if not enc.max_bytes or fmt not in (edit_pb2.FORMAT_JPEG, edit_pb2.FORMAT_WEBP):
+        return encode_once(image, fmt, enc)
+    image = image.copy_memory()  # encoded several times: render the pipeline once
+    first = data = encode_once(image, fmt, enc)
+    quality = enc.quality or DEFAULT_QUALITY
+    while len(data) > enc.max_bytes:
+        quality = int(quality * MAX_BYTES_STEP)
+        if quality < MAX_BYTES_LOWEST_QUALITY:
+            return first
+        attempt = edit_pb2.Encode()
+        attempt.CopyFrom(enc)
+        attempt.quality = quality
+        data = encode_once(image, fmt, attempt)
+    return data
+
+
+def encode_once(image: pyvips.Image, fmt: int, enc: edit_pb2.Encode) -> bytes:
     """Encode an sRGB uchar image (3/4 bands) to ``fmt``.
 
     JPEG has no alpha: a 4-band image is flattened onto white first.

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from contract import vocabulary
 from gateway.thumbor import geometry
-from gateway.thumbor.filters import FilterState, apply
-from gateway.thumbor.urlgrammar import ThumborRequest
+from gateway.thumbor.filters import FilterState, apply, loader_source
+from gateway.thumbor.urlgrammar import ThumborRequest, extracted_focal
 from imgmesh.v1 import edit_pb2
 
 VERTICAL = {"top": "top", "middle": "center", "bottom": "bottom"}
@@ -43,7 +43,8 @@ class Compiled:
         max_age: Cache-Control max-age, s (``max_age()`` or the setting).
         filters: the filters that took effect (the others were skipped).
         stretch: ``stretch()`` was given.
-        focal: the ``focal()`` points, px of the source.
+        focal: the ``focal()`` (and ``extract_focal()``) points, px of the source.
+        image: the image loaded (``extract_focal()``'s inner one, else the URL's).
     """
 
     graph: edit_pb2.EditGraph
@@ -51,6 +52,7 @@ class Compiled:
     filters: tuple[str, ...]
     stretch: bool = False
     focal: tuple[geometry.FocalPoint, ...] = ()
+    image: str = ""
 
 
 def _orig_side(value: int | None, operand: int) -> edit_pb2.Dimension | None:
@@ -111,7 +113,11 @@ def _resize(
         if req.adaptive and req.width and req.height and req.width != req.height:
             steps = [_adaptive(resize)]
         if state.fill is not None and both:
-            pad = edit_pb2.Resize(crop_mode=edit_pb2.CROP_MODE_PAD_EXTRACT, background=state.fill)
+            pad = edit_pb2.Resize(
+                crop_mode=edit_pb2.CROP_MODE_PAD_EXTRACT,
+                background=state.fill,
+                pad_fill=state.pad_fill,
+            )
             pad.width.CopyFrom(width)
             pad.height.CopyFrom(height)
             steps.append(edit_pb2.Step(resize=pad))
@@ -130,6 +136,20 @@ def _resize(
     else:
         resize.focus = vocabulary.compass(VERTICAL[req.valign], req.halign)
     return [edit_pb2.Step(resize=resize)]
+
+
+def _outline(focal: list[geometry.FocalPoint], smart: bool) -> edit_pb2.FocusOutline:
+    """``debug/``: the focal points (px of the manual crop) outlined, and with
+    ``smart`` the faces the detector finds (thumbor/transformer.py ``debug``)."""
+    return edit_pb2.FocusOutline(
+        detect_faces=smart,
+        boxes=[
+            edit_pb2.Box(
+                left=p.x - p.width // 2, top=p.y - p.height // 2, width=p.width, height=p.height
+            )
+            for p in focal
+        ],
+    )
 
 
 def compile_request(
@@ -152,19 +172,29 @@ def compile_request(
     state = FilterState()
     for name, args in req.filters:
         apply(name, args, state)
-    explicit = tuple(
+    explicit = [
         geometry.FocalPoint.from_square(b.left, b.top, b.width, b.height, "Explicit")
         for b in state.focal
-    )
+    ]
+    image = req.image
+    extracted = extracted_focal(image) if state.extract_focal else None
+    if extracted is not None:  # the inner URL's crop is the focal region
+        image, box = extracted
+        explicit.append(
+            geometry.FocalPoint.from_square(
+                box.left,
+                box.top,
+                box.right - box.left,
+                box.bottom - box.top,
+                "Original Extraction",
+            )
+        )
     focal = list(explicit)  # of the source: moved into a manual crop, or dropped
     if req.crop is not None:
         c = req.crop
         focal = geometry.inside_crop(focal, (c.left, c.top, c.right, c.bottom))
     graph = edit_pb2.EditGraph()
-    if req.image.startswith(("http://", "https://")):
-        graph.source.url = req.image
-    else:
-        graph.source.origin_path = req.image.lstrip("/")
+    graph.source.CopyFrom(loader_source(image))
     if req.trim is not None:
         threshold = round(req.trim[1] * 99 / TRIM_MAX_DISTANCE)
         graph.steps.add(trim=edit_pb2.Trim(threshold=min(99, max(1, threshold))))
@@ -178,8 +208,11 @@ def compile_request(
             y=edit_pb2.Offset(px=c.top),
         )
         graph.steps.add(resize=extract)
-    graph.steps.extend(_resize(req, state, focal))
-    if req.horizontal_flip or req.vertical_flip:
+    if req.debug:  # no resize and no flips: the focal regions drawn on the crop
+        graph.steps.add(focus_outline=_outline(focal, req.smart))
+    else:
+        graph.steps.extend(_resize(req, state, focal))
+    if (req.horizontal_flip or req.vertical_flip) and not req.debug:
         graph.steps.add(
             flip=edit_pb2.Flip(horizontal=req.horizontal_flip, vertical=req.vertical_flip)
         )
@@ -196,5 +229,6 @@ def compile_request(
         max_age=state.max_age if state.max_age is not None else max_age,
         filters=tuple(state.applied),
         stretch=state.stretch,
-        focal=explicit,
+        focal=tuple(explicit),
+        image=image,
     )

@@ -34,20 +34,24 @@ class FilterState:
         steps: steps run after the crop and resize, in URL order.
         encode: the output format and quality.
         fill: ``fill()``'s colour for the fit-in box (None = no fill).
+        pad_fill: ``fill(auto)`` / ``fill(blur)``: the Resize's PadFill.
         no_upscale / upscale / stretch: thumbor's resize switches.
         max_age: ``max_age()`` seconds, overriding ``MAX_AGE``.
         focal: ``focal()`` boxes, px of the source.
+        extract_focal: ``extract_focal()`` was given.
         applied: the names of the filters that took effect, in order.
     """
 
     steps: list[edit_pb2.Step] = field(default_factory=list)
     encode: edit_pb2.Encode = field(default_factory=edit_pb2.Encode)
     fill: edit_pb2.Color | None = None
+    pad_fill: int = edit_pb2.Resize.PAD_FILL_COLOR
     no_upscale: bool = False
     upscale: bool = False
     stretch: bool = False
     max_age: int | None = None
     focal: list[edit_pb2.Box] = field(default_factory=list)
+    extract_focal: bool = False
     applied: list[str] = field(default_factory=list)
 
 
@@ -95,6 +99,29 @@ def _arity(args: list[str], lo: int, hi: int) -> None:
         raise FilterArgumentsError(",".join(args))
 
 
+def _boolean(text: str) -> bool:
+    """thumbor's ``Boolean``: ``[Tt]rue|[Ff]alse|1|0``."""
+    if text not in ("true", "True", "1", "false", "False", "0"):
+        raise FilterArgumentsError(text)
+    return text in ("true", "True", "1")
+
+
+def _integer(text: str, *, signed: bool = True) -> int:
+    """thumbor's ``Number`` (``-?\\d+``) or ``PositiveNumber`` (``\\d+``)."""
+    if not re.fullmatch(r"-?\d+" if signed else r"\d+", text):
+        raise FilterArgumentsError(text)
+    return int(text)
+
+
+def loader_source(image: str) -> edit_pb2.Source:
+    """Where an image path loads from, as thumbor's loaders: ``http(s)://``
+    through the HTTP origin (its allow-list and SSRF guard), anything else
+    under the local origin root (the file loader)."""
+    if image.startswith(("http://", "https://")):
+        return edit_pb2.Source(url=image)
+    return edit_pb2.Source(origin_path=image.lstrip("/"))
+
+
 def color(text: str) -> edit_pb2.Color:
     """thumbor's colours: a CSS name, ``RGB``/``RRGGBB`` hex without ``#``,
     or ``transparent`` (thumbor/filters/fill.py).
@@ -123,13 +150,21 @@ def _quality(args: list[str], state: FilterState) -> None:
     state.encode.quality = max(1, int(_number(args[0], 0, 100)))
 
 
+PAD_FILLS = {"auto": edit_pb2.Resize.PAD_FILL_MEAN, "blur": edit_pb2.Resize.PAD_FILL_BLURRED}
+
+
 @thumbor_filter("fill")
 def _fill(args: list[str], state: FilterState) -> None:
+    """fill(colour|auto|blur|transparent[, fill_transparent]): what pads a
+    fit-in box; ``auto`` = the image's mean colour, ``blur`` = the image
+    blurred and stretched underneath (thumbor/filters/fill.py)."""
     _arity(args, 1, 2)
-    if args[0] in ("auto", "blur"):
-        raise FilterArgumentsError(
-            args[0]
-        )  # the border's own colour / a blurred copy: not built yet
+    if len(args) == 2:
+        _boolean(args[1])
+    if args[0] in PAD_FILLS:
+        state.pad_fill = PAD_FILLS[args[0]]
+        state.fill = edit_pb2.Color(a=255)
+        return
     state.fill = color(args[0])
 
 
@@ -229,6 +264,7 @@ def _switch(name: str, attribute: str | None) -> None:
 
 
 for _name, _attribute in (
+    ("extract_focal", "extract_focal"),  # the image is a thumbor URL: compile reads it
     ("strip_exif", None),
     ("strip_icc", None),
     ("no_upscale", "no_upscale"),
@@ -263,3 +299,228 @@ def _remove_background(args: list[str], state: FilterState) -> None:
     ImageKit dialect's ``e-bgremove`` uses (transparent background)."""
     _arity(args, 0, 0)
     state.steps.append(edit_pb2.Step(remove_background=edit_pb2.RemoveBackground()))
+
+
+def _linear(state: FilterState, multiply: list[float], add: list[float]) -> None:
+    state.steps.append(edit_pb2.Step(linear=edit_pb2.Linear(multiply=multiply, add=add)))
+
+
+def _percent_of_255(delta: int) -> int:
+    """thumbor's C: ``(255 * delta) / 100`` in ints (truncated toward zero)."""
+    return int(255 * delta / 100)
+
+
+@thumbor_filter("brightness")
+def _brightness(args: list[str], state: FilterState) -> None:
+    """brightness(delta): 255 x delta / 100 added to each band
+    (thumbor/ext/filters/_brightness.c)."""
+    _arity(args, 1, 1)
+    _linear(state, [1.0], [_percent_of_255(_integer(args[0]))])
+
+
+@thumbor_filter("contrast")
+def _contrast(args: list[str], state: FilterState) -> None:
+    """contrast(delta): k = (delta + 100)^2 / 100 (ints); out = k (in - 128) / 100 + 128
+    (thumbor/ext/filters/_contrast.c)."""
+    _arity(args, 1, 1)
+    k = (_integer(args[0]) + 100) ** 2 // 100
+    _linear(state, [k / 100], [128 - 128 * k / 100])
+
+
+@thumbor_filter("rgb")
+def _rgb(args: list[str], state: FilterState) -> None:
+    """rgb(r, g, b): 255 x delta / 100 added to each band (thumbor/ext/filters/_rgb.c)."""
+    _arity(args, 3, 3)
+    _linear(state, [1.0], [_percent_of_255(_integer(v)) for v in args])
+
+
+@thumbor_filter("colorize")
+def _colorize(args: list[str], state: FilterState) -> None:
+    """colorize(r%, g%, b%, RRGGBB): each band blended with the fill colour by
+    its percentage, out = (in (100 - p) + fill p) / 100 (thumbor/ext/filters/_colorize.c)."""
+    _arity(args, 4, 4)
+    percents = [_integer(v, signed=False) for v in args[:3]]
+    try:
+        fill = bytes.fromhex(args[3].strip("'"))
+    except ValueError as exc:
+        raise FilterArgumentsError(args[3]) from exc
+    if len(fill) != 3:
+        raise FilterArgumentsError(args[3])
+    _linear(
+        state,
+        [(100 - p) / 100 for p in percents],
+        [c * p / 100 for c, p in zip(fill, percents, strict=True)],
+    )
+
+
+DECIMAL = re.compile(r"-?(?:\d+\.?\d*|\d*\.?\d+)")  # thumbor's DecimalNumber
+
+
+@thumbor_filter("saturation")
+def _saturation(args: list[str], state: FilterState) -> None:
+    """saturation(factor): 1 = unchanged, 0 = grey, 2 = twice as saturated."""
+    _arity(args, 1, 1)
+    if not DECIMAL.fullmatch(args[0]):
+        raise FilterArgumentsError(args[0])
+    state.steps.append(edit_pb2.Step(saturation=edit_pb2.Saturation(factor=float(args[0]))))
+
+
+@thumbor_filter("equalize")
+def _equalize(args: list[str], state: FilterState) -> None:
+    _arity(args, 0, 0)
+    state.steps.append(edit_pb2.Step(equalize=edit_pb2.Equalize()))
+
+
+@thumbor_filter("noise")
+def _noise(args: list[str], state: FilterState) -> None:
+    """noise(amount 0..100[, seed]): thumbor's grain; a seed makes it repeatable."""
+    _arity(args, 1, 2)
+    amount = _integer(args[0], signed=False)
+    seed = _integer(args[1], signed=False) if len(args) == 2 else 0
+    if amount > 100:
+        raise FilterArgumentsError(args[0])
+    state.steps.append(edit_pb2.Step(noise=edit_pb2.Noise(amount=amount, seed=seed)))
+
+
+KERNEL = re.compile(r"-?\d+(?:\.\d*)?(?:;-?\d+(?:\.\d*)?)*")  # thumbor/filters/convolution.py
+
+
+@thumbor_filter("convolution")
+def _convolution(args: list[str], state: FilterState) -> None:
+    """convolution(v;v;...;v, columns[, normalize]): a kernel given row by
+    row; odd sides of at most 15 (thumbor's C refuses even sides)."""
+    _arity(args, 2, 3)
+    if not KERNEL.fullmatch(args[0]) or not re.fullmatch(r"\d*[1-9]\d*", args[1]):
+        raise FilterArgumentsError(",".join(args))
+    kernel = [float(v) for v in args[0].split(";")]
+    columns = int(args[1])
+    rows, rest = divmod(len(kernel), columns)
+    if rest or columns % 2 == 0 or rows % 2 == 0 or max(rows, columns) > 15:
+        raise FilterArgumentsError(",".join(args))
+    normalize = _boolean(args[2]) if len(args) == 3 else True
+    state.steps.append(
+        edit_pb2.Step(
+            convolution=edit_pb2.Convolution(kernel=kernel, columns=columns, normalize=normalize)
+        )
+    )
+
+
+CURVE = re.compile(r"\[((?:\(\d+,\d+\),?)*)\]")  # thumbor/filters/curve.py
+CURVE_POINT = re.compile(r"\((\d+),(\d+)\)")
+
+
+def _curve_points(text: str) -> list[edit_pb2.Curve.Point]:
+    points = [(int(x), int(y)) for x, y in CURVE_POINT.findall(text)]
+    xs = [x for x, _ in points]
+    if any(v > 255 for p in points for v in p) or any(
+        b <= a for a, b in zip(xs, xs[1:], strict=False)
+    ):
+        raise FilterArgumentsError(text)
+    return [edit_pb2.Curve.Point(x=x, y=y) for x, y in points]
+
+
+@thumbor_filter("curve")
+def _curve(args: list[str], state: FilterState) -> None:
+    """curve([(x,y),...] all, red, green, blue): tone curves through the points
+    (a natural cubic spline, as thumbor/ext/filters/_curve.c)."""
+    text = ",".join(args)
+    curves = []
+    for found in CURVE.finditer(text):
+        curves.append(found.group(1))
+    if len(curves) != 4 or CURVE.sub("", text).replace(",", "").strip():
+        raise FilterArgumentsError(text)
+    every, red, green, blue = (_curve_points(c) for c in curves)
+    state.steps.append(
+        edit_pb2.Step(curve=edit_pb2.Curve(all_bands=every, red=red, green=green, blue=blue))
+    )
+
+
+@thumbor_filter("max_bytes")
+def _max_bytes(args: list[str], state: FilterState) -> None:
+    """max_bytes(n): JPEG / WebP quality lowered until the file fits in n bytes."""
+    _arity(args, 1, 1)
+    state.encode.max_bytes = _integer(args[0], signed=False)
+
+
+E = edit_pb2.Expression
+WATERMARK_POSITION = re.compile(r"(-?)(\d+)(p?)|center|repeat")  # thumbor/filters/watermark.py
+
+
+def _watermark_offset(text: str, side: int) -> edit_pb2.Offset | None:
+    """One of watermark's x / y: px from the near edge (negative: the far
+    edge's distance), ``Np`` = N % of the image's side, ``center`` = None.
+
+    Raises:
+        FilterArgumentsError: ``repeat`` (tiling is not built) or no match.
+    """
+    found = WATERMARK_POSITION.fullmatch(text)
+    if found is None or text == "repeat":
+        raise FilterArgumentsError(text)
+    if text == "center":
+        return None
+    sign, value, percent = found.groups()
+    if not percent:
+        return edit_pb2.Offset(px=int(sign + value))
+    fraction = (-1 if sign else 1) * int(value) / 100
+    return edit_pb2.Offset(
+        expression=E(
+            terms=[
+                E.Term(operand=side),
+                E.Term(number=fraction),
+                E.Term(operator=E.MULTIPLY),
+            ]
+        )
+    )
+
+
+def _watermark_side(text: str, side: int) -> edit_pb2.Dimension | None:
+    """watermark's w_ratio / h_ratio: the layer at most this % of the image's side."""
+    if text == "none":
+        return None
+    if not re.fullmatch(r"-?\d+", text) or int(text) <= 0:
+        raise FilterArgumentsError(text)
+    return edit_pb2.Dimension(
+        expression=E(
+            terms=[
+                E.Term(operand=side),
+                E.Term(number=int(text) / 100),
+                E.Term(operator=E.MULTIPLY),
+            ]
+        )
+    )
+
+
+@thumbor_filter("watermark")
+def _watermark(args: list[str], state: FilterState) -> None:
+    """watermark(url, x, y, alpha[, w_ratio, h_ratio]): the image at ``url``
+    over this one; ``alpha`` 0..100 = its transparency; w/h_ratio fit it
+    inside that % of the image's sides (enlarging, as thumbor), ``none`` =
+    unbounded (thumbor/filters/watermark.py). The layer loads as the image
+    does (:func:`loader_source`)."""
+    _arity(args, 4, 6)
+    url = args[0].strip("'")
+    if not url:
+        raise FilterArgumentsError(url)
+    x = _watermark_offset(args[1], E.CURRENT_WIDTH)
+    y = _watermark_offset(args[2], E.CURRENT_HEIGHT)
+    alpha = min(_integer(args[3], signed=False), 100)
+    layer = edit_pb2.EditGraph(source=loader_source(url))
+    ratios = [
+        _watermark_side(args[4], E.BASE_WIDTH) if len(args) > 4 else None,
+        _watermark_side(args[5], E.BASE_HEIGHT) if len(args) > 5 else None,
+    ]
+    if ratios[0] is not None or ratios[1] is not None:
+        resize = layer.steps.add().resize
+        resize.crop_mode = edit_pb2.CROP_MODE_AT_MAX_ENLARGE
+        if ratios[0] is not None:
+            resize.width.CopyFrom(ratios[0])
+        if ratios[1] is not None:
+            resize.height.CopyFrom(ratios[1])
+    if alpha:
+        layer.steps.add(opacity=edit_pb2.Opacity(opacity=(100 - alpha) / 100))
+    overlay = edit_pb2.Overlay(image=layer)
+    if x is not None:
+        overlay.x.CopyFrom(x)
+    if y is not None:
+        overlay.y.CopyFrom(y)
+    state.steps.append(edit_pb2.Step(overlay=overlay))

@@ -102,7 +102,7 @@ def meta_response(
         explicit=list(compiled.focal),
         detected=detected,
     )
-    body = json.dumps(planned.to_json(req.image, reply.source_frames or 1))
+    body = json.dumps(planned.to_json(compiled.image, reply.source_frames or 1))
     callback = request.app[SETTINGS].thumbor_meta_callback_name or request.query.get("callback")
     if callback and CALLBACK_NAME.fullmatch(callback):  # never echo script into JSONP
         return web.Response(text=f"{callback}({body});", content_type="text/javascript")

@@ -31,9 +31,11 @@ PATTERN = re.compile(
     r"(?:filters:(?P<filters>.+?\))/)?"
     r"(?P<image>.+)"
 )
-# One filter call inside ``filters:``: name(args), separated by ``:``
-# (thumbor/filters/__init__.py, BaseFilter.compile_regex).
-FILTER = re.compile(r"(?P<name>[a-z_]\w*)\((?P<args>[^()]*)\)")
+# One filter call: name(args). thumbor splits ``filters:`` at every ``):``
+# and matches each piece from its start (thumbor/filters/__init__.py,
+# FiltersFactory.create_instances), so arguments may hold ``(`` and ``:``
+# (curve's points, a watermark's URL) and text after the ``)`` is ignored.
+FILTER = re.compile(r"(?P<name>[a-z_]\w*)\((?P<args>.*)\)", re.DOTALL)
 ORIG = "orig"
 SIGNATURE_LENGTH = 28  # urlsafe base64 of a 20-byte HMAC-SHA1, with padding
 
@@ -112,10 +114,16 @@ def _trim(value: str | None) -> tuple[str, int] | None:
 
 def parse_filters(text: str | None) -> tuple[tuple[str, str], ...]:
     """``fill(white):format(webp)`` -> ``(("fill", "white"), ("format", "webp"))``.
-    Text between calls that is not a call is skipped, as thumbor skips it."""
+    A piece that is not a call is skipped, as thumbor skips it."""
     if not text:
         return ()
-    return tuple((m["name"], m["args"]) for m in FILTER.finditer(text))
+    pieces = text.split("):")
+    calls = []
+    for i, piece in enumerate(pieces):
+        found = FILTER.match(piece if i == len(pieces) - 1 else piece + ")")
+        if found is not None:
+            calls.append((found["name"], found["args"]))
+    return tuple(calls)
 
 
 def parse(raw_path: str) -> ThumborRequest:
@@ -174,3 +182,27 @@ def _looks_like_signature(segment: str) -> bool:
     percent-encoded)."""
     text = unquote(segment)
     return len(text) == SIGNATURE_LENGTH and re.fullmatch(r"[A-Za-z0-9_\-]+=?", text) is not None
+
+
+# extract_focal() (thumbor/filters/extract_focal.py): the image may itself be
+# a thumbor URL, host first, nested up to this deep.
+EXTRACT_FOCAL_DEPTH = 10
+HOST_PREFIX = re.compile(r"^(https?://)?.*?/")
+
+
+def extracted_focal(image: str) -> tuple[str, Crop] | None:
+    """The innermost image and its manual crop when ``image`` is a thumbor
+    URL (``host/unsafe/LxT:RxB/.../inner.jpg``), as ``extract_focal()``
+    reads it; None when it is not one, is neither signed nor ``unsafe``, or
+    no level has a crop."""
+    for _ in range(EXTRACT_FOCAL_DEPTH):
+        try:
+            inner = parse(HOST_PREFIX.sub("", image, count=1))
+        except ThumborURLError:
+            return None
+        if not (inner.unsafe or inner.signature):
+            return None
+        if inner.crop is not None:
+            return inner.image, inner.crop
+        image = inner.image
+    return None

@@ -65,6 +65,7 @@ def _s(**kw: object) -> edit_pb2.Step:
 
 
 C = edit_pb2.Color
+P = edit_pb2.Curve.Point
 SAMPLES: dict[str, list[Sample]] = {
     "resize": [
         Sample(
@@ -84,6 +85,28 @@ SAMPLES: dict[str, list[Sample]] = {
                 )
             ),
             lambda w, h: (64, 64),
+        ),
+        Sample(
+            _s(
+                resize=edit_pb2.Resize(
+                    width=edit_pb2.Dimension(px=120),
+                    height=edit_pb2.Dimension(px=120),
+                    crop_mode=edit_pb2.CROP_MODE_PAD_RESIZE,
+                    pad_fill=edit_pb2.Resize.PAD_FILL_BLURRED,
+                )
+            ),
+            lambda w, h: (120, 120),
+        ),
+        Sample(
+            _s(
+                resize=edit_pb2.Resize(
+                    width=edit_pb2.Dimension(px=700),
+                    height=edit_pb2.Dimension(px=500),
+                    crop_mode=edit_pb2.CROP_MODE_PAD_EXTRACT,
+                    pad_fill=edit_pb2.Resize.PAD_FILL_MEAN,
+                )
+            ),
+            lambda w, h: (700, 500),
         ),
     ],
     "rotate": [
@@ -202,6 +225,31 @@ SAMPLES: dict[str, list[Sample]] = {
     "area_limit": [Sample(_s(area_limit=edit_pb2.AreaLimit(megapixels=0.01)), lambda w, h: None)],
     "alpha_mask": [Sample(_s(alpha_mask=edit_pb2.AlphaMask()), same)],
     "despill": [Sample(_s(despill=edit_pb2.Despill()), same)],
+    "linear": [Sample(_s(linear=edit_pb2.Linear(multiply=[1.2], add=[-10, 0, 10])), same)],
+    "saturation": [Sample(_s(saturation=edit_pb2.Saturation(factor=1.5)), same)],
+    "equalize": [Sample(_s(equalize=edit_pb2.Equalize()), same)],
+    "noise": [Sample(_s(noise=edit_pb2.Noise(amount=30, seed=1)), same)],
+    "convolution": [
+        Sample(
+            _s(convolution=edit_pb2.Convolution(kernel=[1] * 9, columns=3, normalize=True)), same
+        )
+    ],
+    "focus_outline": [
+        Sample(
+            _s(
+                focus_outline=edit_pb2.FocusOutline(
+                    detect_faces=True, boxes=[edit_pb2.Box(left=1, top=1, width=30, height=20)]
+                )
+            ),
+            same,
+        )
+    ],
+    "curve": [
+        Sample(
+            _s(curve=edit_pb2.Curve(all_bands=[P(x=0, y=20), P(x=128, y=150), P(x=255, y=240)])),
+            same,
+        )
+    ],
 }
 
 # Upscaling a photo takes ~10 s per image on 2 CPU cores; its geometry rule is

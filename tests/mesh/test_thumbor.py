@@ -272,3 +272,75 @@ def test_smart_meta_reports_the_faces_the_detector_found(thumbor: str) -> None:
     for face in faces:  # the crop holds every face centre
         assert crop["left"] <= face["x"] <= crop["right"]
         assert crop["top"] <= face["y"] <= crop["bottom"]
+
+
+def test_debug_draws_the_focal_point_on_the_unresized_crop(thumbor: str) -> None:
+    """debug/: no resize; the focal box outlined 1 px in white (thumbor's
+    Pillow rectangle [x, y, x + w, y + h], both ends included)."""
+    plain = get(thumbor + f"/unsafe/0x0:300x200/{COFFEE}").pixels().astype(int)
+    drawn = (
+        get(thumbor + f"/unsafe/debug/0x0:300x200/100x100/filters:focal(40x30:100x70)/{COFFEE}")
+        .pixels()
+        .astype(int)
+    )
+    assert drawn.shape == plain.shape == (200, 300, 3)  # the crop, not 100 x 100
+    outline = np.zeros((200, 300), dtype=bool)
+    outline[30, 40:101] = outline[70, 40:101] = True
+    outline[30:71, 40] = outline[30:71, 100] = True
+    assert (drawn[outline] >= 250).all()  # white, through the PNG round trip
+    assert np.abs(drawn[~outline] - plain[~outline]).max() <= 1  # nothing else drawn
+
+
+@pytest.mark.skipif(not HAVE_SHARED, reason="needs ../shared/data/faces (research licence)")
+def test_smart_debug_outlines_the_detected_faces(thumbor: str) -> None:
+    path = "faces/2008_001009.jpg"
+    meta = _meta(thumbor, f"/unsafe/meta/100x100/smart/{path}")
+    drawn = get(thumbor + f"/unsafe/debug/100x100/smart/filters:format(png)/{path}").pixels()
+    plain = get(thumbor + f"/unsafe/0x0/filters:format(png)/{path}").pixels()
+    assert drawn.shape == plain.shape  # the source's size
+    changed = np.abs(drawn.astype(int) - plain.astype(int)).max(axis=2) > 40
+    for face in (p for p in meta["focal_points"] if p["origin"] == "Face Detection"):
+        left = face["x"] - face["width"] // 2
+        top, bottom = face["y"] - face["height"] // 2, face["y"] + face["height"] // 2
+        column = changed[max(top, 0) : bottom, max(left - 2, 0) : left + 3]
+        assert column.any(axis=1).mean() > 0.8  # the face box's left edge is drawn
+
+
+def test_extract_focal_crops_around_the_inner_urls_crop(thumbor: str) -> None:
+    inner = f"localhost/unsafe/500x100:560x160/{COFFEE}"
+    meta = _meta(thumbor, f"/unsafe/meta/100x100/filters:extract_focal()/{inner}")
+    assert meta["source"]["url"] == COFFEE
+    assert meta["focal_points"] == [
+        {"x": 530, "y": 130, "z": 3600, "height": 60, "width": 60, "origin": "Original Extraction"}
+    ]
+    assert meta["operations"][0] == {
+        "type": "crop",
+        "left": 200,
+        "top": 0,
+        "right": 600,
+        "bottom": 400,
+    }
+    image = get(thumbor + f"/unsafe/100x100/filters:extract_focal()/{inner}")
+    aligned = get(thumbor + f"/unsafe/100x100/right/{COFFEE}")
+    diff = np.abs(image.pixels().astype(float) - aligned.pixels().astype(float)).mean()
+    assert diff < 3
+
+
+def test_watermark_is_placed_as_thumbor_places_it(thumbor: str) -> None:
+    """logo.png (60 x 40, opaque red | half-transparent green) at x = -10
+    (10 px from the right), y = 10 %, opaque."""
+    out = get(thumbor + f"/unsafe/filters:watermark(synthetic/logo.png,-10,10p,0)/{COFFEE}")
+    pixels = out.pixels().astype(int)
+    left, top = 600 - 60 - 10, 40
+    assert pixels[top + 20, left + 10].tolist() == [255, 0, 0]  # the opaque red half
+    green = pixels[top + 20, left + 45]
+    assert green[1] > 120 and green[0] < 200  # the green half, over the photo
+    plain = get(thumbor + f"/unsafe/{COFFEE}").pixels().astype(int)
+    assert np.array_equal(pixels[: top - 1], plain[: top - 1])  # nothing above it
+
+
+def test_max_bytes_shrinks_the_jpeg(thumbor: str) -> None:
+    plain = get(thumbor + f"/unsafe/400x300/{CAMERA}")
+    small = get(thumbor + f"/unsafe/400x300/filters:max_bytes(9000)/{CAMERA}")
+    assert len(plain.body) > 9000 >= len(small.body)
+    assert (small.image().width, small.image().height) == (400, 300)

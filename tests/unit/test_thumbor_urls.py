@@ -120,6 +120,18 @@ SAMPLES = {
     "max_age": ("60", "-1"),
     "proportion": ("0.5", "2"),
     "remove_background": ("", "1"),
+    "brightness": ("-40", "1.5"),
+    "contrast": ("20", "x"),
+    "rgb": ("10,-20,30", "10,20"),
+    "colorize": ("20,40,60,ff0080", "20,40,60,red"),
+    "saturation": ("1.5", "a"),
+    "equalize": ("", "1"),
+    "noise": ("40,7", "400"),
+    "convolution": ("1;2;1;2;4;2;1;2;1,3,true", "1;2;1;2,2"),
+    "curve": ("[(0,0),(255,255)],[(0,50),(255,200)],[],[]", "[(0,0)],[]"),
+    "max_bytes": ("20000", "-5"),
+    "extract_focal": ("", "1"),
+    "watermark": ("photos/logo.png,-10,10p,50,20,none", "photos/logo.png,repeat,0,0"),
 }
 
 
@@ -135,6 +147,73 @@ def test_filter_applies_or_is_skipped_like_thumbor(name: str) -> None:
     skipped = filters.FilterState()
     assert not filters.apply(name, bad, skipped)
     assert skipped.applied == [] and skipped.steps == [] and skipped.fill is None
+
+
+def _only(path: str) -> edit_pb2.Step:
+    steps = compile_request(parse(path)).graph.steps
+    assert len(steps) == 1, steps
+    return steps[0]
+
+
+@pytest.mark.parametrize(
+    "call,multiply,add",
+    [
+        ("brightness(40)", [1.0], [102.0]),  # 255 * 40 / 100 in C ints
+        ("brightness(-30)", [1.0], [-76.0]),  # truncated toward zero
+        ("contrast(50)", [2.25], [128 - 288.0]),  # k = 150^2 / 100 = 225
+        ("rgb(10,-20,30)", [1.0], [25.0, -51.0, 76.0]),
+        ("colorize(100,0,50,ff0080)", [0.0, 1.0, 0.5], [255.0, 0.0, 64.0]),
+    ],
+)
+def test_point_filters_are_thumbors_arithmetic(
+    call: str, multiply: list[float], add: list[float]
+) -> None:
+    linear = _only(f"unsafe/filters:{call}/a.png").linear
+    assert list(linear.multiply) == pytest.approx(multiply)
+    assert list(linear.add) == pytest.approx(add)
+
+
+def test_filters_split_as_thumbor_splits_them() -> None:
+    """Arguments may hold parentheses, colons and slashes (curve, watermark)."""
+    path = (
+        "unsafe/filters:curve([(0,0),(64,80),(255,255)],[],[(0,10)],[]):"
+        "watermark(http://cdn.example/logo.png,center,-5p,0):quality(70)/a.png"
+    )
+    compiled = compile_request(parse(path))
+    assert compiled.filters == ("curve", "watermark", "quality")
+    curve, overlay = (s for s in compiled.graph.steps)
+    assert [(p.x, p.y) for p in curve.curve.all_bands] == [(0, 0), (64, 80), (255, 255)]
+    assert [(p.x, p.y) for p in curve.curve.green] == [(0, 10)] and not curve.curve.red
+    layer = overlay.overlay
+    assert layer.image.source.url == "http://cdn.example/logo.png"
+    assert not layer.HasField("x") and layer.y.expression.terms[1].number == -0.05
+    assert compiled.graph.encode.quality == 70
+
+
+def test_watermark_ratios_and_alpha() -> None:
+    layer = _only("unsafe/filters:watermark(logo.png,-10,20,30,25,none)/a.png").overlay
+    assert layer.x.px == -10 and layer.y.px == 20
+    assert layer.image.source.origin_path == "logo.png"
+    resize, opacity = layer.image.steps
+    assert resize.resize.crop_mode == edit_pb2.CROP_MODE_AT_MAX_ENLARGE
+    assert resize.resize.width.expression.terms[1].number == 0.25
+    assert not resize.resize.HasField("height")
+    assert opacity.opacity.opacity == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize(
+    "fill,pad_fill",
+    [("auto", edit_pb2.Resize.PAD_FILL_MEAN), ("blur", edit_pb2.Resize.PAD_FILL_BLURRED)],
+)
+def test_fill_auto_and_blur(fill: str, pad_fill: int) -> None:
+    steps = compile_request(parse(f"unsafe/fit-in/300x300/filters:fill({fill})/a.png")).graph.steps
+    assert steps[-1].resize.crop_mode == edit_pb2.CROP_MODE_PAD_EXTRACT
+    assert steps[-1].resize.pad_fill == pad_fill
+
+
+def test_max_bytes_reaches_the_encoder() -> None:
+    compiled = compile_request(parse("unsafe/filters:max_bytes(5000)/a.png"))
+    assert compiled.graph.encode.max_bytes == 5000
 
 
 def test_unknown_filters_are_skipped() -> None:
@@ -184,3 +263,44 @@ def test_encoding_defaults_are_thumbors_settings() -> None:
     ).graph
     assert list(webp.encode.accepted) == [edit_pb2.FORMAT_WEBP]
     assert compile_request(parse("unsafe/filters:quality(40)/a.png")).graph.encode.quality == 40
+
+
+def test_debug_outlines_the_focal_points_instead_of_resizing() -> None:
+    """thumbor's debug/: the manual crop, no resize or flip, the focal
+    points drawn (here focal() moved into the crop)."""
+    path = "unsafe/debug/10x10:210x210/-100x100/smart/filters:focal(60x60:80x100)/a.png"
+    steps = compile_request(parse(path)).graph.steps
+    assert [s.WhichOneof("op") for s in steps] == ["resize", "focus_outline"]
+    outline = steps[1].focus_outline
+    assert outline.detect_faces  # smart: the faces the detector finds are drawn too
+    (box,) = outline.boxes  # centre (70, 80) -> (60, 70) in the crop, 20 x 40
+    assert (box.left, box.top, box.width, box.height) == (50, 50, 20, 40)
+
+
+@pytest.mark.parametrize(
+    "image,loaded,focal",
+    [
+        # thumbor's own case (tests/filters/test_extract_focal.py): the inner
+        # URL's crop becomes the focal point of its image
+        ("localhost:8888/unsafe/100x150:300x200/img.jpg", "img.jpg", (200, 175, 200, 50)),
+        (
+            "https://cdn.example/unsafe/fit-in/300x300/a.example/unsafe/0x0:40x20/p.png",
+            "p.png",
+            (20, 10, 40, 20),
+        ),
+        ("localhost:8888/unsafe/300x200/img.jpg", "localhost:8888/unsafe/300x200/img.jpg", None),
+        ("photos/plain.jpg", "photos/plain.jpg", None),
+    ],
+)
+def test_extract_focal(image: str, loaded: str, focal: tuple[int, int, int, int] | None) -> None:
+    compiled = compile_request(parse(f"unsafe/200x200/filters:extract_focal()/{image}"))
+    assert compiled.image == loaded
+    assert compiled.graph.source.origin_path == loaded or compiled.graph.source.url == loaded
+    if focal is None:
+        assert compiled.focal == ()
+    else:
+        (point,) = compiled.focal
+        assert (point.x, point.y, point.width, point.height) == focal
+        assert point.origin == "Original Extraction"
+        resize = compiled.graph.steps[0].resize
+        assert (resize.focus_box.left, resize.focus_box.top) == focal[:2]

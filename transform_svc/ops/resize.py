@@ -141,14 +141,49 @@ def _finish(image: pyvips.Image, p: ThumbnailPlan, params: edit_pb2.Resize) -> p
     if p.gravity is None:
         return image
     direction, w, h = p.gravity
-    if imaging.needs_alpha(params.background):
+    return pad(image, direction, w, h, params)
+
+
+# thumbor's fill(blur): its blur filter at radius 50 (sigma = radius) on the
+# fitted image (thumbor/filters/fill.py).
+PAD_BLUR_SIGMA = 50.0
+
+
+def pad(
+    image: pyvips.Image, direction: str, w: int, h: int, params: edit_pb2.Resize
+) -> pyvips.Image:
+    """``image`` on a w x h px canvas at the libvips gravity ``direction``
+    (cropped where it is larger), the rest filled as ``params.pad_fill``
+    says: ``background``, the image's mean colour (alpha ignored, truncated,
+    as thumbor's fill(auto)), or the image blurred (sigma 50 px) and
+    stretched to w x h underneath."""
+    if params.pad_fill == edit_pb2.Resize.PAD_FILL_BLURRED:
+        under = image.gaussblur(PAD_BLUR_SIGMA).resize(
+            w / image.width, vscale=h / image.height, kernel="linear"
+        )
+        under = under.crop(0, 0, min(w, under.width), min(h, under.height))
+        if under.width != w or under.height != h:  # rounding: extend by the edge
+            under = under.embed(0, 0, w, h, extend="copy")
+        placed = image.gravity(direction, w, h, extend="black")
+        if not image.hasalpha():
+            mask = pyvips.Image.black(image.width, image.height) + 255
+            mask = mask.cast("uchar").gravity(direction, w, h, extend="black")
+            placed = placed.bandjoin(mask)
+        out = under.composite2(placed, "over").cast("uchar")
+        return out if image.hasalpha() else out.extract_band(0, n=3)
+    background = params.background
+    if params.pad_fill == edit_pb2.Resize.PAD_FILL_MEAN:
+        rgb = image.extract_band(0, n=3)
+        r, g, b = (int(rgb[band].avg()) for band in range(3))
+        background = edit_pb2.Color(r=r, g=g, b=b, a=255)
+    if imaging.needs_alpha(background):
         image = imaging.ensure_alpha(image)
     return image.gravity(
         direction,
         w,
         h,
         extend="background",
-        background=imaging.background_for(image, params.background),
+        background=imaging.background_for(image, background),
     )
 
 
@@ -299,15 +334,6 @@ def extract(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image:
         if params.focus == edit_pb2.FOCUS_AUTO:
             return image.smartcrop(w, h, interesting="attention")
         return image.gravity(imaging.COMPASS[params.focus], w, h)
-    if imaging.needs_alpha(params.background):
-        image = imaging.ensure_alpha(image)
-    direction = imaging.COMPASS[params.focus]
     if params.focus == edit_pb2.FOCUS_AUTO and w <= image.width and h <= image.height:
         return image.smartcrop(w, h, interesting="attention")
-    return image.gravity(
-        direction,
-        w,
-        h,
-        extend="background",
-        background=imaging.background_for(image, params.background),
-    )
+    return pad(image, imaging.COMPASS[params.focus], w, h, params)

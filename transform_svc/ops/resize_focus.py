@@ -174,6 +174,25 @@ def detection_load(
     return imaging.to_srgb(fast, apply_icc=False)
 
 
+def record_regions(found: list[Detection], image: pyvips.Image, origin: str) -> None:
+    """Add detections (px in ``image``) to the render's reported focal
+    regions (normalised 0..1), when a render is recording them."""
+    record = FOCAL_REGIONS.get()
+    if record is None:
+        return
+    record.extend(
+        transform_pb2.FocalRegion(
+            left=d[1] / image.width,
+            top=d[2] / image.height,
+            right=d[3] / image.width,
+            bottom=d[4] / image.height,
+            score=d[0],
+            origin=origin,
+        )
+        for d in found
+    )
+
+
 @register_prepare("resize", needs_detection)
 async def detect_focus(
     image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext
@@ -193,20 +212,9 @@ async def detect_focus(
             found = await find_objects(image, params.focus_object, ctx)
     except ModelUnavailableError as exc:
         raise model_unavailable(str(exc)) from exc
-    record = FOCAL_REGIONS.get()
-    if record is not None:
-        origin = "face" if params.focus == edit_pb2.FOCUS_FACE else params.focus_object
-        record.extend(
-            transform_pb2.FocalRegion(
-                left=d[1] / image.width,
-                top=d[2] / image.height,
-                right=d[3] / image.width,
-                bottom=d[4] / image.height,
-                score=d[0],
-                origin=origin,
-            )
-            for d in found
-        )
+    record_regions(
+        found, image, "face" if params.focus == edit_pb2.FOCUS_FACE else params.focus_object
+    )
     resolved = edit_pb2.Resize()
     resolved.CopyFrom(params)
     if found:
