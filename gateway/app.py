@@ -25,11 +25,13 @@ from gateway.settings import GatewaySettings
 from gateway.thumbor import handlers as thumbor
 from gateway.transform_client import TransformClient
 
-REQUESTS = Counter("imgmesh_gateway_requests_total", "HTTP requests", ["route", "status"])
+REQUESTS = Counter(
+    "imgmesh_gateway_requests_total", "HTTP requests", ["route", "dialect", "status"]
+)
 REQUEST_SECONDS = Histogram(
     "imgmesh_gateway_request_seconds",
     "HTTP request latency, seconds",
-    ["route", "status"],
+    ["route", "dialect", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16),
 )
 # What the HorizontalPodAutoscaler scales on besides CPU (k8s/base/gateway.yaml).
@@ -38,11 +40,30 @@ IN_FLIGHT = Gauge(
 )
 
 
+# The public API a route speaks, by its name's prefix; the root route ("image")
+# speaks IMGMESH_ROOT_DIALECT; health and metrics none.
+ROUTE_DIALECTS = (
+    ("thumbor", "thumbor"),
+    ("imagekit_", "imagekit"),
+    ("photoroom_", "photoroom"),
+    ("images_", "imgprocessing"),
+)
+
+
+def dialect_of(route: str, root_dialect: str) -> str:
+    """The ``dialect`` label of a request to ``route``: thumbor, imagekit,
+    photoroom, imgprocessing, or "none"."""
+    if route == "image":
+        return root_dialect
+    return next((d for prefix, d in ROUTE_DIALECTS if route.startswith(prefix)), "none")
+
+
 @web.middleware
 async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Count and time every request by route name and status."""
+    """Count and time every request by route name, dialect and status."""
     start = time.perf_counter()
     route = request.match_info.route.name or "unmatched"
+    dialect = dialect_of(route, request.app[SETTINGS].root_dialect)
     status = 500
     try:
         response = await handler(request)
@@ -52,8 +73,8 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         status = exc.status
         raise
     finally:
-        REQUESTS.labels(route, str(status)).inc()
-        REQUEST_SECONDS.labels(route, str(status)).observe(time.perf_counter() - start)
+        REQUESTS.labels(route, dialect, str(status)).inc()
+        REQUEST_SECONDS.labels(route, dialect, str(status)).observe(time.perf_counter() - start)
 
 
 @web.middleware

@@ -237,9 +237,13 @@ def test_path_traversal_is_not_found_without_leaking_paths(base_url, raw_path):
 
 
 def test_gateway_and_transform_metrics(base_url, mesh):
-    get(f"{base_url}{COFFEE}?tr=w-50")
+    # (a first resize fuses into the decode: the chained second one runs as an op)
+    get(f"{base_url}{COFFEE}?tr=w-50:w-20")
     text = get(f"{base_url}/metrics").body.decode()
-    assert 'imgmesh_gateway_requests_total{route="image",status="200"}' in text
+    assert 'imgmesh_gateway_requests_total{dialect="imagekit",route="image",status="200"}' in text
+    get(f"{base_url}/thumbor/unsafe/50x50{COFFEE}")
+    text = get(f"{base_url}/metrics").body.decode()
+    assert 'imgmesh_gateway_requests_total{dialect="thumbor",route="thumbor",status="200"}' in text
     t = get(f"http://127.0.0.1:{mesh.ports.transform_metrics}/metrics").body.decode()
     assert 'imgmesh_transform_op_seconds_count{op="resize"}' in t
     assert 'imgmesh_transform_renders_total{code="ok"}' in t
