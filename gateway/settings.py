@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.thumbor.conf import read_conf
 
 # ImageKit's media-library thumbnail (a File's ``thumbnail`` URL uses it).
 BUILT_IN_NAMED = {"ik_ml_thumbnail": "w-100,h-100,c-at_max"}
@@ -76,6 +78,24 @@ class GatewaySettings(BaseSettings):
     thumbor_max_age: int = Field(
         86400, ge=0, description="thumbor MAX_AGE: Cache-Control max-age of results, s"
     )
+    thumbor_auto_avif: bool = Field(
+        False, description="thumbor AUTO_AVIF: AVIF when the Accept header allows it (before WebP)"
+    )
+    thumbor_max_width: int = Field(
+        0, ge=0, description="thumbor MAX_WIDTH: results and sources at most this wide, px; 0 = any"
+    )
+    thumbor_max_height: int = Field(
+        0,
+        ge=0,
+        description="thumbor MAX_HEIGHT: results and sources at most this high, px; 0 = any",
+    )
+    thumbor_conf: Path | None = Field(
+        None,
+        description=(
+            "an existing thumbor.conf: its literal settings fill the thumbor_* ones "
+            "set neither here nor in the environment (read, never executed)"
+        ),
+    )
     thumbor_log_signatures: bool = Field(
         False, description="log the exact string a refused thumbor signature was checked over"
     )
@@ -84,6 +104,16 @@ class GatewaySettings(BaseSettings):
         pattern=r"^[A-Za-z_$][A-Za-z0-9_$.]*$|^$",
         description="thumbor META_CALLBACK_NAME: meta/ answers JSONP calling this function",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _thumbor_conf(cls, data: Any) -> Any:
+        """Fill the thumbor_* settings not given otherwise from ``thumbor_conf``."""
+        if not isinstance(data, dict) or not data.get("thumbor_conf"):
+            return data
+        names = [n for n in cls.model_fields if n.startswith("thumbor_") and n != "thumbor_conf"]
+        conf = read_conf(Path(data["thumbor_conf"]), names)
+        return {**conf, **data}
 
     def named(self) -> dict[str, str]:
         """The named transformations (``n-<name>`` -> transformation string).

@@ -12,10 +12,11 @@ from contract.limits import Limits
 from imgmesh.v1 import edit_pb2, transform_pb2
 from inference.client import InferenceClient
 
-# What the detected-focus steps of the render in progress found (the reply's
-# focal_regions); set by Executor.render, appended to by resize_focus.
-FOCAL_REGIONS: ContextVar[list[transform_pb2.FocalRegion] | None] = ContextVar(
-    "focal_regions", default=None
+# What the steps of the render in progress found out, in the reply's own
+# fields: focal_regions (resize_focus, focus_outline), trimmed (trim). Set by
+# Executor.render; None outside a render.
+RENDER_REPORT: ContextVar[transform_pb2.RenderReply | None] = ContextVar(
+    "render_report", default=None
 )
 
 # The default cut-out model: ISNet, for quality (README, "Background removal models").

@@ -21,7 +21,7 @@ from contract.limits import MAX_OUTPUT_SIDE, Limits
 from contract.vocabulary import ANIMATED_FORMATS, MEDIA_TYPES
 from imgmesh.v1 import edit_pb2, transform_pb2
 from transform_svc import animation, encoding, imaging, svg
-from transform_svc.context import FOCAL_REGIONS, RenderContext
+from transform_svc.context import RENDER_REPORT, RenderContext
 from transform_svc.errors import impossible, invalid, unsupported
 from transform_svc.expressions import Scope, holds, resolve
 from transform_svc.ops import REGISTRY, RegisteredOp
@@ -49,7 +49,8 @@ class Rendered:
     has_alpha: bool
     source: tuple[int, int] = (0, 0)  # upright (W, H) px of the decoded source
     source_frames: int = 1
-    focal_regions: tuple[transform_pb2.FocalRegion, ...] = ()
+    # what the steps found out (RenderReply's focal_regions, trimmed)
+    report: transform_pb2.RenderReply = dataclasses.field(default_factory=transform_pb2.RenderReply)
 
 
 async def _never(image: pyvips.Image, params: object, ctx: RenderContext) -> pyvips.Image:
@@ -136,15 +137,15 @@ class Executor:
         Raises:
             TransformError: any documented error code.
         """
-        found: list[transform_pb2.FocalRegion] = []
-        token = FOCAL_REGIONS.set(found)
+        report = transform_pb2.RenderReply()
+        token = RENDER_REPORT.set(report)
         try:
             image, pending, loader, frame = await self._pipeline(graph, buffer)
             out = await asyncio.to_thread(self._finish, image, pending, graph.encode, loader, frame)
         finally:
-            FOCAL_REGIONS.reset(token)
+            RENDER_REPORT.reset(token)
         return dataclasses.replace(
-            out, source=frame.input, source_frames=frame.frames, focal_regions=tuple(found)
+            out, source=frame.input, source_frames=frame.frames, report=report
         )
 
     async def render_layer(self, graph: edit_pb2.EditGraph, base: tuple[int, int]) -> pyvips.Image:

@@ -209,8 +209,8 @@ class Renderer:
             source_width=out.source[0],
             source_height=out.source[1],
             source_frames=out.source_frames,
-            focal_regions=out.focal_regions,
         )
+        reply.MergeFrom(out.report)
         ttl = None if has_ai else self.ttl_s
         await self.cache.set(key, reply.SerializeToString(), ttl)
         return reply

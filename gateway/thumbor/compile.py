@@ -19,6 +19,7 @@ Geometry, as thumbor computes it:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,9 +30,6 @@ from gateway.thumbor.urlgrammar import ThumborRequest, extracted_focal
 from imgmesh.v1 import edit_pb2
 
 VERTICAL = {"top": "top", "middle": "center", "bottom": "bottom"}
-# thumbor's trim tolerance is a colour distance 0..442 (sqrt(3 x 255^2));
-# the Trim step's threshold is 1..99.
-TRIM_MAX_DISTANCE = 442
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,8 @@ class Compiled:
         stretch: ``stretch()`` was given.
         focal: the ``focal()`` (and ``extract_focal()``) points, px of the source.
         image: the image loaded (``extract_focal()``'s inner one, else the URL's).
+        request: the URL as run (sides capped at MAX_WIDTH / MAX_HEIGHT).
+        normalized: (MAX_WIDTH, MAX_HEIGHT) the source was fitted inside, px.
     """
 
     graph: edit_pb2.EditGraph
@@ -53,6 +53,8 @@ class Compiled:
     stretch: bool = False
     focal: tuple[geometry.FocalPoint, ...] = ()
     image: str = ""
+    request: ThumborRequest | None = None
+    normalized: tuple[int, int] = (0, 0)
 
 
 def _orig_side(value: int | None, operand: int) -> edit_pb2.Dimension | None:
@@ -138,6 +140,33 @@ def _resize(
     return [edit_pb2.Step(resize=resize)]
 
 
+def _capped(req: ThumborRequest, max_width: int, max_height: int) -> ThumborRequest:
+    """The request with its px sides capped at MAX_WIDTH / MAX_HEIGHT, as
+    thumbor's handler caps them (``orig`` is left alone)."""
+    width, height = req.width, req.height
+    if max_width and width is not None and width > max_width:
+        width = max_width
+    if max_height and height is not None and height > max_height:
+        height = max_height
+    if (width, height) == (req.width, req.height):
+        return req
+    return dataclasses.replace(req, width=width, height=height)
+
+
+def _normalize(max_width: int, max_height: int) -> edit_pb2.Resize:
+    """A source larger than MAX_WIDTH x MAX_HEIGHT fitted inside them (never
+    enlarged; it fuses into the decode). thumbor's ``normalize`` scales only
+    by the side that exceeds its limit most, and not at all when just one
+    limit is set and the other side exceeds 0 by more; this fits inside the
+    limits that are set, which is what the settings say."""
+    resize = edit_pb2.Resize(crop_mode=edit_pb2.CROP_MODE_AT_MAX)
+    if max_width:
+        resize.width.px = max_width
+    if max_height:
+        resize.height.px = max_height
+    return resize
+
+
 def _outline(focal: list[geometry.FocalPoint], smart: bool) -> edit_pb2.FocusOutline:
     """``debug/``: the focal points (px of the manual crop) outlined, and with
     ``smart`` the faces the detector finds (thumbor/transformer.py ``debug``)."""
@@ -158,7 +187,10 @@ def compile_request(
     accepted: Sequence[int] = (),
     quality: int = 80,
     auto_webp: bool = False,
+    auto_avif: bool = False,
     max_age: int = 86400,
+    max_width: int = 0,
+    max_height: int = 0,
 ) -> Compiled:
     """Build the EditGraph of ``req``.
 
@@ -167,8 +199,13 @@ def compile_request(
         accepted: formats the client's Accept header allows (for AUTO_WEBP).
         quality: thumbor's ``QUALITY`` (1..100) when no ``quality()`` filter.
         auto_webp: thumbor's ``AUTO_WEBP``.
+        auto_avif: thumbor's ``AUTO_AVIF`` (AVIF first, as thumbor prefers it).
         max_age: thumbor's ``MAX_AGE``, s.
+        max_width / max_height: thumbor's ``MAX_WIDTH`` / ``MAX_HEIGHT``, px
+            (0 = none): the requested sides are capped at them and a larger
+            source is first fitted inside them.
     """
+    req = _capped(req, max_width, max_height)
     state = FilterState()
     for name, args in req.filters:
         apply(name, args, state)
@@ -195,9 +232,13 @@ def compile_request(
         focal = geometry.inside_crop(focal, (c.left, c.top, c.right, c.bottom))
     graph = edit_pb2.EditGraph()
     graph.source.CopyFrom(loader_source(image))
-    if req.trim is not None:
-        threshold = round(req.trim[1] * 99 / TRIM_MAX_DISTANCE)
-        graph.steps.add(trim=edit_pb2.Trim(threshold=min(99, max(1, threshold))))
+    if max_width or max_height:  # thumbor's engine.normalize(), before anything else
+        graph.steps.add(resize=_normalize(max_width, max_height))
+    if req.trim is not None:  # thumbor's bounding box at its colour distance
+        corner, tolerance = req.trim
+        graph.steps.add(
+            trim=edit_pb2.Trim(color_distance=tolerance, bottom_right=corner == "bottom-right")
+        )
     if req.crop is not None and req.crop.right > req.crop.left and req.crop.bottom > req.crop.top:
         c = req.crop
         extract = edit_pb2.Resize(
@@ -222,7 +263,9 @@ def compile_request(
         graph.encode.quality = quality
     if not graph.encode.format:
         graph.encode.format = edit_pb2.FORMAT_AUTO
-        if auto_webp and edit_pb2.FORMAT_WEBP in accepted:
+        if auto_avif and edit_pb2.FORMAT_AVIF in accepted:
+            graph.encode.accepted.append(edit_pb2.FORMAT_AVIF)
+        elif auto_webp and edit_pb2.FORMAT_WEBP in accepted:
             graph.encode.accepted.append(edit_pb2.FORMAT_WEBP)
     return Compiled(
         graph=graph,
@@ -231,4 +274,6 @@ def compile_request(
         stretch=state.stretch,
         focal=tuple(explicit),
         image=image,
+        request=req,
+        normalized=(max_width, max_height),
     )

@@ -142,6 +142,19 @@ def centre_of_mass(points: list[FocalPoint]) -> tuple[float, float]:
     )
 
 
+def normalized(source: tuple[int, int], limits: tuple[int, int]) -> tuple[int, int]:
+    """The source size after fitting inside the (MAX_WIDTH, MAX_HEIGHT) px
+    limits that are set (0 = none), never enlarged, sides rounded half up
+    as the render's resize rounds them."""
+    w, h = source
+    scale = min(
+        [limit / side for limit, side in zip(limits, source, strict=True) if limit] or [1.0]
+    )
+    if scale >= 1:
+        return w, h
+    return max(1, int(w * scale + 0.5)), max(1, int(h * scale + 0.5))
+
+
 def plan(
     req: ThumborRequest,
     source: tuple[int, int],
@@ -149,18 +162,26 @@ def plan(
     stretch: bool = False,
     explicit: list[FocalPoint] | None = None,
     detected: list[Region] | None = None,
+    trimmed: tuple[int, int, int, int] | None = None,
 ) -> Geometry:
     """thumbor's operations on a ``source`` (W, H px) image.
 
     Args:
         req: the parsed URL.
         stretch: the ``stretch()`` filter.
+        trimmed: the (left, top, right, bottom) px box ``trim`` kept: its
+            crop comes first and the manual crop is moved by it
+            (``Transformer.trim``).
         explicit: ``focal()`` points, px of the source (moved by a manual crop).
         detected: what the detectors found, fractions of the image after the
             manual crop (where imgmesh detects).
     """
     g = Geometry(size=(source[0], source[1]))
-    crop = _manual_crop(req, g)
+    shift = (0, 0)
+    if trimmed is not None:
+        g.crop(*trimmed)
+        shift = trimmed[:2]
+    crop = _manual_crop(req, g, shift)
     target_w, target_h = _target_dimensions(req, g.size)
     points = list(explicit or [])
     if crop is not None:
@@ -187,12 +208,15 @@ def plan(
     return g
 
 
-def _manual_crop(req: ThumborRequest, g: Geometry) -> tuple[int, int, int, int] | None:
+def _manual_crop(
+    req: ThumborRequest, g: Geometry, shift: tuple[int, int]
+) -> tuple[int, int, int, int] | None:
     if req.crop is None:
         return None
     w, h = g.size
-    left, top = min(max(req.crop.left, 0), w), min(max(req.crop.top, 0), h)
-    right, bottom = min(max(req.crop.right, 0), w), min(max(req.crop.bottom, 0), h)
+    dx, dy = shift
+    left, top = min(max(req.crop.left - dx, 0), w), min(max(req.crop.top - dy, 0), h)
+    right, bottom = min(max(req.crop.right - dx, 0), w), min(max(req.crop.bottom - dy, 0), h)
     if left >= right or top >= bottom:
         return None
     g.crop(left, top, right, bottom)

@@ -23,7 +23,7 @@ from gateway.rendering import render, respond
 from gateway.thumbor import geometry, signing
 from gateway.thumbor.compile import Compiled, compile_request
 from gateway.thumbor.urlgrammar import ThumborRequest, ThumborURLError, parse
-from imgmesh.v1 import transform_pb2
+from imgmesh.v1 import edit_pb2, transform_pb2
 
 PREFIX = "/thumbor"
 CALLBACK_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.]{0,63}")
@@ -62,7 +62,10 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
         accepted=accepted,
         quality=config.thumbor_quality,
         auto_webp=config.thumbor_auto_webp,
+        auto_avif=config.thumbor_auto_avif,
         max_age=config.thumbor_max_age,
+        max_width=config.thumbor_max_width,
+        max_height=config.thumbor_max_height,
     )
     facts = graph_facts(compiled.graph)
     try:
@@ -74,10 +77,15 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
         return reply
     if req.meta:
         return meta_response(request, req, compiled, reply)
-    headers = {"Vary": "Accept"} if config.thumbor_auto_webp else {}
+    auto_format = config.thumbor_auto_webp or config.thumbor_auto_avif
+    headers = {"Vary": "Accept"} if auto_format else {}
     return await respond(
         request, reply, headers, cache_control=f"max-age={compiled.max_age},public"
     )
+
+
+def _box(box: edit_pb2.Box) -> tuple[int, int, int, int]:
+    return box.left, box.top, box.left + box.width, box.top + box.height
 
 
 def meta_response(
@@ -96,11 +104,12 @@ def meta_response(
         for r in reply.focal_regions
     ]
     planned = geometry.plan(
-        req,
-        (reply.source_width, reply.source_height),
+        compiled.request or req,
+        geometry.normalized((reply.source_width, reply.source_height), compiled.normalized),
         stretch=compiled.stretch,
         explicit=list(compiled.focal),
         detected=detected,
+        trimmed=_box(reply.trimmed) if reply.HasField("trimmed") else None,
     )
     body = json.dumps(planned.to_json(compiled.image, reply.source_frames or 1))
     callback = request.app[SETTINGS].thumbor_meta_callback_name or request.query.get("callback")

@@ -162,6 +162,26 @@ def test_the_root_dialect_setting(mesh, tmp_path) -> None:
         assert r.status == 400 and r.json()["code"] == "thumbor_unsafe_not_allowed"
 
 
+def test_a_sites_thumbor_conf(mesh, tmp_path) -> None:
+    """A gateway given an existing thumbor.conf: its MAX_WIDTH fits an
+    unsized request and caps a sized one, AUTO_AVIF answers AVIF to a browser
+    that accepts it, its QUALITY is used."""
+    conf = tmp_path / "thumbor.conf"
+    conf.write_text("MAX_WIDTH = 300\nAUTO_AVIF = True\nQUALITY = 40\n")
+    with extra_gateway(
+        mesh.ports, [], {"IMGMESH_THUMBOR_CONF": str(conf)}, tmp_path / "gateway.log"
+    ) as site:
+        assert size(f"{site}/thumbor/unsafe/{COFFEE}") == (300, 200)
+        assert size(f"{site}/thumbor/unsafe/500x0/{COFFEE}") == (300, 200)
+        avif = get(f"{site}/thumbor/unsafe/{CAMERA}", {"Accept": "image/avif,image/webp,*/*"})
+        assert avif.headers["content-type"] == "image/avif" and avif.headers["vary"] == "Accept"
+        meta = _meta(site + "/thumbor", f"/unsafe/meta/{COFFEE}")
+        assert meta["target"] == {"width": 300, "height": 200}
+        low = get(f"{site}/thumbor/unsafe/fit-in/400x400/{CAMERA}").body
+    default = get(f"{mesh.gateway_url}/thumbor/unsafe/fit-in/300x300/{CAMERA}").body
+    assert len(low) < len(default)  # quality 40 against 80, the same 300 px wide
+
+
 @pytest.fixture(scope="module")
 def case_sources(origin_root) -> str:
     """Synthetic PNGs of every source size thumbor's transformer cases name,

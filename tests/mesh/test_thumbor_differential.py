@@ -22,6 +22,7 @@ from tests.helpers import get
 COFFEE = "photos/skimage/coffee.png"  # 600 x 400
 HALVES = "synthetic/halves.png"  # 200 x 100 red | blue
 CAMERA = "camera/12mp.jpg"  # 4032 x 3024
+FRAMED = "synthetic/framed.png"  # 440 x 440: a 400 x 400 photo in a 20 px white border
 # mean absolute difference per channel, 0..255: two resamplers (thumbor's
 # Pillow and libvips' lanczos3) and two JPEG encoders agree within this.
 MEAN_TOLERANCE = 6.0
@@ -59,6 +60,8 @@ CASES = [
     f"100x100/right/{HALVES}",
     f"300x200/left/top/{COFFEE}",
     f"300x100/center/bottom/{COFFEE}",
+    f"trim/{FRAMED}",
+    f"trim:bottom-right:50/fit-in/200x200/{FRAMED}",
     f"filters:grayscale()/{COFFEE}",
     f"filters:rotate(90)/{COFFEE}",
     f"fit-in/300x300/filters:fill(white)/{COFFEE}",
@@ -189,6 +192,9 @@ META_CASES = [
     f"100x100/filters:stretch()/{COFFEE}",
     f"{COFFEE}",
     f"300x300/{CAMERA}",
+    f"trim/{FRAMED}",  # the trim's crop first, as thumbor's JSON engine records it
+    f"trim:bottom-right:30/200x200/{FRAMED}",
+    f"trim/10x10:200x200/100x100/{FRAMED}",  # the manual crop moved by the trim
 ]
 
 

@@ -65,3 +65,47 @@ def test_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMGMESH_MAX_BLUR_SIGMA", "2.5")
     limits = Limits()
     assert limits.max_steps == 7 and limits.max_blur_sigma == 2.5
+
+
+THUMBOR_CONF = """
+# thumbor.conf of an existing site (Python, as thumbor reads it)
+import os
+SECURITY_KEY = 'from-the-conf'
+ALLOW_UNSAFE_URL = False
+QUALITY = 70
+MAX_WIDTH = 1200
+AUTO_WEBP = True
+LOADER = 'thumbor.loaders.file_loader'   # no meaning here: ignored
+FILE_LOADER_ROOT_PATH = os.path.expanduser('~/images')   # not a literal: ignored
+RESULT_STORAGE_EXPIRATION_SECONDS = 60 * 60   # an expression: ignored, never run
+"""
+
+
+def test_an_existing_thumbor_conf_is_read_not_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    conf = tmp_path / "thumbor.conf"
+    ran = tmp_path / "ran"
+    conf.write_text(THUMBOR_CONF + f"\nopen({str(ran)!r}, 'w')\n")  # would leave a file if run
+    monkeypatch.setenv("IMGMESH_THUMBOR_CONF", str(conf))
+    monkeypatch.setenv("IMGMESH_THUMBOR_QUALITY", "55")  # the environment wins
+    settings = CliApp.run(GatewaySettings, cli_args=["--thumbor-max-width=800"])  # ... and flags
+    assert settings.thumbor_security_key == "from-the-conf"
+    assert settings.thumbor_allow_unsafe_url is False and settings.thumbor_auto_webp is True
+    assert settings.thumbor_quality == 55 and settings.thumbor_max_width == 800
+    assert settings.thumbor_max_height == 0  # not in the conf: the default
+    assert not ran.exists()
+
+
+@pytest.mark.parametrize(
+    "text,error",
+    [("QUALITY = 500\n", ValidationError), ("QUALITY = = 1\n", ValueError)],
+)
+def test_a_bad_thumbor_conf_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, text: str, error: type[Exception]
+) -> None:
+    conf = tmp_path / "thumbor.conf"
+    conf.write_text(text)
+    monkeypatch.setenv("IMGMESH_THUMBOR_CONF", str(conf))
+    with pytest.raises(error):
+        GatewaySettings()

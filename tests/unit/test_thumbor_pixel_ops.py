@@ -222,3 +222,25 @@ def test_max_bytes_that_no_quality_meets_gives_the_first_encode() -> None:
     assert tiny == full
     png = encoding.encode(picture, edit_pb2.FORMAT_PNG, edit_pb2.Encode(max_bytes=10))
     assert len(png) > 10  # PNG is lossless: no quality to lower, as thumbor
+
+
+@pytest.mark.parametrize("bottom_right", [False, True])
+@pytest.mark.parametrize("distance", [0.0, 30.0])
+def test_trim_by_colour_distance_is_thumbors_bounding_box(
+    bottom_right: bool, distance: float
+) -> None:
+    """_bounding_box.c: every px further than the distance from the corner's
+    colour (Euclidean over the bands) is content, a single speck included."""
+    canvas = np.full((60, 80, 3), 200, dtype=np.uint8)
+    canvas[-1, -1] = (10, 10, 10) if bottom_right else (200, 200, 200)
+    reference = canvas[-1, -1] if bottom_right else canvas[0, 0]
+    canvas[10:30, 20:50] = RGB[:20, :30]
+    canvas[45, 70] = reference.astype(int) + 20  # a speck 34.6 away
+    distances = np.sqrt(((canvas.astype(float) - reference) ** 2).sum(axis=2))
+    ys, xs = np.nonzero(distances > distance)
+    expected = (xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
+    params = edit_pb2.Trim(color_distance=distance, bottom_right=bottom_right)
+    out = run("trim", params, canvas)
+    assert out.shape[:2] == (expected[3], expected[2])
+    left, top = expected[:2]
+    assert np.array_equal(out, canvas[top : top + expected[3], left : left + expected[2]])

@@ -304,3 +304,22 @@ def test_extract_focal(image: str, loaded: str, focal: tuple[int, int, int, int]
         assert point.origin == "Original Extraction"
         resize = compiled.graph.steps[0].resize
         assert (resize.focus_box.left, resize.focus_box.top) == focal[:2]
+
+
+def test_max_width_and_height_cap_the_request_and_fit_the_source() -> None:
+    compiled = compile_request(parse("unsafe/2000x300/a.png"), max_width=1200, max_height=1000)
+    normalize, resize = compiled.graph.steps
+    assert normalize.resize.crop_mode == edit_pb2.CROP_MODE_AT_MAX  # thumbor's normalize()
+    assert (normalize.resize.width.px, normalize.resize.height.px) == (1200, 1000)
+    assert (resize.resize.width.px, resize.resize.height.px) == (1200, 300)  # capped
+    assert compiled.request is not None and compiled.request.width == 1200
+
+
+def test_auto_avif_comes_before_auto_webp() -> None:
+    accepted = (edit_pb2.FORMAT_WEBP, edit_pb2.FORMAT_AVIF)
+    both = compile_request(parse("unsafe/a.png"), accepted=accepted, auto_webp=True, auto_avif=True)
+    assert list(both.graph.encode.accepted) == [edit_pb2.FORMAT_AVIF]
+    webp = compile_request(
+        parse("unsafe/a.png"), accepted=accepted[:1], auto_webp=True, auto_avif=True
+    )
+    assert list(webp.graph.encode.accepted) == [edit_pb2.FORMAT_WEBP]

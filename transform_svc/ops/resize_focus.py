@@ -19,7 +19,7 @@ from imgmesh.v1 import edit_pb2, transform_pb2
 from inference import face_detection, object_detection
 from inference.client import ModelUnavailableError
 from transform_svc import imaging
-from transform_svc.context import FOCAL_REGIONS, RenderContext
+from transform_svc.context import RENDER_REPORT, RenderContext
 from transform_svc.errors import model_unavailable
 from transform_svc.imaging import resize_exact
 from transform_svc.ops import register_prepare, register_reduced_load, resize  # resize first
@@ -177,10 +177,10 @@ def detection_load(
 def record_regions(found: list[Detection], image: pyvips.Image, origin: str) -> None:
     """Add detections (px in ``image``) to the render's reported focal
     regions (normalised 0..1), when a render is recording them."""
-    record = FOCAL_REGIONS.get()
-    if record is None:
+    report = RENDER_REPORT.get()
+    if report is None:
         return
-    record.extend(
+    report.focal_regions.extend(
         transform_pb2.FocalRegion(
             left=d[1] / image.width,
             top=d[2] / image.height,
