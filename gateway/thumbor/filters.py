@@ -448,15 +448,16 @@ WATERMARK_POSITION = re.compile(r"(-?)(\d+)(p?)|center|repeat")  # thumbor/filte
 
 def _watermark_offset(text: str, side: int) -> edit_pb2.Offset | None:
     """One of watermark's x / y: px from the near edge (negative: the far
-    edge's distance), ``Np`` = N % of the image's side, ``center`` = None.
+    edge's distance), ``Np`` = N % of the image's side, ``center`` and
+    ``repeat`` = None (the compass centre; the overlay's tiling).
 
     Raises:
-        FilterArgumentsError: ``repeat`` (tiling is not built) or no match.
+        FilterArgumentsError: no match.
     """
     found = WATERMARK_POSITION.fullmatch(text)
-    if found is None or text == "repeat":
+    if found is None:
         raise FilterArgumentsError(text)
-    if text == "center":
+    if text in ("center", "repeat"):
         return None
     sign, value, percent = found.groups()
     if not percent:
@@ -495,8 +496,9 @@ def _watermark(args: list[str], state: FilterState) -> None:
     """watermark(url, x, y, alpha[, w_ratio, h_ratio]): the image at ``url``
     over this one; ``alpha`` 0..100 = its transparency; w/h_ratio fit it
     inside that % of the image's sides (enlarging, as thumbor), ``none`` =
-    unbounded (thumbor/filters/watermark.py). The layer loads as the image
-    does (:func:`loader_source`)."""
+    unbounded; x / y ``repeat`` tile it along that axis
+    (thumbor/filters/watermark.py). The layer loads as the image does
+    (:func:`loader_source`)."""
     _arity(args, 4, 6)
     url = args[0].strip("'")
     if not url:
@@ -518,7 +520,7 @@ def _watermark(args: list[str], state: FilterState) -> None:
             resize.height.CopyFrom(ratios[1])
     if alpha:
         layer.steps.add(opacity=edit_pb2.Opacity(opacity=(100 - alpha) / 100))
-    overlay = edit_pb2.Overlay(image=layer)
+    overlay = edit_pb2.Overlay(image=layer, tile_x=args[1] == "repeat", tile_y=args[2] == "repeat")
     if x is not None:
         overlay.x.CopyFrom(x)
     if y is not None:

@@ -198,6 +198,25 @@ SAMPLES: dict[str, list[Sample]] = {
             ),
             same,
         ),
+        # a 3 x 2 px layer tiled over the whole image (thumbor's watermark repeat)
+        Sample(
+            _s(
+                overlay=edit_pb2.Overlay(
+                    image=edit_pb2.EditGraph(
+                        source=edit_pb2.Source(
+                            canvas=edit_pb2.Canvas(
+                                color=C(r=0, g=200, b=0, a=128),
+                                width=edit_pb2.Dimension(px=3),
+                                height=edit_pb2.Dimension(px=2),
+                            )
+                        )
+                    ),
+                    tile_x=True,
+                    tile_y=True,
+                )
+            ),
+            same,
+        ),
     ],
     "upscale": [
         Sample(

@@ -95,6 +95,9 @@ FILTER_CASES = [
     f"watermark({LOGO},10,-10,0)",
     f"watermark({LOGO},center,20p,50)",
     f"watermark({LOGO},-30p,center,0,25,none)",
+    f"watermark({LOGO},repeat,20,30)",
+    f"watermark({LOGO},repeat,repeat,0)",
+    f"watermark({LOGO},-5,repeat,0,50,none)",
     "brightness(20):saturation(1.5):rgb(0,0,-10)",
 ]
 

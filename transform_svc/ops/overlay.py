@@ -165,6 +165,52 @@ def _displace(
     return base.mapim(index, extend="copy").cast("uchar")
 
 
+# thumbor's watermark repeat (thumbor/filters/watermark.py): a copy too few to
+# tile twice gets 10 px of room; more than this many copies on both axes are
+# capped at TILE_CAP per axis.
+TILE_MIN_ROOM = 10
+TILE_MAX_COPIES = 100
+TILE_CAP = 6
+
+
+def tile_counts(length: int, size: int) -> tuple[int, int]:
+    """(copies, px of room left) of a ``size`` px layer along ``length`` px."""
+    if length / size < 2:
+        return math.ceil(length / size), TILE_MIN_ROOM
+    return divmod(length, size)
+
+
+def tile_offsets(count: int, room: int, size: int) -> list[int]:
+    """Where the copies start, px: the first at 0, the room shared equally
+    between them (integer division, as thumbor)."""
+    space = room // (max(count, 2) - 1)
+    return [i * (space + size) for i in range(count)]
+
+
+def tiled(
+    base: pyvips.Image, layer: pyvips.Image, params: edit_pb2.Overlay, x: int, y: int
+) -> tuple[pyvips.Image, int, int]:
+    """The layer repeated along ``tile_x`` / ``tile_y`` (a base-sized
+    transparent canvas where both repeat, else a strip at the layer's place
+    on the other axis), and where that goes."""
+    (nx, rx), (ny, ry) = (
+        tile_counts(base.width, layer.width),
+        tile_counts(base.height, layer.height),
+    )
+    if params.tile_x and params.tile_y and nx * ny > TILE_MAX_COPIES:
+        nx, ny = min(TILE_CAP, nx), min(TILE_CAP, ny)
+        rx, ry = base.width - nx * layer.width, base.height - ny * layer.height
+    xs = tile_offsets(nx, rx, layer.width) if params.tile_x else [0]
+    ys = tile_offsets(ny, ry, layer.height) if params.tile_y else [0]
+    width = base.width if params.tile_x else layer.width
+    height = base.height if params.tile_y else layer.height
+    canvas = pyvips.Image.black(width, height, bands=4).copy(interpretation="srgb")
+    for tx in xs:
+        for ty in ys:
+            canvas = canvas.insert(layer, tx, ty)
+    return canvas.cast("uchar"), 0 if params.tile_x else x, 0 if params.tile_y else y
+
+
 def composite(base: pyvips.Image, layer: pyvips.Image, params: edit_pb2.Overlay) -> pyvips.Image:
     """``layer`` combined with ``base`` at :func:`position` by ``params.blend``
     (``under``: ``base`` over the layer, both with alpha kept). Over and
@@ -199,6 +245,8 @@ def composite(base: pyvips.Image, layer: pyvips.Image, params: edit_pb2.Overlay)
             raise impossible("the cutter layer lies outside the image")
         kept = rgb.bandjoin((alpha * mask / 255).cast("uchar")).cast("uchar")
         return kept.extract_area(left, top, right - left, bottom - top)
+    if params.tile_x or params.tile_y:
+        layer, x, y = tiled(base, layer, params, x, y)
     mode = "multiply" if blend == edit_pb2.Overlay.BLEND_MULTIPLY else "over"
     out = base.composite2(layer, mode, x=x, y=y).cast("uchar")
     return out if base.hasalpha() else out.extract_band(0, n=3)
