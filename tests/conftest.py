@@ -67,6 +67,7 @@ def build_synthetic(folder: Path) -> None:
     * salient.png: 1200x400 flat grey with a 400x400 crop of a real photo
       (coffee.png) at x=800..1199: the salient region is on the right.
     * logo.png: 60x40 RGBA, opaque red left half, half-transparent green right.
+    * frame.9.png: a 9-patch frame (:func:`nine_patch`).
     """
     folder.mkdir()
     red = pyvips.Image.black(100, 100, bands=3) + [255, 0, 0]
@@ -89,6 +90,25 @@ def build_synthetic(folder: Path) -> None:
     green = (pyvips.Image.black(30, 40, bands=3) + [0, 255, 0]).bandjoin(128)
     logo = red.join(green, "horizontal").cast("uchar").copy(interpretation="srgb")
     logo.write_to_file(str(folder / "logo.png"))
+    nine_patch(folder / "frame.9.png")
+
+
+def nine_patch(path: Path) -> None:
+    """A 32 x 32 9-patch frame: a 6 px red ring (half transparent on its
+    outer 3 px) around a transparent middle; columns and rows 12..19 stretch
+    (black marks on the top row / left column) and the content is padded 4 px
+    (marks from 5 to 26 on the bottom row / right column)."""
+    import numpy as np
+
+    patch = np.zeros((32, 32, 4), dtype=np.uint8)
+    patch[1:31, 1:31] = (255, 0, 0, 255)
+    patch[7:25, 7:25] = (0, 0, 0, 0)  # the middle
+    patch[1:4, 1:31, 3] = patch[28:31, 1:31, 3] = 128
+    patch[1:31, 1:4, 3] = patch[1:31, 28:31, 3] = 128
+    mark = (0, 0, 0, 255)
+    patch[0, 13:21] = patch[13:21, 0] = mark  # stretch
+    patch[31, 5:27] = patch[5:27, 31] = mark  # padding 4 px
+    pyvips.Image.new_from_array(patch).copy(interpretation="srgb").write_to_file(str(path))
 
 
 def pytest_report_header() -> str:

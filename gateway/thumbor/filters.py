@@ -526,3 +526,14 @@ def _watermark(args: list[str], state: FilterState) -> None:
     if y is not None:
         overlay.y.CopyFrom(y)
     state.steps.append(edit_pb2.Step(overlay=overlay))
+
+
+@thumbor_filter("frame")
+def _frame(args: list[str], state: FilterState) -> None:
+    """frame(url): the nine-patch image at ``url`` drawn around the image
+    (thumbor/filters/frame.py); it loads as the image does."""
+    text = ",".join(args).strip("'")
+    if not text:
+        raise FilterArgumentsError(text)
+    patch = edit_pb2.EditGraph(source=loader_source(text))
+    state.steps.append(edit_pb2.Step(nine_patch_frame=edit_pb2.NinePatchFrame(image=patch)))

@@ -253,6 +253,25 @@ SAMPLES: dict[str, list[Sample]] = {
             _s(convolution=edit_pb2.Convolution(kernel=[1] * 9, columns=3, normalize=True)), same
         )
     ],
+    "nine_patch_frame": [
+        Sample(
+            _s(
+                # (no origin here: a plain canvas, no marks, so no padding or stretch)
+                nine_patch_frame=edit_pb2.NinePatchFrame(
+                    image=edit_pb2.EditGraph(
+                        source=edit_pb2.Source(
+                            canvas=edit_pb2.Canvas(
+                                color=C(r=200, g=0, b=0, a=128),
+                                width=edit_pb2.Dimension(px=12),
+                                height=edit_pb2.Dimension(px=9),
+                            )
+                        )
+                    )
+                )
+            ),
+            same,
+        )
+    ],
     "focus_outline": [
         Sample(
             _s(

@@ -263,6 +263,7 @@ def test_meta_of_an_animated_gif_counts_its_frames(thumbor: str, origin_root) ->
     frames = [(black + [i * 80, 0, 0]).cast("uchar") for i in range(3)]
     strip = pyvips.Image.arrayjoin(frames, across=1).copy()
     strip.set_type(pyvips.GValue.gint_type, "page-height", 30)
+    (origin_root / "thumbor-cases").mkdir(exist_ok=True)
     strip.write_to_file(str(origin_root / "thumbor-cases" / "three.gif"))
     meta = _meta(thumbor, "/unsafe/meta/thumbor-cases/three.gif")
     assert meta["source"]["frameCount"] == 3 and meta["target"] == {"width": 40, "height": 30}
@@ -364,3 +365,23 @@ def test_max_bytes_shrinks_the_jpeg(thumbor: str) -> None:
     small = get(thumbor + f"/unsafe/400x300/filters:max_bytes(9000)/{CAMERA}")
     assert len(plain.body) > 9000 >= len(small.body)
     assert (small.image().width, small.image().height) == (400, 300)
+
+
+def test_frame_draws_the_nine_patch_around_the_image(thumbor: str) -> None:
+    """frame.9.png: a 6 px red ring, its outer 3 px half transparent, content
+    padded 4 px, the middle 8 px of each side stretching. (thumbor 7.8's own
+    frame reads the patch's mode through a Python object pointer in
+    _nine_patch.c, so its layout is garbage there: not compared with it.)"""
+    out = get(thumbor + f"/unsafe/filters:frame(synthetic/frame.9.png)/{COFFEE}")
+    framed = out.pixels().astype(int)
+    plain = get(thumbor + f"/unsafe/{COFFEE}").pixels().astype(int)
+    assert framed.shape == (408, 608, 4)  # 4 px of padding on every side, and alpha
+    assert (framed[..., 3] == 255).all()  # (opaque: white padding under the ring)
+    pixels = framed[..., :3]
+    half_red_on_white = [255, 127, 127]
+    for y, x in [(1, 1), (1, 304), (204, 1), (406, 606), (406, 304), (204, 606)]:
+        assert np.abs(pixels[y, x] - half_red_on_white).max() <= 2, (y, x)  # stretched edges too
+    # (cells are sampled at x * (w - 1) / w, as _nine_patch.c samples them)
+    for y, x in [(5, 5), (5, 304), (403, 603)]:
+        assert pixels[y, x].tolist() == [255, 0, 0], (y, x)  # the opaque ring over the photo
+    assert np.array_equal(pixels[20:388, 20:588], plain[16:384, 16:584])  # the photo inside

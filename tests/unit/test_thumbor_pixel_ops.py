@@ -244,3 +244,26 @@ def test_trim_by_colour_distance_is_thumbors_bounding_box(
     assert out.shape[:2] == (expected[3], expected[2])
     left, top = expected[:2]
     assert np.array_equal(out, canvas[top : top + expected[3], left : left + expected[2]])
+
+
+def test_nine_patch_layout_reads_the_border_marks() -> None:
+    from transform_svc.ops.nine_patch_frame import _targets, layout
+
+    patch = np.zeros((12, 20, 4), dtype=np.uint8)
+    mark = (0, 0, 0, 255)
+    patch[0, 3:5] = patch[0, 9:12] = mark  # two stretching column runs
+    patch[4:6, 0] = mark
+    patch[11, 2:15] = mark  # padding left 2 - 1 = 1, right 18 - 14 = 4
+    patch[3:9, 19] = mark  # padding top 3 - 1 = 2, bottom 10 - 8 = 2
+    plan = layout(patch)
+    assert plan.columns == [
+        (0, 2, False),
+        (2, 2, True),
+        (4, 4, False),
+        (8, 3, True),
+        (11, 7, False),
+    ]
+    assert plan.rows == [(0, 3, False), (3, 2, True), (5, 5, False)]
+    assert plan.padding == (1, 2, 4, 2)
+    # 13 fixed px; 100 - 13 = 87 shared 2 : 3 between the stretching runs
+    assert _targets(plan.columns, 100) == [2, 35, 4, 52, 7]

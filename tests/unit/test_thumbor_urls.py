@@ -131,6 +131,7 @@ SAMPLES = {
     "curve": ("[(0,0),(255,255)],[(0,50),(255,200)],[],[]", "[(0,0)],[]"),
     "max_bytes": ("20000", "-5"),
     "extract_focal": ("", "1"),
+    "frame": ("frames/wood.9.png", ""),
     "watermark": ("photos/logo.png,-10,10p,50,20,none", "photos/logo.png,left,0,0"),
 }
 
