@@ -9,13 +9,24 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.thumbor.conf import read_conf
 
 # ImageKit's media-library thumbnail (a File's ``thumbnail`` URL uses it).
 BUILT_IN_NAMED = {"ik_ml_thumbnail": "w-100,h-100,c-at_max"}
+
+
+def _imgproxy(name: str, default: Any, description: str, **limits: Any) -> Any:
+    """A field read as imgproxy's own ``IMGPROXY_<NAME>`` (no IMGMESH_ prefix)
+    and as ``--imgproxy-<name>``."""
+    return Field(
+        default,
+        validation_alias=AliasChoices(f"IMGPROXY_{name}", f"imgproxy_{name.lower()}"),
+        description=f"imgproxy {name}: {description}",
+        **limits,
+    )
 
 
 class GatewaySettings(BaseSettings):
@@ -59,7 +70,7 @@ class GatewaySettings(BaseSettings):
     gateway_max_inflight: int = Field(
         256, gt=0, description="requests in progress at most; beyond, 503 overloaded"
     )
-    root_dialect: Literal["imagekit", "thumbor"] = Field(
+    root_dialect: Literal["imagekit", "thumbor", "imgproxy"] = Field(
         "imagekit", description="the URL dialect the root path speaks (each also has its prefix)"
     )
     # thumbor's own settings, under their names (https://thumbor.readthedocs.io/en/latest/configuration.html)
@@ -104,6 +115,65 @@ class GatewaySettings(BaseSettings):
         pattern=r"^[A-Za-z_$][A-Za-z0-9_$.]*$|^$",
         description="thumbor META_CALLBACK_NAME: meta/ answers JSONP calling this function",
     )
+
+    # imgproxy's own settings, read under imgproxy's own names so an existing
+    # deployment's environment works unchanged (https://docs.imgproxy.net/configuration/options)
+    imgproxy_key: str = _imgproxy(
+        "KEY", "", "hex key(s) of signed /imgproxy/ URLs, comma-separated"
+    )
+    imgproxy_salt: str = _imgproxy("SALT", "", "hex salt(s), one per key, comma-separated")
+    imgproxy_signature_size: int = _imgproxy(
+        "SIGNATURE_SIZE", 32, "bytes of the signature, 1..32", ge=1, le=32
+    )
+    imgproxy_trusted_signatures: str = _imgproxy(
+        "TRUSTED_SIGNATURES", "", "signatures accepted without checking, comma-separated"
+    )
+    imgproxy_presets: str = _imgproxy("PRESETS", "", "presets, name=options, comma-separated")
+    imgproxy_presets_path: Path | None = _imgproxy(
+        "PRESETS_PATH", None, "file of presets, one per line"
+    )
+    imgproxy_only_presets: bool = _imgproxy(
+        "ONLY_PRESETS", False, "the options segment names presets only"
+    )
+    imgproxy_allow_security_options: bool = _imgproxy(
+        "ALLOW_SECURITY_OPTIONS", False, "URLs may set msr, msfs, maf, mafr, mrd"
+    )
+    imgproxy_allowed_processing_options: str = _imgproxy(
+        "ALLOWED_PROCESSING_OPTIONS",
+        "",
+        "the only option names URLs may use, comma-separated; empty = all",
+    )
+    imgproxy_arguments_separator: str = _imgproxy(
+        "ARGUMENTS_SEPARATOR", ":", "separator of option arguments"
+    )
+    imgproxy_base_url: str = _imgproxy("BASE_URL", "", "prefixed to source URLs that lack it")
+    imgproxy_base64_url_includes_filename: bool = _imgproxy(
+        "BASE64_URL_INCLUDES_FILENAME",
+        False,
+        "a base64 source's last segment is a file name to ignore",
+    )
+    imgproxy_url_replacements: str = _imgproxy(
+        "URL_REPLACEMENTS",
+        "",
+        "source URL rewrites, pattern=replacement;... (Go regexp replacements)",
+    )
+    imgproxy_quality: int = _imgproxy("QUALITY", 80, "default quality, 1..100", ge=1, le=100)
+    imgproxy_format_quality: str = _imgproxy(
+        "FORMAT_QUALITY", "webp=79,avif=63,jxl=77", "default quality per format, format=q,..."
+    )
+    imgproxy_auto_webp: bool = _imgproxy(
+        "AUTO_WEBP", False, "WebP when the Accept header allows it"
+    )
+    imgproxy_enforce_webp: bool = _imgproxy(
+        "ENFORCE_WEBP", False, "as AUTO_WEBP, even over an explicit format"
+    )
+    imgproxy_auto_avif: bool = _imgproxy(
+        "AUTO_AVIF", False, "AVIF when the Accept header allows it (first)"
+    )
+    imgproxy_enforce_avif: bool = _imgproxy(
+        "ENFORCE_AVIF", False, "as AUTO_AVIF, even over an explicit format"
+    )
+    imgproxy_ttl: int = _imgproxy("TTL", 31536000, "Cache-Control max-age of results, s", ge=0)
 
     @model_validator(mode="before")
     @classmethod

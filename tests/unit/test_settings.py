@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from pydantic_settings import CliApp
 
 from asset_svc.settings import AssetSettings
+from contract.env_names import env_name
 from contract.limits import Limits
 from gateway.settings import GatewaySettings
 from mesh.processes import REPO_ROOT, Ports
@@ -26,15 +27,15 @@ ELSEWHERE = {
 
 
 def declared() -> set[str]:
-    names = {f"IMGMESH_{n.upper()}" for n in GatewaySettings.model_fields}
-    names |= {f"IMGMESH_{n.upper()}" for n in TransformSettings.model_fields}
-    names |= {f"IMGMESH_{n.upper()}" for n in Limits.model_fields}
-    names |= {f"IMGMESH_{n.upper()}" for n in AssetSettings.model_fields}
-    return names
+    return {
+        env_name(name, field)
+        for model in (GatewaySettings, TransformSettings, Limits, AssetSettings)
+        for name, field in model.model_fields.items()
+    }
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
-    documented = set(re.findall(r"IMGMESH_[A-Z0-9_]*[A-Z0-9]", README))
+    documented = set(re.findall(r"(?:IMGMESH|IMGPROXY)_[A-Z0-9_]*[A-Z0-9]", README))
     assert declared() - documented == set(), "settings missing from the README"
     assert documented - declared() - ELSEWHERE == set(), "README names unknown settings"
 
