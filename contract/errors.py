@@ -30,6 +30,10 @@ HTTP_STATUS: dict[str, int] = {
     "conflicting_parameters": 400,
     "thumbor_signature_mismatch": 400,  # thumbor answers 400, not 401
     "thumbor_unsafe_not_allowed": 400,
+    "imgproxy_invalid_url": 404,  # imgproxy answers a bad path or option 404
+    "imgproxy_signature_mismatch": 403,
+    "imgproxy_forbidden_option": 403,
+    "imgproxy_option_not_supported": 501,
     "limit_exceeded": 400,
     "invalid_request": 400,
     "file_exists": 400,  # upload with overwriteFile=false onto an existing path

@@ -20,6 +20,7 @@ from gateway.errors import error_response
 from gateway.imagekit import files as imagekit_files
 from gateway.imagekit.handlers import image_handler
 from gateway.imgprocessing import handlers as imgprocessing
+from gateway.imgproxy import handlers as imgproxy
 from gateway.photoroom.handlers import MAX_UPLOAD_BYTES, add_routes
 from gateway.settings import GatewaySettings
 from gateway.thumbor import handlers as thumbor
@@ -44,6 +45,7 @@ IN_FLIGHT = Gauge(
 # speaks IMGMESH_ROOT_DIALECT; health and metrics none.
 ROUTE_DIALECTS = (
     ("thumbor", "thumbor"),
+    ("imgproxy", "imgproxy"),
     ("imagekit_", "imagekit"),
     ("photoroom_", "photoroom"),
     ("images_", "imgprocessing"),
@@ -198,6 +200,9 @@ def create_app(
     imagekit_files.add_routes(app)
     imgprocessing.add_routes(app)
     thumbor.add_routes(app)
-    root = thumbor.root_handler if settings.root_dialect == "thumbor" else image_handler
+    imgproxy.add_routes(app)
+    root = {"thumbor": thumbor.root_handler, "imgproxy": imgproxy.root_handler}.get(
+        settings.root_dialect, image_handler
+    )
     app.router.add_get("/{tail:.+}", root, name="image")
     return app

@@ -68,6 +68,7 @@ def build_synthetic(folder: Path) -> None:
       (coffee.png) at x=800..1199: the salient region is on the right.
     * logo.png: 60x40 RGBA, opaque red left half, half-transparent green right.
     * frame.9.png: a 9-patch frame (:func:`nine_patch`).
+    * geometry.png: 200x100, red = x and green = 2 y of each pixel.
     """
     folder.mkdir()
     red = pyvips.Image.black(100, 100, bands=3) + [255, 0, 0]
@@ -91,6 +92,12 @@ def build_synthetic(folder: Path) -> None:
     logo = red.join(green, "horizontal").cast("uchar").copy(interpretation="srgb")
     logo.write_to_file(str(folder / "logo.png"))
     nine_patch(folder / "frame.9.png")
+    # imgproxy's testdata/geometry.png size, each pixel telling where it is:
+    # red = x (0..199), green = 2 y (0..198), blue 128
+    x = pyvips.Image.xyz(200, 100)
+    (x[0].bandjoin([x[1] * 2, x[0] * 0 + 128])).cast("uchar").copy(
+        interpretation="srgb"
+    ).write_to_file(str(folder / "geometry.png"))
 
 
 def nine_patch(path: Path) -> None:

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract import vocabulary
+
 LOG = logging.getLogger("imgmesh.gateway.imgproxy")
 
 Options = dict[str, Any]
@@ -29,20 +31,13 @@ COMMON_GRAVITY = ("ce", "no", "ea", "so", "we", "nowe", "noea", "sowe", "soea")
 CROP_GRAVITY = ("sm", "fp", *COMMON_GRAVITY)
 EXTEND_GRAVITY = ("fp", *COMMON_GRAVITY)
 WATERMARK_GRAVITY = ("re", *COMMON_GRAVITY)
-# imagetype's names (imagetype/defs.go; "jpg" an alias of "jpeg")
-FORMATS = {
-    "jpeg": "jpeg",
-    "jpg": "jpeg",
-    "jxl": "jxl",
-    "png": "png",
-    "webp": "webp",
-    "gif": "gif",
-    "ico": "ico",
-    "svg": "svg",
-    "heic": "heic",
-    "avif": "avif",
-    "bmp": "bmp",
-    "tiff": "tiff",
+# imagetype's names (imagetype/defs.go): the formats imgmesh writes, by
+# contract.vocabulary's names and aliases ("jpg"), and the ones imgproxy also
+# names that imgmesh cannot write (parsed, then refused with 501 when asked for).
+NOT_WRITTEN_FORMATS = ("jxl", "ico", "svg", "heic", "bmp", "tiff")
+FORMATS: dict[str, str] = {
+    **{name: vocabulary.format_name(fmt) for name, fmt in vocabulary.format_names().items()},
+    **{name: name for name in NOT_WRITTEN_FORMATS},
 }
 HEX_COLOR = re.compile(r"[0-9a-fA-F]{3}|[0-9a-fA-F]{6}")
 INTEGER = re.compile(r"[+-]?\d+")  # Go's strconv.Atoi

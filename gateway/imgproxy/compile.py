@@ -1,0 +1,220 @@
+"""Parsed imgproxy options + the geometry :class:`Plan` of the source ->
+the one EditGraph, in imgproxy's pipeline order (``processing/processing.go``):
+trim, rotate and flip (first here: the plan is in the output's orientation),
+crop, scale, crop to result, filters (blur, sharpen), extend, extend aspect
+ratio, padding, background (flatten), then the encoding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from contract import vocabulary
+from gateway.imgproxy.geometry import Box, Plan
+from gateway.imgproxy.options import OptionError, Options
+from imgmesh.v1 import edit_pb2
+
+# Options parsed but not built yet: refused (501), never silently dropped.
+NOT_BUILT = {
+    "pixelate": "pixelate",
+    "watermark.opacity": "watermark",
+    "max_src_file_size": "max_src_file_size",
+    "max_animation_frames": "max_animation_frames",
+    "max_animation_frame_resolution": "max_animation_frame_resolution",
+    "trim.color": "trim with a colour",
+    "trim.equal_horizontal": "trim with equal sides",
+    "trim.equal_vertical": "trim with equal sides",
+    "skip_processing": "skip_processing",
+}
+TRANSPARENT = edit_pb2.Color(r=0, g=0, b=0, a=0)
+
+
+class NotBuiltError(OptionError):
+    """An imgproxy option imgmesh parses but does not apply yet (501)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key, f"the imgproxy option {key} is not supported yet", status=501)
+
+
+def source(url: str) -> edit_pb2.Source:
+    """``local:///path`` under the local origin root (imgproxy's
+    LOCAL_FILESYSTEM_ROOT), ``http(s)://`` through the HTTP origin.
+
+    Raises:
+        OptionError: another scheme (404, as imgproxy answers an unknown one).
+    """
+    if url.startswith("local://"):
+        return edit_pb2.Source(origin_path=url.removeprefix("local://").lstrip("/"))
+    if url.startswith(("http://", "https://")):
+        return edit_pb2.Source(url=url)
+    raise OptionError("url", f"unsupported source URL scheme: {url.split(':', 1)[0]}")
+
+
+def refuse_unbuilt(o: Options) -> None:
+    """Raises:
+    NotBuiltError: ``o`` uses an option not applied yet."""
+    for key, name in NOT_BUILT.items():
+        if key in o:
+            raise NotBuiltError(name)
+
+
+def probe_steps(o: Options) -> list[edit_pb2.Step]:
+    """The steps the geometry depends on the result of (trim)."""
+    if "trim.threshold" not in o:
+        return []
+    threshold = max(1, min(99, round(o["trim.threshold"])))
+    return [edit_pb2.Step(trim=edit_pb2.Trim(threshold=threshold))]
+
+
+def _extract(box: Box) -> edit_pb2.Step:
+    left, top, w, h = box
+    return edit_pb2.Step(
+        resize=edit_pb2.Resize(
+            crop_mode=edit_pb2.CROP_MODE_EXTRACT,
+            width=edit_pb2.Dimension(px=w),
+            height=edit_pb2.Dimension(px=h),
+            x=edit_pb2.Offset(px=left),
+            y=edit_pb2.Offset(px=top),
+        )
+    )
+
+
+def _embed(width: int, height: int, left: int, top: int, fill: edit_pb2.Color) -> edit_pb2.Step:
+    """The image on a width x height canvas with its top-left at (left, top)."""
+    return edit_pb2.Step(
+        resize=edit_pb2.Resize(
+            crop_mode=edit_pb2.CROP_MODE_PAD_EXTRACT,
+            width=edit_pb2.Dimension(px=width),
+            height=edit_pb2.Dimension(px=height),
+            x=edit_pb2.Offset(px=-left),
+            y=edit_pb2.Offset(px=-top),
+            background=fill,
+        )
+    )
+
+
+def _geometry(o: Options, plan: Plan, before: tuple[int, int]) -> list[edit_pb2.Step]:
+    steps: list[edit_pb2.Step] = []
+    size = before
+    if plan.crop is not None:
+        steps.append(_extract(plan.crop))
+        size = plan.crop[2:]
+    if plan.scaled != size:
+        steps.append(
+            edit_pb2.Step(
+                resize=edit_pb2.Resize(
+                    crop_mode=edit_pb2.CROP_MODE_FORCE,
+                    width=edit_pb2.Dimension(px=plan.scaled[0]),
+                    height=edit_pb2.Dimension(px=plan.scaled[1]),
+                )
+            )
+        )
+    if plan.result_crop is not None:
+        if plan.smart:  # libvips smartcrop "attention", as imgproxy's sm
+            w, h = plan.result_crop[2:]
+            resize = edit_pb2.Resize(
+                crop_mode=edit_pb2.CROP_MODE_EXTRACT,
+                width=edit_pb2.Dimension(px=w),
+                height=edit_pb2.Dimension(px=h),
+                focus=edit_pb2.FOCUS_AUTO,
+            )
+            steps.append(edit_pb2.Step(resize=resize))
+        else:
+            steps.append(_extract(plan.result_crop))
+    return steps
+
+
+def _canvas_steps(o: Options, plan: Plan) -> list[edit_pb2.Step]:
+    fill = _color(o["background"]) if "background" in o else TRANSPARENT
+    steps = [_embed(*box, fill) for box in (plan.extend, plan.extend_ar) if box is not None]
+    top, right, bottom, left = plan.padding
+    if any(plan.padding):
+        w = plan.size[0]
+        h = plan.size[1]
+        steps.append(_embed(w, h, left, top, fill))
+    return steps
+
+
+def _color(rgb: tuple[int, int, int]) -> edit_pb2.Color:
+    return edit_pb2.Color(r=rgb[0], g=rgb[1], b=rgb[2], a=255)
+
+
+def _encode(
+    o: Options,
+    source_format: int,
+    accepted: Sequence[int],
+    quality: int,
+    format_quality: dict[str, int],
+    negotiation: tuple[bool, bool, bool, bool],
+) -> edit_pb2.Encode:
+    """imgproxy's output format and quality: ``format`` or the source's, AVIF
+    / WebP when AUTO_* allow it (ENFORCE_* even over ``format``), ``q`` or
+    FORMAT_QUALITY's or QUALITY."""
+    auto_webp, enforce_webp, auto_avif, enforce_avif = negotiation
+    fmt = vocabulary.format_named(o["format"]) if "format" in o else None
+    if "format" in o and fmt is None:
+        raise NotBuiltError(f"format {o['format']}")
+    explicit = fmt is not None
+    for wanted, auto, enforce in (
+        (edit_pb2.FORMAT_AVIF, auto_avif, enforce_avif),
+        (edit_pb2.FORMAT_WEBP, auto_webp, enforce_webp),
+    ):
+        if wanted in accepted and (enforce or (auto and not explicit)):
+            fmt = wanted
+            break
+    fmt = fmt or source_format or edit_pb2.FORMAT_AUTO
+    name = vocabulary.format_name(fmt) if fmt != edit_pb2.FORMAT_AUTO else ""
+    q = o.get("quality") or o.get(f"format_quality.{name}") or format_quality.get(name) or quality
+    return edit_pb2.Encode(
+        format=fmt,
+        quality=q,
+        max_bytes=o.get("max_bytes", 0),
+        keep_metadata=not o.get("strip_metadata", True),
+        keep_color_profile=not o.get("strip_color_profile", True),
+    )
+
+
+def compile_graph(
+    o: Options,
+    url: str,
+    plan: Plan,
+    upright: tuple[int, int],
+    *,
+    source_format: int = 0,
+    accepted: Sequence[int] = (),
+    quality: int = 80,
+    format_quality: dict[str, int] | None = None,
+    negotiation: tuple[bool, bool, bool, bool] = (False, False, False, False),
+) -> edit_pb2.EditGraph:
+    """The EditGraph of imgproxy options ``o`` on ``url``, whose plan was
+    made on an ``upright`` (W, H) px source (after trim).
+
+    Raises:
+        OptionError: an unsupported source scheme.
+        NotBuiltError: an option not applied yet.
+    """
+    refuse_unbuilt(o)
+    graph = edit_pb2.EditGraph(source=source(url))
+    graph.steps.extend(probe_steps(o))
+    before = upright
+    if o.get("rotate", 0) % 360:
+        graph.steps.add(rotate=edit_pb2.Rotate(degrees=o["rotate"] % 360))
+        if o["rotate"] % 180:
+            before = (upright[1], upright[0])
+    if o.get("flip.horizontal") or o.get("flip.vertical"):
+        graph.steps.add(
+            flip=edit_pb2.Flip(
+                horizontal=bool(o.get("flip.horizontal")), vertical=bool(o.get("flip.vertical"))
+            )
+        )
+    graph.steps.extend(_geometry(o, plan, before))
+    if o.get("blur"):
+        graph.steps.add(blur=edit_pb2.Blur(sigma=o["blur"]))
+    if o.get("sharpen"):
+        graph.steps.add(sharpen=edit_pb2.Sharpen(sigma=o["sharpen"]))
+    graph.steps.extend(_canvas_steps(o, plan))
+    if "background" in o:  # imgproxy flattens onto the background colour
+        graph.steps.add(background_color=edit_pb2.BackgroundColor(color=_color(o["background"])))
+    graph.encode.CopyFrom(
+        _encode(o, source_format, accepted, quality, format_quality or {}, negotiation)
+    )
+    return graph

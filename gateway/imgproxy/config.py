@@ -1,0 +1,93 @@
+"""The imgproxy dialect's configuration, built once from the IMGPROXY_*
+settings: the parser's (presets read and validated as imgproxy does at
+start), the signing keys and the encoding defaults."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from gateway.imgproxy.options import FORMATS, ParserConfig, parse_presets, validate_presets
+from gateway.imgproxy.signing import SigningConfig
+from gateway.settings import GatewaySettings
+
+
+@dataclass(frozen=True)
+class ImgproxyConfig:
+    """Attributes:
+    parser / signing: see :class:`ParserConfig`, :class:`SigningConfig`.
+    quality: IMGPROXY_QUALITY; format_quality: IMGPROXY_FORMAT_QUALITY, by format name.
+    auto_webp / enforce_webp / auto_avif / enforce_avif: Accept negotiation.
+    ttl: Cache-Control max-age of results, s (IMGPROXY_TTL).
+    """
+
+    parser: ParserConfig = field(default_factory=ParserConfig)
+    signing: SigningConfig = field(default_factory=SigningConfig)
+    quality: int = 80
+    format_quality: dict[str, int] = field(default_factory=dict)
+    auto_webp: bool = False
+    enforce_webp: bool = False
+    auto_avif: bool = False
+    enforce_avif: bool = False
+    ttl: int = 31536000
+
+    @classmethod
+    def from_settings(cls, s: GatewaySettings) -> ImgproxyConfig:
+        """Raises:
+        ValueError: malformed presets, keys, replacements or format qualities
+            (imgproxy refuses to start on them too)."""
+        lines = [p for p in s.imgproxy_presets.split(",")]
+        if s.imgproxy_presets_path is not None:
+            lines += s.imgproxy_presets_path.read_text().splitlines()
+        parser = ParserConfig(
+            presets=parse_presets(lines, s.imgproxy_arguments_separator),
+            only_presets=s.imgproxy_only_presets,
+            allow_security_options=s.imgproxy_allow_security_options,
+            base_url=s.imgproxy_base_url,
+            base64_url_includes_filename=s.imgproxy_base64_url_includes_filename,
+            separator=s.imgproxy_arguments_separator,
+            allowed_options=tuple(
+                n.strip() for n in s.imgproxy_allowed_processing_options.split(",") if n.strip()
+            ),
+            url_replacements=_replacements(s.imgproxy_url_replacements),
+        )
+        validate_presets(parser)
+        trusted = tuple(t.strip() for t in s.imgproxy_trusted_signatures.split(",") if t.strip())
+        signing = SigningConfig.from_hex(
+            s.imgproxy_key, s.imgproxy_salt, s.imgproxy_signature_size, trusted
+        )
+        return cls(
+            parser=parser,
+            signing=signing,
+            quality=s.imgproxy_quality,
+            format_quality=_format_quality(s.imgproxy_format_quality),
+            auto_webp=s.imgproxy_auto_webp,
+            enforce_webp=s.imgproxy_enforce_webp,
+            auto_avif=s.imgproxy_auto_avif,
+            enforce_avif=s.imgproxy_enforce_avif,
+            ttl=s.imgproxy_ttl,
+        )
+
+
+def _replacements(text: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    pairs = []
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        pattern, sep, replacement = item.partition("=")
+        if not sep:
+            raise ValueError(f"invalid URL replacement: {item}")
+        pairs.append((re.compile(pattern), replacement))
+    return tuple(pairs)
+
+
+def _format_quality(text: str) -> dict[str, int]:
+    found = {}
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        name, _, value = item.partition("=")
+        if name.strip() not in FORMATS or not value.strip().isdigit():
+            raise ValueError(f"invalid format quality: {item}")
+        found[FORMATS[name.strip()]] = int(value)
+    return found

@@ -1,0 +1,149 @@
+"""The imgproxy URL handler: ``GET /imgproxy/<signature>/<options>/<source>``
+(and the root path when ``IMGMESH_ROOT_DIALECT=imgproxy``) -> signature
+check -> options -> the source's size (a 1 x 1 probe render, which the
+result cache keeps) -> imgproxy's geometry -> EditGraph -> render.
+
+Statuses as imgproxy v4 answers them: 404 for a malformed path, an unknown
+option or a refused argument, 403 for a signature that does not verify or a
+security option that is not allowed; the mesh's own 404/413/415/422/503
+otherwise; 501 for an option imgmesh does not apply yet."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from aiohttp import web
+
+from contract import vocabulary
+from contract.facts import graph_facts
+from gateway.app_state import SETTINGS
+from gateway.errors import error_response
+from gateway.imgproxy import geometry
+from gateway.imgproxy.compile import compile_graph, probe_steps, refuse_unbuilt, source
+from gateway.imgproxy.config import ImgproxyConfig
+from gateway.imgproxy.options import OptionError, Options
+from gateway.imgproxy.path import PathError, split_signature
+from gateway.imgproxy.signing import SignatureError, verify
+from gateway.imgproxy.url import parse_path
+from gateway.negotiation import accepted_formats
+from gateway.rendering import render, respond
+from imgmesh.v1 import edit_pb2
+
+PREFIX = "/imgproxy"
+CONFIG = web.AppKey("imgproxy_config", ImgproxyConfig)
+CODES = {
+    404: "imgproxy_invalid_url",
+    403: "imgproxy_forbidden_option",
+    501: "imgproxy_option_not_supported",
+}
+
+
+def _option_error(exc: OptionError) -> web.Response:
+    return error_response(
+        CODES.get(exc.status, "imgproxy_invalid_url"), str(exc), parameter=exc.key
+    )
+
+
+def _probe(graph_source: edit_pb2.Source, steps: list[edit_pb2.Step]) -> edit_pb2.EditGraph:
+    graph = edit_pb2.EditGraph(source=graph_source, steps=steps)
+    graph.steps.add(
+        resize=edit_pb2.Resize(
+            crop_mode=edit_pb2.CROP_MODE_AT_MAX,
+            width=edit_pb2.Dimension(px=1),
+            height=edit_pb2.Dimension(px=1),
+        )
+    )
+    graph.encode.quality = 1
+    return graph
+
+
+def _compile(
+    request: web.Request,
+    config: ImgproxyConfig,
+    options: Options,
+    url: str,
+    upright: tuple[int, int],
+    source_format: int,
+) -> edit_pb2.EditGraph:
+    return compile_graph(
+        options,
+        url,
+        geometry.plan(upright, options),
+        upright,
+        source_format=source_format,
+        accepted=accepted_formats(request.headers.get("Accept")),
+        quality=config.quality,
+        format_quality=config.format_quality,
+        negotiation=(config.auto_webp, config.enforce_webp, config.auto_avif, config.enforce_avif),
+    )
+
+
+async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
+    """Answer one imgproxy processing URL found under ``prefix``."""
+    config = request.app[CONFIG]
+    raw = request.raw_path.partition("?")[0]
+    if prefix and raw.startswith(prefix + "/"):
+        raw = raw[len(prefix) :]
+    try:
+        signature, path = split_signature(raw)
+    except PathError as exc:
+        return error_response("imgproxy_invalid_url", str(exc))
+    try:
+        verify(signature, path, config.signing)
+    except SignatureError as exc:
+        return error_response("imgproxy_signature_mismatch", str(exc))
+    try:
+        options, url = parse_path(path, config.parser)
+        refuse_unbuilt(options)
+        src = source(url)
+    except OptionError as exc:
+        return _option_error(exc)
+    probe = await render(
+        request, _probe(src, probe_steps(options)), graph_facts(edit_pb2.EditGraph())
+    )
+    if isinstance(probe, web.StreamResponse):
+        return probe
+    upright = (probe.source_width, probe.source_height)
+    if probe.HasField("trimmed"):
+        upright = (probe.trimmed.width, probe.trimmed.height)
+    limit = options.get("max_src_resolution", 0)
+    if limit and upright[0] * upright[1] > limit:
+        return error_response("impossible_edit", "Source image resolution is too big")
+    source_format = vocabulary.format_named(probe.content_type.removeprefix("image/")) or 0
+    try:
+        graph = _compile(request, config, options, url, upright, source_format)
+    except OptionError as exc:
+        return _option_error(exc)
+    reply = await render(request, graph, graph_facts(graph))
+    if isinstance(reply, web.StreamResponse):
+        return reply
+    headers = {}
+    if config.auto_webp or config.enforce_webp or config.auto_avif or config.enforce_avif:
+        headers["Vary"] = "Accept"
+    if "filename" in options or options.get("return_attachment"):
+        name = options.get("filename") or url.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "image"
+        ext = mimetypes.guess_extension(reply.content_type) or ""
+        kind = "attachment" if options.get("return_attachment") else "inline"
+        headers["Content-Disposition"] = f'{kind}; filename="{name}{ext}"'
+    return await respond(request, reply, headers, cache_control=f"max-age={config.ttl}, public")
+
+
+async def prefixed_handler(request: web.Request) -> web.StreamResponse:
+    """``/imgproxy/...``."""
+    return await serve(request, PREFIX)
+
+
+async def root_handler(request: web.Request) -> web.StreamResponse:
+    """The root path, when imgproxy is the root dialect."""
+    return await serve(request, "")
+
+
+def add_routes(app: web.Application) -> None:
+    """Register ``/imgproxy/{tail}`` (GET and HEAD); the dialect's config is
+    built from the settings (presets validated, keys decoded).
+
+    Raises:
+        ValueError: malformed IMGPROXY_* settings.
+    """
+    app[CONFIG] = ImgproxyConfig.from_settings(app[SETTINGS])
+    app.router.add_get(PREFIX + "/{tail:.+}", prefixed_handler, name="imgproxy")

@@ -1,0 +1,138 @@
+"""Issue [14]: imgproxy v4 URLs through the real mesh under /imgproxy/:
+imgproxy's own geometry cases (processing_test.go) on a 200 x 100 source,
+crops checked by the pixels they keep, its signatures, presets and status
+codes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from tests.helpers import extra_gateway, get
+from tests.imgproxy_processing_cases import CASES, SizeCase
+
+GEOMETRY = "local:///synthetic/geometry.png"  # 200 x 100: red = x, green = 2 y
+KEY, SALT = b"imgmesh-key", b"imgmesh-salt"
+
+
+@pytest.fixture(scope="module")
+def imgproxy(base_url: str) -> str:
+    return base_url + "/imgproxy"
+
+
+def _size(url: str) -> tuple[int, int]:
+    r = get(url)
+    assert r.status == 200, r.body[:300]
+    image = r.image()
+    return image.width, image.height
+
+
+@pytest.fixture(scope="module")
+def security_options(mesh, tmp_path_factory) -> Iterator[str]:
+    """A gateway with IMGPROXY_ALLOW_SECURITY_OPTIONS (imgproxy's size-limit
+    cases use max_result_dimension)."""
+    env = {"IMGPROXY_ALLOW_SECURITY_OPTIONS": "true"}
+    log = tmp_path_factory.mktemp("imgproxy") / "gateway.log"
+    with extra_gateway(mesh.ports, [], env, log) as url:
+        yield url + "/imgproxy"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.suite}-{c.url_options()}")
+def test_imgproxy_size_cases(imgproxy: str, security_options: str, case: SizeCase) -> None:
+    base = security_options if case.limit else imgproxy
+    assert _size(f"{base}/insecure/{case.url_options()}/plain/{GEOMETRY}") == case.out
+
+
+@pytest.mark.parametrize(
+    "gravity,x0,y0",
+    [("ea", 150, 0), ("we", 0, 0), ("ce", 76, 0), ("we:10", 10, 0), ("fp:0.9:0.5", 150, 0)],
+)
+def test_fill_keeps_the_pixels_at_the_gravity(
+    imgproxy: str, gravity: str, x0: int, y0: int
+) -> None:
+    pixels = get(f"{imgproxy}/insecure/rs:fill:50:100/g:{gravity}/plain/{GEOMETRY}").pixels()
+    assert pixels.shape[:2] == (100, 50)
+    assert pixels[0, 0, 0] == x0 and pixels[0, 49, 0] == x0 + 49  # red = source x
+    assert pixels[0, 0, 1] == 2 * y0 and pixels[99, 0, 1] == 198
+
+
+def test_crop_then_extend_with_a_background(imgproxy: str) -> None:
+    url = f"{imgproxy}/insecure/c:100:50:nowe/rs:fit:300:300/ex:1:so/bg:00ff00/plain/{GEOMETRY}"
+    pixels = get(url).pixels().astype(int)
+    assert pixels.shape[:2] == (300, 300)
+    assert pixels[0, 0].tolist() == [0, 255, 0]  # the extension, green
+    # the 100 x 50 top-left crop, not enlarged, at the bottom centre: x 100..199, y 250..299
+    assert pixels[299, 150].tolist() == [50, 98, 128] and pixels[250, 100].tolist() == [0, 0, 128]
+    assert pixels[249, 150].tolist() == [0, 255, 0]
+
+
+def test_base64_sources_and_the_extension(imgproxy: str) -> None:
+    encoded = base64.urlsafe_b64encode(GEOMETRY.encode()).decode().rstrip("=")
+    r = get(f"{imgproxy}/insecure/rs:fit:50:50/{encoded[:8]}/{encoded[8:]}.webp")
+    assert r.status == 200 and r.headers["content-type"] == "image/webp"
+    assert (r.image().width, r.image().height) == (50, 25)
+
+
+@pytest.mark.parametrize(
+    "path,status,code",
+    [
+        (f"/insecure/nope:1/plain/{GEOMETRY}", 404, "imgproxy_invalid_url"),
+        (f"/insecure/rot:45/plain/{GEOMETRY}", 404, "imgproxy_invalid_url"),
+        (f"/insecure/exp:1609448400/plain/{GEOMETRY}", 404, "imgproxy_invalid_url"),
+        (f"/insecure/msr:1/plain/{GEOMETRY}", 403, "imgproxy_forbidden_option"),
+        (f"/insecure/pix:4/plain/{GEOMETRY}", 501, "imgproxy_option_not_supported"),
+        (f"/insecure/w:10/plain/{GEOMETRY}@tiff", 501, "imgproxy_option_not_supported"),
+        ("/insecure/w:10/plain/local:///synthetic/missing.png", 404, "source_not_found"),
+        ("/insecure/w:10/plain/ftp://example.com/a.png", 404, "imgproxy_invalid_url"),
+        ("/only-a-signature", 404, "imgproxy_invalid_url"),
+        (f"/rs:fit:10:10/plain/{GEOMETRY}", 403, "imgproxy_signature_mismatch"),
+    ],
+)
+def test_statuses(imgproxy: str, path: str, status: int, code: str) -> None:
+    r = get(imgproxy + path)
+    assert r.status == status and r.json()["code"] == code, r.body[:300]
+
+
+def _sign(path: str, size: int = 32) -> str:
+    mac = hmac.new(KEY, SALT + path.encode(), hashlib.sha256).digest()[:size]
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def test_a_signed_deployment(mesh, tmp_path) -> None:
+    """IMGPROXY_KEY / SALT (hex), IMGPROXY_PRESETS and the root dialect, read
+    as an existing imgproxy deployment sets them."""
+    env = {
+        "IMGPROXY_KEY": KEY.hex(),
+        "IMGPROXY_SALT": SALT.hex(),
+        "IMGPROXY_PRESETS": "thumb=rs:fill:40:40/g:ea,default=q:70",
+    }
+    with extra_gateway(mesh.ports, ["--root-dialect=imgproxy"], env, tmp_path / "gw.log") as root:
+        path = f"/pr:thumb/plain/{GEOMETRY}"
+        ok = get(f"{root}/{_sign(path)}{path}")
+        assert ok.status == 200 and (ok.image().width, ok.image().height) == (40, 40)
+        assert 95 <= ok.pixels()[0, 0, 0] <= 110  # the east half (scaled by 0.4): x 100..199
+        assert get(f"{root}/imgproxy/{_sign(path)}{path}").status == 200  # the prefix too
+        tampered = get(f"{root}/{_sign(path)}{path.replace('thumb', 'thumb/w:10')}")
+        assert tampered.status == 403
+        assert get(f"{root}/insecure{path}").status == 403
+        assert get(f"{root}/{_sign(path)[:-2]}{path}").status == 403  # truncated
+
+
+def test_filename_and_attachment(imgproxy: str) -> None:
+    r = get(f"{imgproxy}/insecure/fn:thumb/att:1/f:png/plain/{GEOMETRY}")
+    assert r.headers["content-disposition"] == 'attachment; filename="thumb.png"'
+    r = get(f"{imgproxy}/insecure/w:10/plain/{GEOMETRY}@webp")
+    assert r.headers["content-type"] == "image/webp" and "content-disposition" not in r.headers
+    assert r.headers["cache-control"] == "max-age=31536000, public"
+
+
+def test_metrics_label_the_dialect(imgproxy: str, base_url: str) -> None:
+    get(f"{imgproxy}/insecure/w:20/plain/{GEOMETRY}")
+    text = get(f"{base_url}/metrics").body.decode()
+    assert 'dialect="imgproxy",route="imgproxy",status="200"' in text
+    assert np is not None
