@@ -15,7 +15,6 @@ from imgmesh.v1 import edit_pb2
 
 # Options parsed but not built yet: refused (501), never silently dropped.
 NOT_BUILT = {
-    "pixelate": "pixelate",
     "watermark.opacity": "watermark",
     "max_src_file_size": "max_src_file_size",
     "max_animation_frames": "max_animation_frames",
@@ -55,6 +54,8 @@ def refuse_unbuilt(o: Options) -> None:
     for key, name in NOT_BUILT.items():
         if key in o:
             raise NotBuiltError(name)
+    if o.get("colorize.keep_alpha"):
+        raise NotBuiltError("colorize keeping the alpha")
 
 
 def probe_steps(o: Options) -> list[edit_pb2.Step]:
@@ -109,7 +110,9 @@ def _geometry(o: Options, plan: Plan, before: tuple[int, int]) -> list[edit_pb2.
             )
         )
     if plan.result_crop is not None:
-        if plan.smart:  # libvips smartcrop "attention", as imgproxy's sm
+        if o.get("gravity.type") in ("obj", "objw"):
+            steps.append(_object_crop(o, *plan.result_crop[2:]))
+        elif plan.smart:  # libvips smartcrop "attention", as imgproxy's sm
             w, h = plan.result_crop[2:]
             resize = edit_pb2.Resize(
                 crop_mode=edit_pb2.CROP_MODE_EXTRACT,
@@ -121,6 +124,65 @@ def _geometry(o: Options, plan: Plan, before: tuple[int, int]) -> list[edit_pb2.
         else:
             steps.append(_extract(plan.result_crop))
     return steps
+
+
+def _object_crop(o: Options, w: int, h: int) -> edit_pb2.Step:
+    """imgproxy Pro's ``g:obj:<class>``: the w x h crop around what the mesh's
+    detectors find (faces: BlazeFace; COCO classes: the object detector).
+
+    Raises:
+        NotBuiltError: several classes or ``all`` (one class is built).
+    """
+    classes = o["gravity.classes"]
+    if len(classes) != 1 or classes[0] == "all":
+        raise NotBuiltError("object gravity over several classes")
+    resize = edit_pb2.Resize(
+        crop_mode=edit_pb2.CROP_MODE_EXTRACT,
+        width=edit_pb2.Dimension(px=w),
+        height=edit_pb2.Dimension(px=h),
+    )
+    if classes[0] == "face":
+        resize.focus = edit_pb2.FOCUS_FACE
+    else:
+        resize.focus = edit_pb2.FOCUS_OBJECT
+        resize.focus_object = classes[0]
+    return edit_pb2.Step(resize=resize)
+
+
+def _filters(o: Options) -> list[edit_pb2.Step]:
+    """blur, sharpen, pixelate, and imgproxy Pro's brightness, contrast,
+    saturation and colorize."""
+    steps = []
+    if o.get("blur"):
+        steps.append(edit_pb2.Step(blur=edit_pb2.Blur(sigma=o["blur"])))
+    if o.get("sharpen"):
+        steps.append(edit_pb2.Step(sharpen=edit_pb2.Sharpen(sigma=o["sharpen"])))
+    if o.get("pixelate", 0) > 1:
+        steps.append(edit_pb2.Step(pixelate=edit_pb2.Pixelate(size=o["pixelate"])))
+    if o.get("brightness"):
+        steps.append(edit_pb2.Step(linear=edit_pb2.Linear(add=[o["brightness"]])))
+    if "contrast" in o and o["contrast"] != 1:
+        c = o["contrast"]
+        steps.append(edit_pb2.Step(linear=edit_pb2.Linear(multiply=[c], add=[128 * (1 - c)])))
+    if "saturation" in o and o["saturation"] != 1:
+        steps.append(edit_pb2.Step(saturation=edit_pb2.Saturation(factor=o["saturation"])))
+    if o.get("colorize.opacity"):
+        steps.append(_colorize(o))
+    return steps
+
+
+def _colorize(o: Options) -> edit_pb2.Step:
+    """A layer of the colour at the opacity, as large as the image."""
+    r, g, b = o["colorize.color"]
+    alpha = round(255 * o["colorize.opacity"])
+    side = edit_pb2.Expression
+    canvas = edit_pb2.Canvas(
+        color=edit_pb2.Color(r=r, g=g, b=b, a=alpha),
+        width=edit_pb2.Dimension(expression=side(terms=[side.Term(operand=side.BASE_WIDTH)])),
+        height=edit_pb2.Dimension(expression=side(terms=[side.Term(operand=side.BASE_HEIGHT)])),
+    )
+    layer = edit_pb2.EditGraph(source=edit_pb2.Source(canvas=canvas))
+    return edit_pb2.Step(overlay=edit_pb2.Overlay(image=layer))
 
 
 def _canvas_steps(o: Options, plan: Plan) -> list[edit_pb2.Step]:
@@ -207,10 +269,9 @@ def compile_graph(
             )
         )
     graph.steps.extend(_geometry(o, plan, before))
-    if o.get("blur"):
-        graph.steps.add(blur=edit_pb2.Blur(sigma=o["blur"]))
-    if o.get("sharpen"):
-        graph.steps.add(sharpen=edit_pb2.Sharpen(sigma=o["sharpen"]))
+    if o.get("remove_background"):
+        graph.steps.add(remove_background=edit_pb2.RemoveBackground())
+    graph.steps.extend(_filters(o))
     graph.steps.extend(_canvas_steps(o, plan))
     if "background" in o:  # imgproxy flattens onto the background colour
         graph.steps.add(background_color=edit_pb2.BackgroundColor(color=_color(o["background"])))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract import vocabulary
+from contract.object_classes import object_class
 
 LOG = logging.getLogger("imgmesh.gateway.imgproxy")
 
@@ -313,11 +314,93 @@ def _zoom(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ..
         _positive_float(o, "zoom_height", args[1:2], nonzero=True)
 
 
+OBJECT_GRAVITY = ("obj", "objw")  # imgproxy Pro's object-oriented gravities
+
+
 @option("gravity", "g")
 def _gravity_option(
     o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]
 ) -> None:
+    """``g:type[:x:y]``; and imgproxy Pro's ``g:obj[:class...]`` and
+    ``g:objw[:class:weight...]`` (classes: ``face``, the COCO classes, ``all``)."""
+    if args and args[0] in OBJECT_GRAVITY:
+        _object_gravity(o, args)
+        return
+    for key in ("gravity.classes", "gravity.weights"):
+        o.pop(key, None)
     _gravity(o, "gravity", CROP_GRAVITY, args)
+
+
+def _object_gravity(o: Options, args: list[str]) -> None:
+    names = args[1::2] if args[0] == "objw" else args[1:]
+    weights = args[2::2] if args[0] == "objw" else []
+    if args[0] == "objw" and len(names) != len(weights):
+        raise OptionError("gravity", f"invalid gravity arguments: {':'.join(args)}")
+    classes = []
+    for name in names:
+        known = "face" if name == "face" else "all" if name == "all" else object_class(name)
+        if known is None:
+            raise _invalid("gravity.classes", name, "face", "all", "a COCO class name")
+        classes.append(known)
+    parsed_weights = []
+    for text in weights:
+        try:
+            parsed_weights.append(_go_float(text))
+        except ValueError:
+            raise _invalid("gravity.weights", text, "number") from None
+    o["gravity.type"] = args[0]
+    o["gravity.classes"] = classes or ["all"]
+    o["gravity.weights"] = parsed_weights
+    o.pop("gravity.x_offset", None)
+    o.pop("gravity.y_offset", None)
+
+
+@option("brightness", "br")
+def _brightness(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]) -> None:
+    """imgproxy Pro: added to every band, -255..255."""
+    _int(o, "brightness", args)
+    if not -255 <= o["brightness"] <= 255:
+        raise _invalid("brightness", args[0], "integer in range -255-255")
+
+
+@option("contrast", "co")
+def _contrast(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]) -> None:
+    """imgproxy Pro: a positive factor, 1 = unchanged (``co``, as Pro parses it;
+    Pro's colorize is ``col``)."""
+    _positive_float(o, "contrast", args)
+
+
+@option("saturation", "sa")
+def _saturation(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]) -> None:
+    """imgproxy Pro: a positive factor, 1 = unchanged."""
+    _positive_float(o, "saturation", args)
+
+
+@option("colorize", "col")
+def _colorize(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]) -> None:
+    """imgproxy Pro: ``col:opacity[:colour[:keep_alpha]]``, a colour laid over the image."""
+    _max_args("colorize", args, 3)
+    try:
+        opacity = _go_float(args[0])
+    except ValueError:
+        opacity = -1.0
+    if not 0 <= opacity <= 1:
+        raise _invalid("colorize.opacity", args[0], "number in range 0-1")
+    o["colorize.opacity"] = opacity
+    o["colorize.color"] = (0, 0, 0)
+    if len(args) > 1 and args[1]:
+        _hex_color(o, "colorize.color", args[1:2])
+    if len(args) > 2 and args[2]:
+        _bool(o, "colorize.keep_alpha", args[2:3])
+
+
+@option("remove_background", "rmbg")
+def _remove_background(
+    o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]
+) -> None:
+    """imgmesh's own: ``rmbg:1`` cuts the subject out (the segmentation model
+    of ImageKit's ``e-bgremove``); not an imgproxy option."""
+    _bool(o, "remove_background", args)
 
 
 @option("crop", "c")

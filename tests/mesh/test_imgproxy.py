@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tests.helpers import extra_gateway, get
+from tests.helpers import HAVE_SHARED, extra_gateway, get
 from tests.imgproxy_processing_cases import CASES, SizeCase
 
 GEOMETRY = "local:///synthetic/geometry.png"  # 200 x 100: red = x, green = 2 y
@@ -85,7 +85,12 @@ def test_base64_sources_and_the_extension(imgproxy: str) -> None:
         (f"/insecure/rot:45/plain/{GEOMETRY}", 404, "imgproxy_invalid_url"),
         (f"/insecure/exp:1609448400/plain/{GEOMETRY}", 404, "imgproxy_invalid_url"),
         (f"/insecure/msr:1/plain/{GEOMETRY}", 403, "imgproxy_forbidden_option"),
-        (f"/insecure/pix:4/plain/{GEOMETRY}", 501, "imgproxy_option_not_supported"),
+        (
+            f"/insecure/g:obj:dog:cat/rs:fill:50:50/plain/{GEOMETRY}",
+            501,
+            "imgproxy_option_not_supported",
+        ),
+        (f"/insecure/col:0.5:f00:1/plain/{GEOMETRY}", 501, "imgproxy_option_not_supported"),
         (f"/insecure/w:10/plain/{GEOMETRY}@tiff", 501, "imgproxy_option_not_supported"),
         ("/insecure/w:10/plain/local:///synthetic/missing.png", 404, "source_not_found"),
         ("/insecure/w:10/plain/ftp://example.com/a.png", 404, "imgproxy_invalid_url"),
@@ -136,3 +141,37 @@ def test_metrics_label_the_dialect(imgproxy: str, base_url: str) -> None:
     text = get(f"{base_url}/metrics").body.decode()
     assert 'dialect="imgproxy",route="imgproxy",status="200"' in text
     assert np is not None
+
+
+def test_pixelate_and_the_pro_adjustments(imgproxy: str) -> None:
+    base = get(f"{imgproxy}/insecure/plain/{GEOMETRY}").pixels().astype(int)
+    blocks = get(f"{imgproxy}/insecure/pix:10/plain/{GEOMETRY}").pixels().astype(int)
+    assert (blocks[:10, :10] == blocks[0, 0]).all() and blocks[0, 0, 0] in (4, 5)  # mean x of 0..9
+    brighter = get(f"{imgproxy}/insecure/br:40/plain/{GEOMETRY}").pixels().astype(int)
+    assert np.array_equal(brighter, np.minimum(base + 40, 255))
+    flat = get(f"{imgproxy}/insecure/co:0/plain/{GEOMETRY}").pixels().astype(int)
+    assert (flat == 128).all()  # no contrast left: mid grey
+    grey = get(f"{imgproxy}/insecure/sa:0/plain/{GEOMETRY}").pixels().astype(int)
+    assert (grey.max(axis=2) - grey.min(axis=2)).max() <= 1
+    red = get(f"{imgproxy}/insecure/col:1:ff0000/plain/{GEOMETRY}").pixels().astype(int)
+    assert (red == [255, 0, 0]).all()  # an opaque colour layer covers it
+
+
+def test_remove_background_is_imgmeshs_own_option(imgproxy: str) -> None:
+    r = get(
+        f"{imgproxy}/insecure/rs:fit:200:200/rmbg:1/f:png/plain/local:///photos/skimage/coffee.png"
+    )
+    assert r.status == 200 and r.image().hasalpha()
+    alpha = r.pixels()[..., 3]
+    assert 0.05 < (alpha > 128).mean() < 0.95  # a cut-out: part subject, part transparent
+
+
+@pytest.mark.skipif(not HAVE_SHARED, reason="needs ../shared/data/faces (research licence)")
+def test_object_gravity_crops_around_the_face(imgproxy: str, base_url: str) -> None:
+    """imgproxy Pro's g:obj:face on the mesh's own face detector: the crop
+    holds the face that the ImageKit dialect's fo-face frames too."""
+    path = "faces/2008_001009.jpg"
+    ours = get(f"{imgproxy}/insecure/rs:fill:80:80/g:obj:face/f:png/plain/local:///{path}")
+    centre = get(f"{imgproxy}/insecure/rs:fill:80:80/f:png/plain/local:///{path}")
+    assert ours.status == 200 and (ours.image().width, ours.image().height) == (80, 80)
+    assert not np.array_equal(ours.pixels(), centre.pixels())

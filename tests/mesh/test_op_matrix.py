@@ -253,6 +253,7 @@ SAMPLES: dict[str, list[Sample]] = {
             _s(convolution=edit_pb2.Convolution(kernel=[1] * 9, columns=3, normalize=True)), same
         )
     ],
+    "pixelate": [Sample(_s(pixelate=edit_pb2.Pixelate(size=8)), same)],
     "nine_patch_frame": [
         Sample(
             _s(

@@ -412,6 +412,8 @@ SAMPLES = {
     "filename": "a.png", "return_attachment": "1", "preset": "p",
     "max_src_resolution": "1", "max_src_file_size": "1", "max_animation_frames": "1",
     "max_animation_frame_resolution": "1", "max_result_dimension": "1",
+    "brightness": "-20", "contrast": "1.5", "saturation": "0.5", "colorize": "0.5:ff0000",
+    "remove_background": "1",
 }  # fmt: skip
 FULL_NAMES = {fn: name for name, fn in reversed(list(opts.OPTIONS.items()))}
 
@@ -426,3 +428,28 @@ def test_every_name_of_every_option_parses(name: str) -> None:
     o, _ = parse(f"/{name}:{SAMPLES[full]}/plain/{ORIGIN}", presets=["p=q:1"],
                  allow_security_options=True)  # fmt: skip
     assert o, name
+
+
+@pytest.mark.parametrize(
+    "options,expected",
+    [
+        ("g:obj:face", {"gravity.type": "obj", "gravity.classes": ["face"]}),
+        ("g:obj", {"gravity.type": "obj", "gravity.classes": ["all"]}),
+        ("g:obj:dog:cat", {"gravity.classes": ["dog", "cat"]}),
+        ("g:obj:traffic_light", {"gravity.classes": ["traffic_light"]}),
+        ("g:objw:all:2:face:3", {"gravity.type": "objw", "gravity.classes": ["all", "face"],
+                                 "gravity.weights": [2.0, 3.0]}),
+        ("br:-255", {"brightness": -255}),
+        ("col:0.5", {"colorize.opacity": 0.5, "colorize.color": (0, 0, 0)}),
+    ],
+)  # fmt: skip
+def test_pro_options(options: str, expected: dict[str, object]) -> None:
+    o, _ = parse(f"/{options}/plain/{ORIGIN}")
+    for key, value in expected.items():
+        assert o[key] == value, key
+
+
+@pytest.mark.parametrize("options", ["g:obj:unicorn", "g:objw:face", "br:300", "col:2", "co:-1"])
+def test_refused_pro_options(options: str) -> None:
+    with pytest.raises(OptionError):
+        parse(f"/{options}/plain/{ORIGIN}")

@@ -267,3 +267,13 @@ def test_nine_patch_layout_reads_the_border_marks() -> None:
     assert plan.padding == (1, 2, 4, 2)
     # 13 fixed px; 100 - 13 = 87 shared 2 : 3 between the stretching runs
     assert _targets(plan.columns, 100) == [2, 35, 4, 52, 7]
+
+
+def test_pixelate_gives_blocks_of_their_mean_colour() -> None:
+    out = run("pixelate", edit_pb2.Pixelate(size=8))
+    assert out.shape == RGB.shape
+    block = RGB[8:16, 16:24].reshape(-1, 3).mean(axis=0)
+    assert (np.abs(out[8:16, 16:24] - block.round()) <= 1).all()
+    edge = RGB[32:37, 48:53].reshape(-1, 3).mean(axis=0)  # a partial block: its own mean
+    assert (np.abs(out[32:37, 48:53] - edge.round()) <= 1).all()
+    assert np.array_equal(run("pixelate", edit_pb2.Pixelate(size=1)), RGB)
