@@ -11,6 +11,7 @@ otherwise; 501 for an option imgmesh does not apply yet."""
 from __future__ import annotations
 
 import mimetypes
+import re
 
 from aiohttp import web
 
@@ -30,6 +31,7 @@ from gateway.rendering import render, respond
 from imgmesh.v1 import edit_pb2
 
 PREFIX = "/imgproxy"
+UNSAFE_FILENAME = re.compile(r"[^\w.\- ]")
 CONFIG = web.AppKey("imgproxy_config", ImgproxyConfig)
 CODES = {
     404: "imgproxy_invalid_url",
@@ -122,6 +124,7 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
         headers["Vary"] = "Accept"
     if "filename" in options or options.get("return_attachment"):
         name = options.get("filename") or url.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "image"
+        name = UNSAFE_FILENAME.sub("_", name)[:200]  # no quotes or line breaks in the header
         ext = mimetypes.guess_extension(reply.content_type) or ""
         kind = "attachment" if options.get("return_attachment") else "inline"
         headers["Content-Disposition"] = f'{kind}; filename="{name}{ext}"'

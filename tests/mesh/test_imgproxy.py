@@ -131,6 +131,10 @@ def test_a_signed_deployment(mesh, tmp_path) -> None:
 def test_filename_and_attachment(imgproxy: str) -> None:
     r = get(f"{imgproxy}/insecure/fn:thumb/att:1/f:png/plain/{GEOMETRY}")
     assert r.headers["content-disposition"] == 'attachment; filename="thumb.png"'
+    evil = base64.urlsafe_b64encode(b'a"\r\nSet-Cookie: x=1').decode().rstrip("=")
+    r = get(f"{imgproxy}/insecure/fn:{evil}:1/plain/{GEOMETRY}")
+    assert r.status == 200 and "set-cookie" not in r.headers
+    assert r.headers["content-disposition"] == 'inline; filename="a___Set-Cookie_ x_1.png"'
     r = get(f"{imgproxy}/insecure/w:10/plain/{GEOMETRY}@webp")
     assert r.headers["content-type"] == "image/webp" and "content-disposition" not in r.headers
     assert r.headers["cache-control"] == "max-age=31536000, public"
