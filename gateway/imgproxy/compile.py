@@ -237,7 +237,7 @@ def _encode(
 
 def compile_graph(
     o: Options,
-    url: str,
+    src: edit_pb2.Source,
     plan: Plan,
     upright: tuple[int, int],
     *,
@@ -247,15 +247,14 @@ def compile_graph(
     format_quality: dict[str, int] | None = None,
     negotiation: tuple[bool, bool, bool, bool] = (False, False, False, False),
 ) -> edit_pb2.EditGraph:
-    """The EditGraph of imgproxy options ``o`` on ``url``, whose plan was
-    made on an ``upright`` (W, H) px source (after trim).
+    """The EditGraph of imgproxy options ``o`` (already through
+    :func:`refuse_unbuilt`) on ``src`` (:func:`source`), whose plan was made
+    on an ``upright`` (W, H) px source (after trim).
 
     Raises:
-        OptionError: an unsupported source scheme.
-        NotBuiltError: an option not applied yet.
+        NotBuiltError: an output format imgmesh does not write.
     """
-    refuse_unbuilt(o)
-    graph = edit_pb2.EditGraph(source=source(url))
+    graph = edit_pb2.EditGraph(source=src)
     graph.steps.extend(probe_steps(o))
     before = upright
     if o.get("rotate", 0) % 360:

@@ -36,7 +36,7 @@ class ImgproxyConfig:
         """Raises:
         ValueError: malformed presets, keys, replacements or format qualities
             (imgproxy refuses to start on them too)."""
-        lines = [p for p in s.imgproxy_presets.split(",")]
+        lines = s.imgproxy_presets.split(",")
         if s.imgproxy_presets_path is not None:
             lines += s.imgproxy_presets_path.read_text().splitlines()
         parser = ParserConfig(

@@ -288,12 +288,7 @@ def plan(source: tuple[int, int], o: Options) -> Plan:
                 crop_gravity = gravity
             left, top = position(w, h, cw, ch, crop_gravity, 1.0)
             crop = (left, top, cw, ch)
-    size = (
-        (s.scaled_w, s.scaled_h)
-        if (s.w_scale, s.h_scale) != (1.0, 1.0)
-        else (to_scale_w, to_scale_h)
-    )
-    scaled = size
+    scaled = size = (s.scaled_w, s.scaled_h)  # (the unscaled size when both scales are 1)
 
     result_crop, smart = None, False
     if s.result_crop_w or s.result_crop_h:

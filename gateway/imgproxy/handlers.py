@@ -63,13 +63,13 @@ def _compile(
     request: web.Request,
     config: ImgproxyConfig,
     options: Options,
-    url: str,
+    src: edit_pb2.Source,
     upright: tuple[int, int],
     source_format: int,
 ) -> edit_pb2.EditGraph:
     return compile_graph(
         options,
-        url,
+        src,
         geometry.plan(upright, options),
         upright,
         source_format=source_format,
@@ -100,9 +100,8 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
         src = source(url)
     except OptionError as exc:
         return _option_error(exc)
-    probe = await render(
-        request, _probe(src, probe_steps(options)), graph_facts(edit_pb2.EditGraph())
-    )
+    probe_graph = _probe(src, probe_steps(options))
+    probe = await render(request, probe_graph, graph_facts(probe_graph))
     if isinstance(probe, web.StreamResponse):
         return probe
     upright = (probe.source_width, probe.source_height)
@@ -113,7 +112,7 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
         return error_response("impossible_edit", "Source image resolution is too big")
     source_format = vocabulary.format_named(probe.content_type.removeprefix("image/")) or 0
     try:
-        graph = _compile(request, config, options, url, upright, source_format)
+        graph = _compile(request, config, options, src, upright, source_format)
     except OptionError as exc:
         return _option_error(exc)
     reply = await render(request, graph, graph_facts(graph))

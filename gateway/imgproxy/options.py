@@ -13,7 +13,6 @@ security option that is not allowed).
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
 import time
@@ -23,6 +22,7 @@ from typing import Any
 
 from contract import vocabulary
 from contract.object_classes import object_class
+from gateway.imgproxy import b64
 
 LOG = logging.getLogger("imgmesh.gateway.imgproxy")
 
@@ -141,6 +141,18 @@ def _positive_float(o: Options, key: str, args: list[str], *, nonzero: bool = Fa
         value = -1.0
     if value < 0 or (nonzero and value == 0):
         raise _invalid(key, args[0], "positive number" if nonzero else "positive number or 0")
+    o[key] = value
+
+
+def _opacity(o: Options, key: str, args: list[str]) -> None:
+    """``parseOpacityFloat``: a number within 0..1."""
+    _max_args(key, args, 1)
+    try:
+        value = _go_float(args[0])
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise _invalid(key, args[0], "number in range 0-1")
     o[key] = value
 
 
@@ -380,13 +392,7 @@ def _saturation(o: Options, args: list[str], config: ParserConfig, used: tuple[s
 def _colorize(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]) -> None:
     """imgproxy Pro: ``col:opacity[:colour[:keep_alpha]]``, a colour laid over the image."""
     _max_args("colorize", args, 3)
-    try:
-        opacity = _go_float(args[0])
-    except ValueError:
-        opacity = -1.0
-    if not 0 <= opacity <= 1:
-        raise _invalid("colorize.opacity", args[0], "number in range 0-1")
-    o["colorize.opacity"] = opacity
+    _opacity(o, "colorize.opacity", args[:1])
     o["colorize.color"] = (0, 0, 0)
     if len(args) > 1 and args[1]:
         _hex_color(o, "colorize.color", args[1:2])
@@ -485,14 +491,7 @@ def _background(o: Options, args: list[str], config: ParserConfig, used: tuple[s
 def _watermark(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]) -> None:
     """``wm:opacity[:position[:x_offset[:y_offset[:scale]]]]``."""
     _max_args("watermark", args, 7)
-    _max_args("watermark.opacity", args[:1], 1)
-    try:
-        opacity = _go_float(args[0])
-    except ValueError:
-        opacity = -1.0
-    if not 0 <= opacity <= 1:
-        raise _invalid("watermark.opacity", args[0], "number in range 0-1")
-    o["watermark.opacity"] = opacity
+    _opacity(o, "watermark.opacity", args[:1])
     if len(args) > 1 and args[1]:
         _gravity_type(o, "watermark.position", WATERMARK_GRAVITY, args[1:2])
     if len(args) > 2 and args[2]:
@@ -566,9 +565,8 @@ def _filename(o: Options, args: list[str], config: ParserConfig, used: tuple[str
 
 
 def _base64(text: str, key: str) -> str:
-    body = text.rstrip("=")
     try:
-        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+        return b64.decode(text.rstrip("=")).decode()
     except (ValueError, UnicodeDecodeError):
         raise _invalid(key, text, "URL-safe base64-encoded string") from None
 

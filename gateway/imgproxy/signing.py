@@ -6,12 +6,12 @@ pairs rotate keys; ``IMGPROXY_TRUSTED_SIGNATURES`` pass as they are."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from gateway.imgproxy import b64
 
 FULL_SIZE = 32  # bytes of an HMAC-SHA256
 
@@ -51,12 +51,15 @@ class SigningConfig:
         return cls(tuple(k), tuple(s), size, tuple(trusted))
 
 
+def _mac(path: str, key: bytes, salt: bytes, size: int) -> bytes:
+    """HMAC-SHA256 of salt + path (a leading ``/`` added when missing), truncated."""
+    message = salt + (b"" if path.startswith("/") else b"/") + path.encode()
+    return hmac.new(key, message, hashlib.sha256).digest()[: min(size, FULL_SIZE)]
+
+
 def sign(path: str, key: bytes, salt: bytes, size: int = FULL_SIZE) -> str:
-    """The signature of ``path`` (a leading ``/`` is added when missing)."""
-    mac = hmac.new(
-        key, salt + (b"" if path.startswith("/") else b"/") + path.encode(), hashlib.sha256
-    )
-    return base64.urlsafe_b64encode(mac.digest()[: min(size, FULL_SIZE)]).rstrip(b"=").decode()
+    """The signature of ``path``."""
+    return b64.encode(_mac(path, key, salt, size))
 
 
 def verify(signature: str, path: str, config: SigningConfig) -> None:
@@ -75,13 +78,10 @@ def verify(signature: str, path: str, config: SigningConfig) -> None:
     if signature in config.trusted:
         return
     try:
-        given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
-    except (binascii.Error, ValueError):
+        given = b64.decode(signature)
+    except ValueError:
         raise SignatureError("invalid signature encoding") from None
     for key, salt in zip(config.keys, config.salts, strict=True):
-        mac = hmac.new(
-            key, salt + (b"" if path.startswith("/") else b"/") + path.encode(), hashlib.sha256
-        )
-        if hmac.compare_digest(given, mac.digest()[: min(config.size, FULL_SIZE)]):
+        if hmac.compare_digest(given, _mac(path, key, salt, config.size)):
             return
     raise SignatureError("invalid signature")

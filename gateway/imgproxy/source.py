@@ -4,11 +4,10 @@ with or without padding, ``[.ext]``; ``IMGPROXY_BASE_URL`` prefixed."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from urllib.parse import unquote
 
+from gateway.imgproxy import b64
 from gateway.imgproxy.options import OptionError, ParserConfig
 
 BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")  # what Go's url.PathUnescape refuses
@@ -35,11 +34,9 @@ def decode(parts: list[str], config: ParserConfig) -> tuple[str, str]:
         if len(parts) > 1 and config.base64_url_includes_filename:
             parts = parts[:-1]
         encoded, ext = _split_once("".join(parts), ".")
-        body = encoded.rstrip("=")
         try:
-            raw = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
-            url = raw.decode()
-        except (binascii.Error, ValueError, UnicodeDecodeError):
+            url = b64.decode(encoded.rstrip("=")).decode()
+        except (ValueError, UnicodeDecodeError):
             raise _invalid(f"Invalid url encoding: {encoded}") from None
     for pattern, replacement in config.url_replacements:
         url = pattern.sub(go_replacement(replacement), url)

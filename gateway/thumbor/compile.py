@@ -50,10 +50,10 @@ class Compiled:
     graph: edit_pb2.EditGraph
     max_age: int
     filters: tuple[str, ...]
+    request: ThumborRequest
     stretch: bool = False
     focal: tuple[geometry.FocalPoint, ...] = ()
     image: str = ""
-    request: ThumborRequest | None = None
     normalized: tuple[int, int] = (0, 0)
 
 

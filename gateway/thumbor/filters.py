@@ -209,8 +209,7 @@ def _sharpen(args: list[str], state: FilterState) -> None:
     _arity(args, 3, 3)
     amount = _number(args[0], 0, 10)
     radius = _number(args[1], 0, 10)
-    if args[2].lower() not in ("true", "false", "1", "0"):
-        raise FilterArgumentsError(args[2])
+    _boolean(args[2])
     state.steps.append(
         edit_pb2.Step(unsharp_mask=edit_pb2.UnsharpMask(sigma=max(radius, 0.1), amount=amount))
     )
@@ -446,6 +445,11 @@ E = edit_pb2.Expression
 WATERMARK_POSITION = re.compile(r"(-?)(\d+)(p?)|center|repeat")  # thumbor/filters/watermark.py
 
 
+def _share_of(side: int, fraction: float) -> edit_pb2.Expression:
+    """``side`` (an Expression operand) x ``fraction``, as an Expression."""
+    return E(terms=[E.Term(operand=side), E.Term(number=fraction), E.Term(operator=E.MULTIPLY)])
+
+
 def _watermark_offset(text: str, side: int) -> edit_pb2.Offset | None:
     """One of watermark's x / y: px from the near edge (negative: the far
     edge's distance), ``Np`` = N % of the image's side, ``center`` and
@@ -462,16 +466,7 @@ def _watermark_offset(text: str, side: int) -> edit_pb2.Offset | None:
     sign, value, percent = found.groups()
     if not percent:
         return edit_pb2.Offset(px=int(sign + value))
-    fraction = (-1 if sign else 1) * int(value) / 100
-    return edit_pb2.Offset(
-        expression=E(
-            terms=[
-                E.Term(operand=side),
-                E.Term(number=fraction),
-                E.Term(operator=E.MULTIPLY),
-            ]
-        )
-    )
+    return edit_pb2.Offset(expression=_share_of(side, (-1 if sign else 1) * int(value) / 100))
 
 
 def _watermark_side(text: str, side: int) -> edit_pb2.Dimension | None:
@@ -480,15 +475,7 @@ def _watermark_side(text: str, side: int) -> edit_pb2.Dimension | None:
         return None
     if not re.fullmatch(r"-?\d+", text) or int(text) <= 0:
         raise FilterArgumentsError(text)
-    return edit_pb2.Dimension(
-        expression=E(
-            terms=[
-                E.Term(operand=side),
-                E.Term(number=int(text) / 100),
-                E.Term(operator=E.MULTIPLY),
-            ]
-        )
-    )
+    return edit_pb2.Dimension(expression=_share_of(side, int(text) / 100))
 
 
 @thumbor_filter("watermark")

@@ -22,7 +22,7 @@ from gateway.negotiation import accepted_formats
 from gateway.rendering import render, respond
 from gateway.thumbor import geometry, signing
 from gateway.thumbor.compile import Compiled, compile_request
-from gateway.thumbor.urlgrammar import ThumborRequest, ThumborURLError, parse
+from gateway.thumbor.urlgrammar import ThumborURLError, parse
 from imgmesh.v1 import edit_pb2, transform_pb2
 
 PREFIX = "/thumbor"
@@ -76,7 +76,7 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
     if isinstance(reply, web.StreamResponse):
         return reply
     if req.meta:
-        return meta_response(request, req, compiled, reply)
+        return meta_response(request, compiled, reply)
     auto_format = config.thumbor_auto_webp or config.thumbor_auto_avif
     headers = {"Vary": "Accept"} if auto_format else {}
     return await respond(
@@ -90,7 +90,6 @@ def _box(box: edit_pb2.Box) -> tuple[int, int, int, int]:
 
 def meta_response(
     request: web.Request,
-    req: ThumborRequest,
     compiled: Compiled,
     reply: transform_pb2.RenderReply,
 ) -> web.Response:
@@ -104,7 +103,7 @@ def meta_response(
         for r in reply.focal_regions
     ]
     planned = geometry.plan(
-        compiled.request or req,
+        compiled.request,
         geometry.normalized((reply.source_width, reply.source_height), compiled.normalized),
         stretch=compiled.stretch,
         explicit=list(compiled.focal),
