@@ -63,6 +63,17 @@ async def render(
         return from_rpc_error(exc)
 
 
+async def probe(
+    request: web.Request, source: edit_pb2.Source
+) -> transform_pb2.ProbeReply | web.Response:
+    """The header of ``source`` (upright size, frames, format), or the error
+    response to send (the RPC's status as :func:`render` maps it)."""
+    try:
+        return await request.app[TRANSFORM_CLIENT].probe(transform_pb2.ProbeRequest(source=source))
+    except grpc.aio.AioRpcError as exc:
+        return from_rpc_error(exc)
+
+
 async def respond(
     request: web.Request,
     reply: transform_pb2.RenderReply,

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import grpc
+from google.protobuf.message import Message
 
 from contract.errors import public_error
 from grpcutil import channels, serving
 from imgmesh.v1 import transform_pb2, transform_pb2_grpc
 
 RETRY_BACKOFF_S = 0.2
+R = TypeVar("R")
 
 
 def _transport_failure(exc: grpc.aio.AioRpcError) -> bool:
@@ -21,7 +25,7 @@ def _transport_failure(exc: grpc.aio.AioRpcError) -> bool:
 
 
 class TransformClient:
-    """Render calls and health checks against transform_svc.
+    """Render and Probe calls and health checks against transform_svc.
 
     Args:
         address: ``host:port`` of transform_svc.
@@ -45,15 +49,26 @@ class TransformClient:
         Raises:
             grpc.aio.AioRpcError: the service failed or is unreachable.
         """
+        return await self._call(self.stub.Render, request)
+
+    async def probe(self, request: transform_pb2.ProbeRequest) -> transform_pb2.ProbeReply:
+        """The source's header (retried as :meth:`render` is).
+
+        Raises:
+            grpc.aio.AioRpcError: the service failed or is unreachable.
+        """
+        return await self._call(self.stub.Probe, request)
+
+    async def _call(self, method: Callable[..., Awaitable[R]], request: Message) -> R:
         deadline = time.monotonic() + self.timeout_s
         try:
-            return await self.stub.Render(request, timeout=self.timeout_s)
+            return await method(request, timeout=self.timeout_s)
         except grpc.aio.AioRpcError as exc:
             remaining = deadline - time.monotonic() - RETRY_BACKOFF_S
             if not _transport_failure(exc) or remaining <= 0:
                 raise
         await asyncio.sleep(RETRY_BACKOFF_S)
-        return await self.stub.Render(request, timeout=remaining)
+        return await method(request, timeout=remaining)
 
     async def ready(self) -> bool:
         """True when transform_svc reports SERVING."""

@@ -109,24 +109,49 @@ class Executor:
         ctx.render_layer = self.render_layer
         ctx.run_steps = self.run_steps
 
+    async def _header(self, fetched: Fetched) -> tuple[bytes, pyvips.Image, str]:
+        """The checked source: its bytes (SVG sanitised), header and media type.
+
+        Raises:
+            TransformError: unsupported_image, image_too_large.
+        """
+        data = await asyncio.to_thread(svg.sanitise_if_svg, fetched.data)
+        image = await asyncio.to_thread(imaging.load, data)
+        check_source(image, self.limits)
+        fmt = encoding.source_format(image.get("vips-loader"))
+        return data, image, MEDIA_TYPES.get(fmt, "application/octet-stream")
+
     async def passthrough(self, fetched: Fetched) -> transform_pb2.RenderReply:
         """``orig-true``: the source bytes as they are (SVG sanitised), after
         checking they decode and are within the limits.
 
         Raises:
-            TransformError: unsupported_image.
+            TransformError: unsupported_image, image_too_large.
         """
-        data = await asyncio.to_thread(svg.sanitise_if_svg, fetched.data)
-        image = await asyncio.to_thread(imaging.load, data)
-        check_source(image, self.limits)
-        loader = image.get("vips-loader")
-        fmt = encoding.source_format(loader)
-        content_type = MEDIA_TYPES.get(fmt, "application/octet-stream")
+        data, image, content_type = await self._header(fetched)
         return transform_pb2.RenderReply(
             image=data,
             content_type=content_type,
             width=image.width,
             height=image.height,
+            has_alpha=image.hasalpha(),
+            last_modified_unix=fetched.info.last_modified_unix,
+        )
+
+    async def probe(self, fetched: Fetched) -> transform_pb2.ProbeReply:
+        """The source's header (upright px, frames, format); no pixels decoded.
+
+        Raises:
+            TransformError: unsupported_image, image_too_large.
+        """
+        _, image, content_type = await self._header(fetched)
+        width, height = imaging.upright_size(image)  # one frame: the header loads page 0
+        frames = image.get("n-pages") if image.get_typeof("n-pages") else 1
+        return transform_pb2.ProbeReply(
+            width=width,
+            height=height,
+            frames=frames,
+            content_type=content_type,
             has_alpha=image.hasalpha(),
             last_modified_unix=fetched.info.last_modified_unix,
         )

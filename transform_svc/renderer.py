@@ -153,6 +153,33 @@ class Renderer:
         reply = await asyncio.shield(task)
         return reply
 
+    async def probe(self, request: transform_pb2.ProbeRequest) -> transform_pb2.ProbeReply:
+        """Answer one Probe call: the source's header, read by a worker; cached
+        under the source's version for a local source, as a result is.
+
+        Raises:
+            TransformError: from fetching or reading the header.
+        """
+        info = await self.origin.stat(request.source)
+        key = ""
+        if info is not None:
+            text = request.source.SerializeToString(deterministic=True) + info.validator.encode()
+            key = hashlib.sha256(b"probe|" + text).hexdigest()
+            self._raise_remembered(key)
+            cached = await self.cache.get(key)
+            CACHE_LOOKUPS.labels("hit" if cached else "miss").inc()
+            if cached:
+                return transform_pb2.ProbeReply.FromString(cached)
+        try:
+            reply = await self.pool.probe(request.source, self._timeout())
+        except TransformError as exc:
+            if key:
+                self._remember(key, exc)
+            raise
+        if key:
+            await self.cache.set(key, reply.SerializeToString(), self.ttl_s)
+        return reply
+
     async def preflight(self, facts: GraphFacts) -> None:
         """Refuse before any work when a step's model slot is empty (501).
 

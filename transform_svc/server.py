@@ -6,6 +6,8 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import grpc
 from prometheus_client import (
@@ -57,6 +59,7 @@ IN_FLIGHT = Gauge(
 )
 
 SERVICE_NAME = "imgmesh.v1.Transform"
+T = TypeVar("T")
 
 
 class TransformServicer(transform_pb2_grpc.TransformServicer):
@@ -103,21 +106,33 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
         remaining = context.time_remaining()
         timeout_s = remaining if remaining is not None else self.renderer.render_timeout_s
         DEADLINE.set(time.monotonic() + timeout_s)
-        try:
-            return await analyze(
-                request,
-                self.renderer.origin,
-                self.renderer.pool,
-                self.renderer.ctx.inference,
-                timeout_s,
-            )
-        except TransformError as exc:
-            kind, message = exc.kind, exc.message
-        except Exception:
-            log.exception("analyze failed")
-            kind, message = INTERNAL, "internal error"
-        await _abort(context, kind, message)
-        raise AssertionError("unreachable")
+        renderer = self.renderer
+        return await _answer(
+            context,
+            "analyze",
+            analyze(request, renderer.origin, renderer.pool, renderer.ctx.inference, timeout_s),
+        )
+
+    async def Probe(  # noqa: N802 - gRPC method name
+        self, request: transform_pb2.ProbeRequest, context: grpc.aio.ServicerContext
+    ) -> transform_pb2.ProbeReply:
+        remaining = context.time_remaining()
+        if remaining is not None:
+            DEADLINE.set(time.monotonic() + remaining)
+        return await _answer(context, "probe", self.renderer.probe(request))
+
+
+async def _answer(context: grpc.aio.ServicerContext, name: str, call: Awaitable[T]) -> T:
+    """``call``'s reply, or the call failed with its error's status and codes."""
+    try:
+        return await call
+    except TransformError as exc:
+        kind, message = exc.kind, exc.message
+    except Exception:
+        log.exception("%s failed", name)
+        kind, message = INTERNAL, "internal error"
+    await _abort(context, kind, message)
+    raise AssertionError("unreachable")
 
 
 async def _abort(context: grpc.aio.ServicerContext, kind: ErrorKind, message: str) -> None:

@@ -187,19 +187,20 @@ def _render_task(
     return worker.run(render, carrier, deadline_s)
 
 
-def _passthrough_task(
-    source_bytes: bytes, carrier: dict[str, str], deadline_s: float | None
+def _source_task(
+    method: str, source_bytes: bytes, carrier: dict[str, str], deadline_s: float | None
 ) -> bytes:
-    """Worker side of :meth:`RenderPool.passthrough`."""
+    """Worker side of :meth:`RenderPool.passthrough` and :meth:`RenderPool.probe`:
+    the Executor ``method`` on the fetched source, its reply serialised."""
     assert _WORKER is not None
     worker = _WORKER
     source = edit_pb2.Source.FromString(source_bytes)
 
-    async def passthrough() -> bytes:
-        reply = await worker.executor.passthrough(await worker.origin.fetch(source))
+    async def call() -> bytes:
+        reply = await getattr(worker.executor, method)(await worker.origin.fetch(source))
         return reply.SerializeToString()
 
-    return worker.run(passthrough, carrier, deadline_s)
+    return worker.run(call, carrier, deadline_s)
 
 
 def _ping() -> int:
@@ -254,9 +255,20 @@ class RenderPool:
         Raises:
             TransformError: as :meth:`render`.
         """
-        args = (source.SerializeToString(), _carrier(), timeout_s)
-        data = await self._call(_passthrough_task, args, timeout_s)
-        return transform_pb2.RenderReply.FromString(data)
+        args = ("passthrough", source.SerializeToString(), _carrier(), timeout_s)
+        return transform_pb2.RenderReply.FromString(await self._call(_source_task, args, timeout_s))
+
+    async def probe(
+        self, source: edit_pb2.Source, timeout_s: float | None
+    ) -> transform_pb2.ProbeReply:
+        """The source's header in a worker (untrusted bytes are only parsed
+        there).
+
+        Raises:
+            TransformError: as :meth:`render`.
+        """
+        args = ("probe", source.SerializeToString(), _carrier(), timeout_s)
+        return transform_pb2.ProbeReply.FromString(await self._call(_source_task, args, timeout_s))
 
     async def _call(self, func: Any, args: tuple[Any, ...], timeout_s: float | None) -> Any:
         future = self._pool.schedule(func, args=args, timeout=timeout_s)

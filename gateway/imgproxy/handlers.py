@@ -1,7 +1,8 @@
 """The imgproxy URL handler: ``GET /imgproxy/<signature>/<options>/<source>``
 (and the root path when ``IMGMESH_ROOT_DIALECT=imgproxy``) -> signature
-check -> options -> the source's size (a 1 x 1 probe render, which the
-result cache keeps) -> imgproxy's geometry -> EditGraph -> render.
+check -> options -> the source's size (its header, the Probe RPC; after a
+trim, a 1 x 1 render of the trim) -> imgproxy's geometry -> EditGraph ->
+render.
 
 Statuses as imgproxy v4 answers them: 404 for a malformed path, an unknown
 option or a refused argument, 403 for a signature that does not verify or a
@@ -27,7 +28,7 @@ from gateway.imgproxy.path import PathError, split_signature
 from gateway.imgproxy.signing import SignatureError, verify
 from gateway.imgproxy.url import parse_path
 from gateway.negotiation import accepted_formats
-from gateway.rendering import render, respond
+from gateway.rendering import probe, render, respond
 from imgmesh.v1 import edit_pb2
 
 PREFIX = "/imgproxy"
@@ -46,8 +47,19 @@ def _option_error(exc: OptionError) -> web.Response:
     )
 
 
-def _probe(graph_source: edit_pb2.Source, steps: list[edit_pb2.Step]) -> edit_pb2.EditGraph:
-    graph = edit_pb2.EditGraph(source=graph_source, steps=steps)
+async def _source_size(
+    request: web.Request, src: edit_pb2.Source, options: Options
+) -> tuple[tuple[int, int], str] | web.StreamResponse:
+    """The upright (W, H) px the geometry is planned on and the source's media
+    type: its header (the Probe RPC) or, after a trim, a 1 x 1 render of the
+    trim (whose box the reply reports; the result cache keeps it)."""
+    steps = probe_steps(options)
+    if not steps:
+        header = await probe(request, src)
+        if isinstance(header, web.StreamResponse):
+            return header
+        return (header.width, header.height), header.content_type
+    graph = edit_pb2.EditGraph(source=src, steps=steps)
     graph.steps.add(
         resize=edit_pb2.Resize(
             crop_mode=edit_pb2.CROP_MODE_AT_MAX,
@@ -56,7 +68,13 @@ def _probe(graph_source: edit_pb2.Source, steps: list[edit_pb2.Step]) -> edit_pb
         )
     )
     graph.encode.quality = 1
-    return graph
+    reply = await render(request, graph, graph_facts(graph))
+    if isinstance(reply, web.StreamResponse):
+        return reply
+    upright = (reply.source_width, reply.source_height)
+    if reply.HasField("trimmed"):
+        upright = (reply.trimmed.width, reply.trimmed.height)
+    return upright, reply.content_type
 
 
 def _compile(
@@ -100,17 +118,14 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
         src = source(url)
     except OptionError as exc:
         return _option_error(exc)
-    probe_graph = _probe(src, probe_steps(options))
-    probe = await render(request, probe_graph, graph_facts(probe_graph))
-    if isinstance(probe, web.StreamResponse):
-        return probe
-    upright = (probe.source_width, probe.source_height)
-    if probe.HasField("trimmed"):
-        upright = (probe.trimmed.width, probe.trimmed.height)
+    sized = await _source_size(request, src, options)
+    if isinstance(sized, web.StreamResponse):
+        return sized
+    upright, content_type = sized
     limit = options.get("max_src_resolution", 0)
     if limit and upright[0] * upright[1] > limit:
         return error_response("impossible_edit", "Source image resolution is too big")
-    source_format = vocabulary.format_named(probe.content_type.removeprefix("image/")) or 0
+    source_format = vocabulary.format_named(content_type.removeprefix("image/")) or 0
     try:
         graph = _compile(request, config, options, src, upright, source_format)
     except OptionError as exc:

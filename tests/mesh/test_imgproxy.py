@@ -180,3 +180,65 @@ def test_object_gravity_crops_around_the_face(imgproxy: str, base_url: str) -> N
     assert ours.status == 200 and (ours.image().width, ours.image().height) == (80, 80)
     a, b, c = (r.pixels()[..., :3].astype(float) for r in (ours, imagekit, centre))
     assert np.abs(a - b).mean() < np.abs(a - c).mean() / 2  # the face's crop, not the centre
+
+
+# The Probe RPC the dialect plans on: the header's upright size, frames and
+# format, the mesh's error codes for what cannot be read.
+def _probe(mesh, source: str):
+    import grpc
+
+    from imgmesh.v1 import edit_pb2, transform_pb2, transform_pb2_grpc
+
+    with grpc.insecure_channel(f"127.0.0.1:{mesh.ports.transform}") as channel:
+        stub = transform_pb2_grpc.TransformStub(channel)
+        request = transform_pb2.ProbeRequest(source=edit_pb2.Source(origin_path=source))
+        try:
+            return stub.Probe(request, timeout=30)
+        except grpc.RpcError as exc:
+            return dict(exc.trailing_metadata() or ())["imgmesh-error-code"]
+
+
+def test_probe_reads_upright_size_frames_and_format(mesh, origin_root) -> None:
+    import pyvips
+
+    folder = origin_root / "probe"
+    folder.mkdir(exist_ok=True)
+    image = (pyvips.Image.black(40, 30, bands=3) + 90).cast("uchar").copy()
+    image.set_type(pyvips.GValue.gint_type, "orientation", 6)  # 90 degrees clockwise
+    image.write_to_file(str(folder / "rotated.jpg"))
+    pages = [(image + 50 * i).cast("uchar") for i in range(3)]  # distinct, or GIF merges them
+    frames = pyvips.Image.arrayjoin(pages, across=1).copy()
+    frames.set_type(pyvips.GValue.gint_type, "page-height", 30)
+    frames.write_to_file(str(folder / "three.gif"))
+
+    rotated = _probe(mesh, "probe/rotated.jpg")
+    assert (rotated.width, rotated.height, rotated.frames) == (30, 40, 1)
+    assert rotated.content_type == "image/jpeg" and not rotated.has_alpha
+    animated = _probe(mesh, "probe/three.gif")
+    assert (animated.width, animated.height, animated.frames) == (40, 30, 3)
+    assert animated.content_type == "image/gif"
+    logo = _probe(mesh, "synthetic/logo.png")
+    assert (logo.width, logo.height, logo.content_type, logo.has_alpha) == (
+        60,
+        40,
+        "image/png",
+        True,
+    )
+    assert _probe(mesh, "probe/missing.jpg") == "source_not_found"
+    assert _probe(mesh, "bad/corrupt.jpg") == "unsupported_image"
+
+
+def test_a_rotated_camera_jpeg_is_planned_upright(imgproxy: str, origin_root) -> None:
+    """The geometry is planned on the upright size: fill 30 x 40 of a 40 x 30
+    JPEG tagged orientation 6 is the whole image, not a crop."""
+    import pyvips
+
+    folder = origin_root / "probe"
+    folder.mkdir(exist_ok=True)
+    image = pyvips.Image.xyz(40, 30)[0].cast("uchar").bandjoin([0, 0]).copy(interpretation="srgb")
+    image.set_type(pyvips.GValue.gint_type, "orientation", 6)
+    image.write_to_file(str(folder / "ramp.jpg"), Q=100)
+    pixels = get(f"{imgproxy}/insecure/rs:fill:30:40/plain/local:///probe/ramp.jpg@png").pixels()
+    assert pixels.shape[:2] == (40, 30)
+    # upright, the source's x ramp runs top to bottom (rotated 90 degrees clockwise)
+    assert pixels[0, 15, 0] < 8 and pixels[39, 15, 0] > 30
