@@ -93,6 +93,9 @@ FORMAT_ALIASES: dict[str, str] = {"jpg": "jpeg"}
 MEDIA_TYPES: dict[int, str] = {v: f"image/{n}" for n, v in FORMATS.items()}
 FORMAT_BY_MEDIA_TYPE: dict[str, int] = {t: v for v, t in MEDIA_TYPES.items()}
 _FORMAT_NAMES: dict[int, str] = {v: n for n, v in FORMATS.items()}
+# Media types of the source formats libvips reads here that imgmesh does not
+# write (IANA; SVG: https://www.w3.org/TR/SVG11/mimereg.html), by loader name.
+SOURCE_ONLY_MEDIA_TYPES: dict[str, str] = {"tiff": "image/tiff", "svg": "image/svg+xml"}
 # Formats whose files may hold several frames (an animation survives them).
 ANIMATED_FORMATS: tuple[int, ...] = (FORMATS["gif"], FORMATS["webp"])
 
@@ -121,6 +124,15 @@ def format_name(fmt: int) -> str:
         KeyError: not a concrete format.
     """
     return _FORMAT_NAMES[fmt]
+
+
+def media_type_format(media_type: str) -> str:
+    """The format name of a media type, written or only read (``image/jpeg``
+    -> ``jpeg``, ``image/svg+xml`` -> ``svg``); "" for none."""
+    fmt = FORMAT_BY_MEDIA_TYPE.get(media_type)
+    if fmt is not None:
+        return _FORMAT_NAMES[fmt]
+    return next((n for n, t in SOURCE_ONLY_MEDIA_TYPES.items() if t == media_type), "")
 
 
 # --- output flags (edit_pb2.Encode's bool fields) -------------------------------------

@@ -174,6 +174,30 @@ class GatewaySettings(BaseSettings):
         "ENFORCE_AVIF", False, "as AUTO_AVIF, even over an explicit format"
     )
     imgproxy_ttl: int = _imgproxy("TTL", 31536000, "Cache-Control max-age of results, s", ge=0)
+    imgproxy_max_src_resolution: float = _imgproxy(
+        "MAX_SRC_RESOLUTION", 50.0, "largest source, megapixels (all frames)", gt=0
+    )
+    imgproxy_max_src_file_size: int = _imgproxy(
+        "MAX_SRC_FILE_SIZE", 0, "largest source file, bytes; 0 = no limit", ge=0
+    )
+    imgproxy_max_animation_frames: int = _imgproxy(
+        "MAX_ANIMATION_FRAMES", 1, "frames of an animation processed; 1 = a still", ge=1
+    )
+    imgproxy_max_animation_frame_resolution: float = _imgproxy(
+        "MAX_ANIMATION_FRAME_RESOLUTION",
+        0.0,
+        "largest animation frame, megapixels; 0 = MAX_SRC_RESOLUTION over all frames",
+        ge=0,
+    )
+    imgproxy_max_result_dimension: int = _imgproxy(
+        "MAX_RESULT_DIMENSION", 0, "largest result side, px; 0 = no limit", ge=0
+    )
+    imgproxy_skip_processing_formats: str = _imgproxy(
+        "SKIP_PROCESSING_FORMATS", "", "source formats served as they are, comma-separated"
+    )
+    imgproxy_always_rasterize_svg: bool = _imgproxy(
+        "ALWAYS_RASTERIZE_SVG", False, "rasterize an SVG source even with no format asked"
+    )
 
     @model_validator(mode="before")
     @classmethod

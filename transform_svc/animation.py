@@ -39,21 +39,24 @@ def first_frame(image: pyvips.Image) -> pyvips.Image:
     return image if height == image.height else image.crop(0, 0, image.width, height)
 
 
-def map_frames(buffer: bytes, step: Callable[[pyvips.Image], pyvips.Image]) -> pyvips.Image:
-    """Decode all frames, apply ``step`` to each (sRGB, upright), join them.
+def map_frames(
+    buffer: bytes, step: Callable[[pyvips.Image], pyvips.Image], frames: int = -1
+) -> pyvips.Image:
+    """Decode the first ``frames`` frames (-1: all), apply ``step`` to each
+    (sRGB, upright), join them.
 
     Raises:
         pyvips.Error: undecodable data; frames that come out different sizes.
     """
-    stacked = pyvips.Image.new_from_buffer(buffer, "", n=-1)
+    stacked = pyvips.Image.new_from_buffer(buffer, "", n=frames)
     height = page_height(stacked)
     count = stacked.height // height
-    frames = [
+    pages = [
         step(imaging.to_srgb(stacked.crop(0, i * height, stacked.width, height)))
         for i in range(count)
     ]
-    joined = pyvips.Image.arrayjoin(frames, across=1).copy()
-    joined.set_type(pyvips.GValue.gint_type, "page-height", frames[0].height)
+    joined = pyvips.Image.arrayjoin(pages, across=1).copy()
+    joined.set_type(pyvips.GValue.gint_type, "page-height", pages[0].height)
     for name in ("delay", "loop"):
         if stacked.get_typeof(name):
             joined.set_type(stacked.get_typeof(name), name, stacked.get(name))

@@ -20,12 +20,25 @@ DEFAULT_QUALITY = 80  # ImageKit's default q
 _LOADER_ALIASES = {"heif": "avif"}
 
 
+def _loader_base(loader: str) -> str:
+    base = loader.removesuffix("_buffer").removesuffix("_source").removesuffix("load")
+    return _LOADER_ALIASES.get(base, base)
+
+
 def source_format(loader: str) -> int:
     """Format of the source from libvips' loader name (e.g. ``jpegload_buffer``
     -> FORMAT_JPEG); FORMAT_UNSPECIFIED for a loader of no output format (TIFF, SVG...)."""
-    base = loader.removesuffix("_buffer").removesuffix("_source").removesuffix("load")
-    fmt = vocabulary.format_named(_LOADER_ALIASES.get(base, base))
+    fmt = vocabulary.format_named(_loader_base(loader))
     return edit_pb2.FORMAT_UNSPECIFIED if fmt is None else fmt
+
+
+def source_media_type(loader: str) -> str:
+    """Media type of the source from libvips' loader name (``image/jpeg``,
+    ``image/tiff``...); ``application/octet-stream`` for a loader of none."""
+    fmt = source_format(loader)
+    if fmt in MEDIA_TYPES:
+        return MEDIA_TYPES[fmt]
+    return vocabulary.SOURCE_ONLY_MEDIA_TYPES.get(_loader_base(loader), "application/octet-stream")
 
 
 def choose_format(

@@ -118,8 +118,7 @@ class Executor:
         data = await asyncio.to_thread(svg.sanitise_if_svg, fetched.data)
         image = await asyncio.to_thread(imaging.load, data)
         check_source(image, self.limits)
-        fmt = encoding.source_format(image.get("vips-loader"))
-        return data, image, MEDIA_TYPES.get(fmt, "application/octet-stream")
+        return data, image, encoding.source_media_type(image.get("vips-loader"))
 
     async def passthrough(self, fetched: Fetched) -> transform_pb2.RenderReply:
         """``orig-true``: the source bytes as they are (SVG sanitised), after
@@ -154,6 +153,7 @@ class Executor:
             content_type=content_type,
             has_alpha=image.hasalpha(),
             last_modified_unix=fetched.info.last_modified_unix,
+            size_bytes=len(fetched.data),
         )
 
     async def render(self, graph: edit_pb2.EditGraph, buffer: bytes) -> Rendered:
@@ -216,9 +216,13 @@ class Executor:
         check_source(header, self.limits)
         loader = header.get("vips-loader")
         pages = header.get("n-pages") if header.get_typeof("n-pages") else 1
+        if graph.source.max_frames:
+            pages = min(pages, graph.source.max_frames)
         frame = Frame(imaging.upright_size(header), base, pages)
-        if animation.is_animated(header) and all(
-            not op.is_async and not op.needs_prepare(params) for op, params in ops
+        if (
+            pages > 1
+            and animation.is_animated(header)
+            and all(not op.is_async and not op.needs_prepare(params) for op, params in ops)
         ):
             image = await asyncio.to_thread(self._animated, buffer, ops, frame)
             return image, [], loader, frame
@@ -310,7 +314,9 @@ class Executor:
     ) -> pyvips.Image:
         """Every frame through the sync ops (animated GIF/WebP)."""
         try:
-            return animation.map_frames(buffer, lambda page: self._run_sync(page, ops, frame))
+            return animation.map_frames(
+                buffer, lambda page: self._run_sync(page, ops, frame), frame.frames
+            )
         except pyvips.Error as exc:
             raise imaging.vips_failure(exc, "animation could not be processed") from exc
 

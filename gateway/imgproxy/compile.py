@@ -16,13 +16,9 @@ from imgmesh.v1 import edit_pb2
 # Options parsed but not built yet: refused (501), never silently dropped.
 NOT_BUILT = {
     "watermark.opacity": "watermark",
-    "max_src_file_size": "max_src_file_size",
-    "max_animation_frames": "max_animation_frames",
-    "max_animation_frame_resolution": "max_animation_frame_resolution",
     "trim.color": "trim with a colour",
     "trim.equal_horizontal": "trim with equal sides",
     "trim.equal_vertical": "trim with equal sides",
-    "skip_processing": "skip_processing",
 }
 TRANSPARENT = edit_pb2.Color(r=0, g=0, b=0, a=0)
 
@@ -56,6 +52,44 @@ def refuse_unbuilt(o: Options) -> None:
             raise NotBuiltError(name)
     if o.get("colorize.keep_alpha"):
         raise NotBuiltError("colorize keeping the alpha")
+
+
+def security_error(
+    o: Options, upright: tuple[int, int], frames: int, size_bytes: int, *, vector: bool = False
+) -> str:
+    """What imgproxy's security checks refuse in a source of ``upright`` (W, H)
+    px (one frame), ``frames`` frames and ``size_bytes`` bytes ("" = nothing;
+    imgproxy answers 422): ``max_src_file_size``, ``max_src_resolution`` over
+    the frames it processes, or ``max_animation_frame_resolution`` per frame
+    (security/checker.go CheckDimensions); a ``vector`` source's size is not
+    checked (it renders at any size)."""
+    if 0 < o.get("max_src_file_size", 0) < size_bytes:
+        return "Source image file is too big"
+    if vector:
+        return ""
+    frames = max(1, min(frames, o.get("max_animation_frames", 1)))
+    pixels = upright[0] * upright[1]
+    per_frame = o.get("max_animation_frame_resolution", 0)
+    if frames > 1 and per_frame > 0:
+        return "Source image frame resolution is too big" if pixels > per_frame else ""
+    limit = o.get("max_src_resolution", 0)
+    if limit and pixels * frames > limit:
+        return "Source image resolution is too big"
+    return ""
+
+
+def skips_processing(
+    o: Options, source_format: str, skip_formats: tuple[str, ...], always_rasterize_svg: bool
+) -> bool:
+    """True when imgproxy serves the source as it is (processing.go
+    shouldSkipStandardProcessing): its format is in ``skip_processing`` (or
+    IMGPROXY_SKIP_PROCESSING_FORMATS) and no other output format is asked;
+    an SVG unless a raster format is asked (or ALWAYS_RASTERIZE_SVG)."""
+    wanted = o.get("format", "")
+    enabled = source_format in o.get("skip_processing", ()) or source_format in skip_formats
+    if source_format == "svg":
+        return wanted == "svg" or (not wanted and (not always_rasterize_svg or enabled))
+    return enabled and wanted in ("", source_format)
 
 
 def probe_steps(o: Options) -> list[edit_pb2.Step]:
@@ -255,6 +289,7 @@ def compile_graph(
         NotBuiltError: an output format imgmesh does not write.
     """
     graph = edit_pb2.EditGraph(source=src)
+    graph.source.max_frames = o.get("max_animation_frames", 0)
     graph.steps.extend(probe_steps(o))
     before = upright
     if o.get("rotate", 0) % 360:

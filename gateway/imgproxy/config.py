@@ -19,6 +19,10 @@ class ImgproxyConfig:
     quality: IMGPROXY_QUALITY; format_quality: IMGPROXY_FORMAT_QUALITY, by format name.
     auto_webp / enforce_webp / auto_avif / enforce_avif: Accept negotiation.
     ttl: Cache-Control max-age of results, s (IMGPROXY_TTL).
+    security: the security options' defaults (IMGPROXY_MAX_*), px / bytes /
+        frames by option key, which a URL's own security options override.
+    skip_processing: source formats served as they are (IMGPROXY_SKIP_PROCESSING_FORMATS).
+    always_rasterize_svg: IMGPROXY_ALWAYS_RASTERIZE_SVG.
     """
 
     parser: ParserConfig = field(default_factory=ParserConfig)
@@ -30,6 +34,9 @@ class ImgproxyConfig:
     auto_avif: bool = False
     enforce_avif: bool = False
     ttl: int = 31536000
+    security: dict[str, int] = field(default_factory=dict)
+    skip_processing: tuple[str, ...] = ()
+    always_rasterize_svg: bool = False
 
     @classmethod
     def from_settings(cls, s: GatewaySettings) -> ImgproxyConfig:
@@ -66,6 +73,17 @@ class ImgproxyConfig:
             auto_avif=s.imgproxy_auto_avif,
             enforce_avif=s.imgproxy_enforce_avif,
             ttl=s.imgproxy_ttl,
+            security={
+                "max_src_resolution": round(s.imgproxy_max_src_resolution * 1_000_000),
+                "max_src_file_size": s.imgproxy_max_src_file_size,
+                "max_animation_frames": s.imgproxy_max_animation_frames,
+                "max_animation_frame_resolution": round(
+                    s.imgproxy_max_animation_frame_resolution * 1_000_000
+                ),
+                "max_result_dimension": s.imgproxy_max_result_dimension,
+            },
+            skip_processing=_formats(s.imgproxy_skip_processing_formats),
+            always_rasterize_svg=s.imgproxy_always_rasterize_svg,
         )
 
 
@@ -79,6 +97,14 @@ def _replacements(text: str) -> tuple[tuple[re.Pattern[str], str], ...]:
             raise ValueError(f"invalid URL replacement: {item}")
         pairs.append((re.compile(pattern), replacement))
     return tuple(pairs)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    for name in names:
+        if name not in FORMATS:
+            raise ValueError(f"invalid image format: {name}")
+    return tuple(FORMATS[n] for n in names)
 
 
 def _format_quality(text: str) -> dict[str, int]:

@@ -1,8 +1,9 @@
 """The imgproxy URL handler: ``GET /imgproxy/<signature>/<options>/<source>``
 (and the root path when ``IMGMESH_ROOT_DIALECT=imgproxy``) -> signature
-check -> options -> the source's size (its header, the Probe RPC; after a
-trim, a 1 x 1 render of the trim) -> imgproxy's geometry -> EditGraph ->
-render.
+check -> options -> the source's header (the Probe RPC: size, frames,
+format, bytes) -> imgproxy's security checks and skip_processing -> the size
+after a trim (a 1 x 1 render of the trim) -> imgproxy's geometry ->
+EditGraph -> render.
 
 Statuses as imgproxy v4 answers them: 404 for a malformed path, an unknown
 option or a refused argument, 403 for a signature that does not verify or a
@@ -21,7 +22,14 @@ from contract.facts import graph_facts
 from gateway.app_state import SETTINGS
 from gateway.errors import error_response
 from gateway.imgproxy import geometry
-from gateway.imgproxy.compile import compile_graph, probe_steps, refuse_unbuilt, source
+from gateway.imgproxy.compile import (
+    compile_graph,
+    probe_steps,
+    refuse_unbuilt,
+    security_error,
+    skips_processing,
+    source,
+)
 from gateway.imgproxy.config import ImgproxyConfig
 from gateway.imgproxy.options import OptionError, Options
 from gateway.imgproxy.path import PathError, split_signature
@@ -47,18 +55,11 @@ def _option_error(exc: OptionError) -> web.Response:
     )
 
 
-async def _source_size(
-    request: web.Request, src: edit_pb2.Source, options: Options
-) -> tuple[tuple[int, int], str] | web.StreamResponse:
-    """The upright (W, H) px the geometry is planned on and the source's media
-    type: its header (the Probe RPC) or, after a trim, a 1 x 1 render of the
-    trim (whose box the reply reports; the result cache keeps it)."""
-    steps = probe_steps(options)
-    if not steps:
-        header = await probe(request, src)
-        if isinstance(header, web.StreamResponse):
-            return header
-        return (header.width, header.height), header.content_type
+async def _trimmed_size(
+    request: web.Request, src: edit_pb2.Source, steps: list[edit_pb2.Step]
+) -> tuple[int, int] | web.StreamResponse:
+    """The upright (W, H) px the trim keeps: a 1 x 1 render of the trim
+    (whose box the reply reports; the result cache keeps it)."""
     graph = edit_pb2.EditGraph(source=src, steps=steps)
     graph.steps.add(
         resize=edit_pb2.Resize(
@@ -71,10 +72,9 @@ async def _source_size(
     reply = await render(request, graph, graph_facts(graph))
     if isinstance(reply, web.StreamResponse):
         return reply
-    upright = (reply.source_width, reply.source_height)
     if reply.HasField("trimmed"):
-        upright = (reply.trimmed.width, reply.trimmed.height)
-    return upright, reply.content_type
+        return reply.trimmed.width, reply.trimmed.height
+    return reply.source_width, reply.source_height
 
 
 def _compile(
@@ -83,14 +83,14 @@ def _compile(
     options: Options,
     src: edit_pb2.Source,
     upright: tuple[int, int],
-    source_format: int,
+    source_format: str,
 ) -> edit_pb2.EditGraph:
     return compile_graph(
         options,
         src,
         geometry.plan(upright, options),
         upright,
-        source_format=source_format,
+        source_format=vocabulary.format_named(source_format) or 0,
         accepted=accepted_formats(request.headers.get("Accept")),
         quality=config.quality,
         format_quality=config.format_quality,
@@ -118,18 +118,29 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
         src = source(url)
     except OptionError as exc:
         return _option_error(exc)
-    sized = await _source_size(request, src, options)
-    if isinstance(sized, web.StreamResponse):
-        return sized
-    upright, content_type = sized
-    limit = options.get("max_src_resolution", 0)
-    if limit and upright[0] * upright[1] > limit:
-        return error_response("impossible_edit", "Source image resolution is too big")
-    source_format = vocabulary.format_named(content_type.removeprefix("image/")) or 0
-    try:
-        graph = _compile(request, config, options, src, upright, source_format)
-    except OptionError as exc:
-        return _option_error(exc)
+    for key, default in config.security.items():
+        options.setdefault(key, default)
+    header = await probe(request, src)  # the size the geometry is planned on
+    if isinstance(header, web.StreamResponse):
+        return header
+    upright = (header.width, header.height)
+    source_format = vocabulary.media_type_format(header.content_type)
+    vector = source_format == "svg"
+    if refused := security_error(options, upright, header.frames, header.size_bytes, vector=vector):
+        return error_response("impossible_edit", refused)
+    skip = (config.skip_processing, config.always_rasterize_svg)
+    if skips_processing(options, source_format, *skip):
+        graph = edit_pb2.EditGraph(source=src, encode=edit_pb2.Encode(original=True))
+    else:
+        if steps := probe_steps(options):
+            trimmed = await _trimmed_size(request, src, steps)
+            if isinstance(trimmed, web.StreamResponse):
+                return trimmed
+            upright = trimmed
+        try:
+            graph = _compile(request, config, options, src, upright, source_format)
+        except OptionError as exc:
+            return _option_error(exc)
     reply = await render(request, graph, graph_facts(graph))
     if isinstance(reply, web.StreamResponse):
         return reply

@@ -198,6 +198,20 @@ def _probe(mesh, source: str):
             return dict(exc.trailing_metadata() or ())["imgmesh-error-code"]
 
 
+def _three_frames(origin_root) -> str:
+    """A 40 x 30 GIF of 3 frames, grey levels 90, 140, 190; its local:/// URL."""
+    import pyvips
+
+    folder = origin_root / "probe"
+    folder.mkdir(exist_ok=True)
+    image = (pyvips.Image.black(40, 30, bands=3) + 90).cast("uchar")
+    pages = [(image + 50 * i).cast("uchar") for i in range(3)]  # distinct, or GIF merges them
+    frames = pyvips.Image.arrayjoin(pages, across=1).copy()
+    frames.set_type(pyvips.GValue.gint_type, "page-height", 30)
+    frames.write_to_file(str(folder / "three.gif"))
+    return "local:///probe/three.gif"
+
+
 def test_probe_reads_upright_size_frames_and_format(mesh, origin_root) -> None:
     import pyvips
 
@@ -206,10 +220,7 @@ def test_probe_reads_upright_size_frames_and_format(mesh, origin_root) -> None:
     image = (pyvips.Image.black(40, 30, bands=3) + 90).cast("uchar").copy()
     image.set_type(pyvips.GValue.gint_type, "orientation", 6)  # 90 degrees clockwise
     image.write_to_file(str(folder / "rotated.jpg"))
-    pages = [(image + 50 * i).cast("uchar") for i in range(3)]  # distinct, or GIF merges them
-    frames = pyvips.Image.arrayjoin(pages, across=1).copy()
-    frames.set_type(pyvips.GValue.gint_type, "page-height", 30)
-    frames.write_to_file(str(folder / "three.gif"))
+    _three_frames(origin_root)
 
     rotated = _probe(mesh, "probe/rotated.jpg")
     assert (rotated.width, rotated.height, rotated.frames) == (30, 40, 1)
@@ -242,3 +253,58 @@ def test_a_rotated_camera_jpeg_is_planned_upright(imgproxy: str, origin_root) ->
     assert pixels.shape[:2] == (40, 30)
     # upright, the source's x ramp runs top to bottom (rotated 90 degrees clockwise)
     assert pixels[0, 15, 0] < 8 and pixels[39, 15, 0] > 30
+
+
+def test_skip_processing_serves_the_source_bytes(imgproxy: str, origin_root) -> None:
+    original = (origin_root / "synthetic" / "logo.png").read_bytes()
+    served = get(f"{imgproxy}/insecure/rs:fit:10:10/skp:png/plain/local:///synthetic/logo.png")
+    assert served.status == 200 and served.body == original
+    assert served.headers["content-type"] == "image/png"
+    # another format asked: processed as usual
+    webp = get(f"{imgproxy}/insecure/rs:fit:10:10/skp:png/plain/local:///synthetic/logo.png@webp")
+    assert webp.headers["content-type"] == "image/webp" and webp.image().width == 10
+    # a format not listed: processed
+    jpeg = get(f"{imgproxy}/insecure/rs:fit:10:10/skp:jpg/plain/local:///synthetic/logo.png")
+    assert jpeg.image().width == 10
+
+
+def test_an_animation_is_a_still_unless_max_animation_frames_allows(
+    imgproxy: str, security_options: str, origin_root
+) -> None:
+    """imgproxy's MAX_ANIMATION_FRAMES defaults to 1: the first frame only."""
+    import pyvips
+
+    url = _three_frames(origin_root)
+    still = get(f"{imgproxy}/insecure/rs:fit:20:20/plain/{url}")
+    assert still.headers["content-type"] == "image/gif"
+    image = pyvips.Image.new_from_buffer(still.body, "", n=-1)
+    assert (image.width, image.height) == (20, 15)  # one frame
+    assert abs(image.numpy()[..., 0].mean() - 90) < 3
+    two = get(f"{security_options}/insecure/maf:2/rs:fit:20:20/plain/{url}")
+    frames = pyvips.Image.new_from_buffer(two.body, "", n=-1)
+    assert (frames.width, frames.height, frames.get("n-pages")) == (20, 30, 2)
+    levels = frames.numpy()[..., 0].reshape(2, 15, 20).mean(axis=(1, 2))
+    assert np.allclose(levels, [90, 140], atol=3)
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ("msfs:100", "Source image file is too big"),
+        ("msr:0.0001", "Source image resolution is too big"),
+        ("maf:3/msr:0.003", "Source image resolution is too big"),  # 3 x 1200 px
+        ("maf:3/mafr:0.001", "Source image frame resolution is too big"),
+    ],
+)
+def test_security_options_refuse_the_source(
+    security_options: str, origin_root, options: str, message: str
+) -> None:
+    r = get(f"{security_options}/insecure/{options}/plain/{_three_frames(origin_root)}")
+    assert r.status == 422, r.body[:200]
+    assert r.json()["message"] == message
+    assert (
+        get(
+            f"{security_options}/insecure/maf:3/msr:0.004/plain/{_three_frames(origin_root)}"
+        ).status
+        == 200
+    )

@@ -453,3 +453,84 @@ def test_pro_options(options: str, expected: dict[str, object]) -> None:
 def test_refused_pro_options(options: str) -> None:
     with pytest.raises(OptionError):
         parse(f"/{options}/plain/{ORIGIN}")
+
+
+# imgproxy's security checks (security/checker.go CheckDimensions) and
+# skip_processing (processing.go shouldSkipStandardProcessing).
+@pytest.mark.parametrize(
+    "o,size,frames,nbytes,message",
+    [
+        ({"max_src_resolution": 20_000}, (200, 100), 1, 10, ""),
+        ({"max_src_resolution": 19_999}, (200, 100), 1, 10, "Source image resolution is too big"),
+        # frames count only as far as max_animation_frames processes them
+        ({"max_src_resolution": 40_000}, (200, 100), 3, 10, ""),
+        (
+            {"max_src_resolution": 40_000, "max_animation_frames": 3},
+            (200, 100),
+            3,
+            10,
+            "Source image resolution is too big",
+        ),
+        # a per-frame limit replaces the total for an animation
+        (
+            {
+                "max_src_resolution": 1,
+                "max_animation_frames": 3,
+                "max_animation_frame_resolution": 20_000,
+            },
+            (200, 100),
+            3,
+            10,
+            "",
+        ),
+        (
+            {"max_animation_frames": 3, "max_animation_frame_resolution": 19_999},
+            (200, 100),
+            2,
+            10,
+            "Source image frame resolution is too big",
+        ),
+        ({"max_src_file_size": 10}, (1, 1), 1, 10, ""),
+        ({"max_src_file_size": 10}, (1, 1), 1, 11, "Source image file is too big"),
+    ],
+)
+def test_security_checks(o, size, frames, nbytes, message) -> None:
+    from gateway.imgproxy.compile import security_error
+
+    assert security_error(o, size, frames, nbytes) == message
+
+
+def test_a_vector_source_has_no_resolution_limit() -> None:
+    from gateway.imgproxy.compile import security_error
+
+    assert security_error({"max_src_resolution": 1}, (2000, 2000), 1, 10, vector=True) == ""
+    too_big = security_error({"max_src_file_size": 5}, (1, 1), 1, 10, vector=True)
+    assert too_big == "Source image file is too big"
+
+
+@pytest.mark.parametrize(
+    "o,source,config,rasterize,skips",
+    [
+        ({"skip_processing": ["png"]}, "png", (), False, True),
+        ({"skip_processing": ["png"], "format": "png"}, "png", (), False, True),
+        ({"skip_processing": ["png"], "format": "webp"}, "png", (), False, False),
+        ({"skip_processing": ["png"]}, "jpeg", (), False, False),
+        ({}, "jpeg", ("jpeg",), False, True),
+        ({}, "png", (), False, False),
+        # an SVG is served as it is unless a raster format is asked
+        ({}, "svg", (), False, True),
+        ({"format": "png"}, "svg", (), False, False),
+        ({"format": "svg"}, "svg", (), True, True),
+        ({}, "svg", (), True, False),
+        ({"skip_processing": ["svg"]}, "svg", (), True, True),
+    ],
+)
+def test_skip_processing(o, source, config, rasterize, skips) -> None:
+    from gateway.imgproxy.compile import skips_processing
+
+    assert skips_processing(o, source, config, rasterize) is skips
+
+
+def test_skip_processing_parses_imgproxy_format_names() -> None:
+    o, _ = parse_path("/skp:jpg:png:svg/plain/local:///a.png", ParserConfig())
+    assert o["skip_processing"] == ["jpeg", "png", "svg"]
