@@ -192,6 +192,18 @@ class GatewaySettings(BaseSettings):
     imgproxy_max_result_dimension: int = _imgproxy(
         "MAX_RESULT_DIMENSION", 0, "largest result side, px; 0 = no limit", ge=0
     )
+    imgproxy_watermark_data: str = _imgproxy(
+        "WATERMARK_DATA", "", "the watermark image, base64 (first of DATA, PATH, URL)"
+    )
+    imgproxy_watermark_path: Path | None = _imgproxy(
+        "WATERMARK_PATH", None, "the watermark image file, read by the gateway at start"
+    )
+    imgproxy_watermark_url: str = _imgproxy(
+        "WATERMARK_URL", "", "the watermark image's URL (local:/// or http(s), as a source)"
+    )
+    imgproxy_watermark_opacity: float = _imgproxy(
+        "WATERMARK_OPACITY", 1.0, "multiplies every watermark's opacity, 0..1", ge=0, le=1
+    )
     imgproxy_skip_processing_formats: str = _imgproxy(
         "SKIP_PROCESSING_FORMATS", "", "source formats served as they are, comma-separated"
     )

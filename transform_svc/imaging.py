@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pyvips
+from google.protobuf.message import Message
 
 from imgmesh.v1 import edit_pb2
 from transform_svc.errors import TransformError, too_large, unsupported
@@ -116,19 +117,22 @@ def to_srgb(image: pyvips.Image, *, apply_icc: bool = True) -> pyvips.Image:
     return image
 
 
-def background_for(image: pyvips.Image, color: edit_pb2.Color | None) -> list[float]:
-    """Colour as a libvips background vector matching ``image``'s band count.
+def set_color(message: Message, field: str) -> edit_pb2.Color | None:
+    """``message.field`` when the graph sets it, else None: a set
+    ``Color(0, 0, 0, 0)`` is transparent, an unset one the default."""
+    return getattr(message, field) if message.HasField(field) else None
 
-    Unset colour (all zero and alpha 0 in proto3) means DEFAULT_BACKGROUND.
-    """
-    unset = color is None or not color.ByteSize()
-    rgba = DEFAULT_BACKGROUND if unset else (color.r, color.g, color.b, color.a)  # type: ignore[union-attr]
+
+def background_for(image: pyvips.Image, color: edit_pb2.Color | None) -> list[float]:
+    """Colour as a libvips background vector matching ``image``'s band count;
+    None (unset, :func:`set_color`) means DEFAULT_BACKGROUND."""
+    rgba = DEFAULT_BACKGROUND if color is None else (color.r, color.g, color.b, color.a)
     return list(rgba[: image.bands]) if image.bands >= 3 else [rgba[0]]
 
 
 def needs_alpha(color: edit_pb2.Color | None) -> bool:
-    """True when the colour is (partly) transparent."""
-    return color is not None and color.ByteSize() > 0 and color.a < 255
+    """True when the colour is set and (partly) transparent."""
+    return color is not None and color.a < 255
 
 
 def ensure_alpha(image: pyvips.Image) -> pyvips.Image:

@@ -2,20 +2,21 @@
 the one EditGraph, in imgproxy's pipeline order (``processing/processing.go``):
 trim, rotate and flip (first here: the plan is in the output's orientation),
 crop, scale, crop to result, filters (blur, sharpen), extend, extend aspect
-ratio, padding, background (flatten), then the encoding."""
+ratio, padding, background (flatten), watermark, then the encoding."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from contract import vocabulary
-from gateway.imgproxy.geometry import Box, Plan
+from gateway.imgproxy import geometry
+from gateway.imgproxy.geometry import Box, Gravity, Plan
 from gateway.imgproxy.options import OptionError, Options
 from imgmesh.v1 import edit_pb2
 
 # Options parsed but not built yet: refused (501), never silently dropped.
 NOT_BUILT = {
-    "watermark.opacity": "watermark",
     "trim.color": "trim with a colour",
     "trim.equal_horizontal": "trim with equal sides",
     "trim.equal_vertical": "trim with equal sides",
@@ -269,6 +270,70 @@ def _encode(
     )
 
 
+@dataclass(frozen=True)
+class Watermark:
+    """The watermark image: its source and its (W, H) px (from its header).
+
+    Attributes:
+        source: IMGPROXY_WATERMARK_DATA / _PATH as inline bytes, _URL or a
+            URL's ``watermark_url`` as a source.
+        size: (W, H) px.
+        opacity: IMGPROXY_WATERMARK_OPACITY, 0..1, multiplied by the URL's.
+    """
+
+    source: edit_pb2.Source
+    size: tuple[int, int]
+    opacity: float = 1.0
+
+
+def _watermark(o: Options, wm: Watermark, size: tuple[int, int], dpr: float) -> list[edit_pb2.Step]:
+    """imgproxy's ``wm:opacity:position:x:y:scale`` over the W x H result
+    (processing/watermark.go): fitted, enlarging, into ``scale`` of the
+    result's sides; at the compass ``position`` with px (>= 1, times the dpr)
+    or relative offsets, allowed to overflow; or ``re``: padded by the
+    offsets and replicated over the result from its centre."""
+    opacity = o.get("watermark.opacity", 0.0) * wm.opacity
+    if opacity <= 0:
+        return []
+    width, height = size
+    layer = edit_pb2.EditGraph(source=wm.source)
+    w, h = wm.size
+    if o.get("watermark.scale", 0) > 0:
+        box = {
+            "resizing_type": "fit",
+            "enlarge": True,
+            "width": max(geometry.scale_to_even(width, o["watermark.scale"]), 1),
+            "height": max(geometry.scale_to_even(height, o["watermark.scale"]), 1),
+        }
+        w, h = geometry.plan(wm.size, box).size
+        if (w, h) != wm.size:
+            layer.steps.add(
+                resize=edit_pb2.Resize(
+                    crop_mode=edit_pb2.CROP_MODE_FORCE,
+                    width=edit_pb2.Dimension(px=w),
+                    height=edit_pb2.Dimension(px=h),
+                )
+            )
+    x_off, y_off = o.get("watermark.x_offset", 0.0), o.get("watermark.y_offset", 0.0)
+    overlay = edit_pb2.Overlay(anchor=edit_pb2.FOCUS_TOP_LEFT)
+    if o.get("watermark.position") == "re":
+        pad_x = round(x_off * dpr) if abs(x_off) >= 1 else geometry.scale_to_even(width, x_off)
+        pad_y = round(y_off * dpr) if abs(y_off) >= 1 else geometry.scale_to_even(height, y_off)
+        pad_x, pad_y = max(pad_x, 0), max(pad_y, 0)
+        if pad_x or pad_y:
+            layer.steps.append(_embed(w + pad_x, h + pad_y, pad_x // 2, pad_y // 2, TRANSPARENT))
+        layer.steps.add(replicate=edit_pb2.Replicate(width=width, height=height, centered=True))
+        left = top = 0
+    else:
+        gravity = Gravity(o.get("watermark.position", "ce"), x_off, y_off)
+        left, top = geometry.position(width, height, w, h, gravity, dpr, overflow=True)
+    if opacity < 1:
+        layer.steps.add(opacity=edit_pb2.Opacity(opacity=opacity))
+    overlay.image.CopyFrom(layer)
+    overlay.x.px, overlay.y.px = left, top
+    return [edit_pb2.Step(overlay=overlay)]
+
+
 def compile_graph(
     o: Options,
     src: edit_pb2.Source,
@@ -280,10 +345,12 @@ def compile_graph(
     quality: int = 80,
     format_quality: dict[str, int] | None = None,
     negotiation: tuple[bool, bool, bool, bool] = (False, False, False, False),
+    watermark: Watermark | None = None,
 ) -> edit_pb2.EditGraph:
     """The EditGraph of imgproxy options ``o`` (already through
     :func:`refuse_unbuilt`) on ``src`` (:func:`source`), whose plan was made
-    on an ``upright`` (W, H) px source (after trim).
+    on an ``upright`` (W, H) px source (after trim); ``watermark`` for ``wm``
+    (none configured: ``wm`` does nothing, as in imgproxy).
 
     Raises:
         NotBuiltError: an output format imgmesh does not write.
@@ -309,6 +376,8 @@ def compile_graph(
     graph.steps.extend(_canvas_steps(o, plan))
     if "background" in o:  # imgproxy flattens onto the background colour
         graph.steps.add(background_color=edit_pb2.BackgroundColor(color=_color(o["background"])))
+    if watermark is not None:
+        graph.steps.extend(_watermark(o, watermark, plan.size, plan.dpr_scale))
     graph.encode.CopyFrom(
         _encode(o, source_format, accepted, quality, format_quality or {}, negotiation)
     )

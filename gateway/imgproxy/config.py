@@ -4,12 +4,22 @@ start), the signing keys and the encoding defaults."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass, field
 
-from gateway.imgproxy.options import FORMATS, ParserConfig, parse_presets, validate_presets
+from gateway.imgproxy.compile import source
+from gateway.imgproxy.options import (
+    FORMATS,
+    OptionError,
+    ParserConfig,
+    parse_presets,
+    validate_presets,
+)
 from gateway.imgproxy.signing import SigningConfig
 from gateway.settings import GatewaySettings
+from imgmesh.v1 import edit_pb2
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,9 @@ class ImgproxyConfig:
         frames by option key, which a URL's own security options override.
     skip_processing: source formats served as they are (IMGPROXY_SKIP_PROCESSING_FORMATS).
     always_rasterize_svg: IMGPROXY_ALWAYS_RASTERIZE_SVG.
+    watermark: the configured watermark image's source (IMGPROXY_WATERMARK_DATA,
+        _PATH read at start, or _URL), or None.
+    watermark_opacity: IMGPROXY_WATERMARK_OPACITY.
     """
 
     parser: ParserConfig = field(default_factory=ParserConfig)
@@ -37,6 +50,8 @@ class ImgproxyConfig:
     security: dict[str, int] = field(default_factory=dict)
     skip_processing: tuple[str, ...] = ()
     always_rasterize_svg: bool = False
+    watermark: edit_pb2.Source | None = None
+    watermark_opacity: float = 1.0
 
     @classmethod
     def from_settings(cls, s: GatewaySettings) -> ImgproxyConfig:
@@ -84,6 +99,8 @@ class ImgproxyConfig:
             },
             skip_processing=_formats(s.imgproxy_skip_processing_formats),
             always_rasterize_svg=s.imgproxy_always_rasterize_svg,
+            watermark=_watermark(s),
+            watermark_opacity=s.imgproxy_watermark_opacity,
         )
 
 
@@ -97,6 +114,29 @@ def _replacements(text: str) -> tuple[tuple[re.Pattern[str], str], ...]:
             raise ValueError(f"invalid URL replacement: {item}")
         pairs.append((re.compile(pattern), replacement))
     return tuple(pairs)
+
+
+def _watermark(s: GatewaySettings) -> edit_pb2.Source | None:
+    """The first of IMGPROXY_WATERMARK_DATA, _PATH and _URL, as imgproxy
+    reads them (auximageprovider), as a source.
+
+    Raises:
+        ValueError: malformed base64 data or URL; OSError: an unreadable file.
+    """
+    if s.imgproxy_watermark_data:
+        try:
+            data = base64.b64decode(s.imgproxy_watermark_data, validate=True)
+        except binascii.Error as exc:
+            raise ValueError("IMGPROXY_WATERMARK_DATA is not base64") from exc
+        return edit_pb2.Source(inline_bytes=data)
+    if s.imgproxy_watermark_path is not None:
+        return edit_pb2.Source(inline_bytes=s.imgproxy_watermark_path.read_bytes())
+    if s.imgproxy_watermark_url:
+        try:
+            return source(s.imgproxy_watermark_url)
+        except OptionError as exc:
+            raise ValueError(f"IMGPROXY_WATERMARK_URL: {exc}") from exc
+    return None
 
 
 def _formats(text: str) -> tuple[str, ...]:

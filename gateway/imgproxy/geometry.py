@@ -71,10 +71,18 @@ class Gravity:
 
 
 def position(
-    width: int, height: int, inner_w: int, inner_h: int, g: Gravity, dpr: float
+    width: int,
+    height: int,
+    inner_w: int,
+    inner_h: int,
+    g: Gravity,
+    dpr: float,
+    *,
+    overflow: bool = False,
 ) -> tuple[int, int]:
-    """``calcPosition`` without overflow: the top-left (px) of an inner_w x
-    inner_h box in a width x height one at gravity ``g``."""
+    """``calcPosition``: the top-left (px) of an inner_w x inner_h box in a
+    width x height one at gravity ``g``; inside it, or with ``overflow``
+    (a watermark) anywhere at least 1 px of it still overlaps."""
     if g.type == "fp":
         left = scale_to_even(width, g.x) - inner_w // 2
         top = scale_to_even(height, g.y) - inner_h // 2
@@ -91,6 +99,8 @@ def position(
             top = height - inner_h - off_y
         if g.type in ("we", "nowe", "sowe"):
             left = off_x
+    if overflow:
+        return max(1 - inner_w, min(left, width - 1)), max(1 - inner_h, min(top, height - 1))
     return max(0, min(left, width - inner_w)), max(0, min(top, height - inner_h))
 
 
@@ -117,6 +127,8 @@ class Plan:
         extend_ar: the same for ``extend_aspect_ratio``.
         padding: (top, right, bottom, left) px added last.
         size: the result's size.
+        dpr_scale: the scale px offsets are multiplied by (``dpr``, or less
+            when the result could not grow that much).
     """
 
     crop: Box | None
@@ -127,6 +139,7 @@ class Plan:
     extend_ar: Box | None
     padding: tuple[int, int, int, int]
     size: tuple[int, int]
+    dpr_scale: float = 1.0
 
 
 @dataclass
@@ -313,4 +326,4 @@ def plan(source: tuple[int, int], o: Options) -> Plan:
             size = extend_ar[:2]
     padding = _padding(o, s.dpr_scale)
     size = (size[0] + padding[1] + padding[3], size[1] + padding[0] + padding[2])
-    return Plan(crop, scaled, result_crop, smart, extend, extend_ar, padding, size)
+    return Plan(crop, scaled, result_crop, smart, extend, extend_ar, padding, size, s.dpr_scale)

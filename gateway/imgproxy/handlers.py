@@ -23,6 +23,7 @@ from gateway.app_state import SETTINGS
 from gateway.errors import error_response
 from gateway.imgproxy import geometry
 from gateway.imgproxy.compile import (
+    Watermark,
     compile_graph,
     probe_steps,
     refuse_unbuilt,
@@ -77,25 +78,63 @@ async def _trimmed_size(
     return reply.source_width, reply.source_height
 
 
-def _compile(
+async def _watermark(request: web.Request, options: Options) -> Watermark | None | web.Response:
+    """The watermark ``wm`` draws (``wmu``'s or the configured image) with its
+    size from its header; None when ``wm`` is off or no image is configured."""
+    config = request.app[CONFIG]
+    if not options.get("watermark.opacity"):
+        return None
+    try:
+        url = options.get("watermark.url")
+        wm_source = source(url) if url else config.watermark
+    except OptionError as exc:
+        return _option_error(exc)
+    if wm_source is None:
+        return None
+    header = await probe(request, wm_source)
+    if isinstance(header, web.Response):
+        return header
+    return Watermark(wm_source, (header.width, header.height), config.watermark_opacity)
+
+
+async def _processing_graph(
     request: web.Request,
-    config: ImgproxyConfig,
     options: Options,
     src: edit_pb2.Source,
     upright: tuple[int, int],
     source_format: str,
-) -> edit_pb2.EditGraph:
-    return compile_graph(
-        options,
-        src,
-        geometry.plan(upright, options),
-        upright,
-        source_format=vocabulary.format_named(source_format) or 0,
-        accepted=accepted_formats(request.headers.get("Accept")),
-        quality=config.quality,
-        format_quality=config.format_quality,
-        negotiation=(config.auto_webp, config.enforce_webp, config.auto_avif, config.enforce_avif),
-    )
+) -> edit_pb2.EditGraph | web.StreamResponse:
+    """The graph imgproxy's options make of a source of ``upright`` px (its
+    size after a trim measured first)."""
+    config = request.app[CONFIG]
+    if steps := probe_steps(options):
+        trimmed = await _trimmed_size(request, src, steps)
+        if isinstance(trimmed, web.StreamResponse):
+            return trimmed
+        upright = trimmed
+    watermark = await _watermark(request, options)
+    if isinstance(watermark, web.Response):
+        return watermark
+    try:
+        return compile_graph(
+            options,
+            src,
+            geometry.plan(upright, options),
+            upright,
+            source_format=vocabulary.format_named(source_format) or 0,
+            accepted=accepted_formats(request.headers.get("Accept")),
+            quality=config.quality,
+            format_quality=config.format_quality,
+            negotiation=(
+                config.auto_webp,
+                config.enforce_webp,
+                config.auto_avif,
+                config.enforce_avif,
+            ),
+            watermark=watermark,
+        )
+    except OptionError as exc:
+        return _option_error(exc)
 
 
 async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
@@ -132,15 +171,10 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
     if skips_processing(options, source_format, *skip):
         graph = edit_pb2.EditGraph(source=src, encode=edit_pb2.Encode(original=True))
     else:
-        if steps := probe_steps(options):
-            trimmed = await _trimmed_size(request, src, steps)
-            if isinstance(trimmed, web.StreamResponse):
-                return trimmed
-            upright = trimmed
-        try:
-            graph = _compile(request, config, options, src, upright, source_format)
-        except OptionError as exc:
-            return _option_error(exc)
+        built = await _processing_graph(request, options, src, upright, source_format)
+        if isinstance(built, web.StreamResponse):
+            return built
+        graph = built
     reply = await render(request, graph, graph_facts(graph))
     if isinstance(reply, web.StreamResponse):
         return reply

@@ -502,6 +502,19 @@ def _watermark(o: Options, args: list[str], config: ParserConfig, used: tuple[st
         _positive_float(o, "watermark.scale", args[4:5], nonzero=True)
 
 
+@option("watermark_url", "wmu")
+def _watermark_url(
+    o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]
+) -> None:
+    """imgproxy Pro's ``wmu:<base64url of the watermark's URL>`` (padding
+    allowed): this request's watermark image instead of the configured one."""
+    _max_args("watermark_url", args, 1)
+    try:
+        o["watermark.url"] = b64.decode(args[0].rstrip("=")).decode()
+    except ValueError as exc:
+        raise _invalid("watermark_url", args[0], "base64-encoded URL") from exc
+
+
 @option("format_quality", "fq")
 def _format_quality(
     o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]

@@ -308,3 +308,76 @@ def test_security_options_refuse_the_source(
         ).status
         == 200
     )
+
+
+# wm: the watermark (IMGPROXY_WATERMARK_PATH = synthetic/logo.png, 60 x 40:
+# opaque red left half, half-transparent green right half) on geometry.png,
+# whose pixels say where they are (red = x, green = 2 y, blue 128).
+@pytest.fixture(scope="module")
+def watermarked(mesh, origin_root, tmp_path_factory) -> Iterator[str]:
+    env = {"IMGPROXY_WATERMARK_PATH": str(origin_root / "synthetic" / "logo.png")}
+    log = tmp_path_factory.mktemp("imgproxy") / "gateway-wm.log"
+    with extra_gateway(mesh.ports, [], env, log) as url:
+        yield url + "/imgproxy"
+
+
+def _over(x: int, y: int, layer: tuple[int, int, int], alpha: float) -> np.ndarray:
+    """geometry.png's pixel at (x, y) under ``layer`` at ``alpha``."""
+    return np.array(layer) * alpha + np.array([x, 2 * y, 128]) * (1 - alpha)
+
+
+RED, GREEN = (255, 0, 0), (0, 255, 0)
+
+
+@pytest.mark.parametrize(
+    "wm,checks",
+    [
+        # north-west: the watermark's top-left at (0, 0)
+        ("wm:1:nowe", [((5, 5), RED, 1), ((35, 5), GREEN, 128 / 255), ((70, 5), RED, 0)]),
+        # south-east, 10 / 5 px in: top-left at (200 - 60 - 10, 100 - 40 - 5)
+        ("wm:1:soea:10:5", [((131, 56), RED, 1), ((129, 56), RED, 0), ((131, 54), RED, 0)]),
+        # centre (imgproxy's ShrinkToEven: (141 / 2, 61 / 2) -> (70, 30)), half opacity
+        ("wm:0.5:ce", [((70, 30), RED, 0.5), ((69, 30), RED, 0), ((70, 29), RED, 0)]),
+        # relative offsets: 0.1 of the sides from the west / north edges
+        ("wm:1:nowe:0.1:0.1", [((20, 10), RED, 1), ((19, 10), RED, 0)]),
+        # overflow: 40 px past the east edge, only its red 20 px inside
+        ("wm:1:ea:-40", [((180, 30), RED, 1), ((199, 69), RED, 1), ((179, 30), RED, 0)]),
+        # scale 0.5: fitted into 100 x 50, enlarged to 75 x 50 (its red half 37 px)
+        (
+            "wm:1:nowe:0:0:0.5",
+            [((36, 49), RED, 1), ((74, 49), GREEN, 128 / 255), ((75, 5), RED, 0)],
+        ),
+        # replicated: 5 x 3 copies, 300 x 120 px, cut at (50, 10): x 0..9 is a
+        # green half, x 10..39 the next copy's red
+        ("wm:1:re", [((0, 0), GREEN, 128 / 255), ((10, 0), RED, 1), ((39, 29), RED, 1)]),
+        # replicated with 20 / 10 px between copies: 80 x 50 tiles, 3 x 3
+        # (240 x 150) cut at (20, 25): (0, 0) is tile (20, 25), the watermark's
+        # (10, 20) inside its padding (10, 5)
+        ("wm:1:re:20:10", [((0, 0), RED, 1), ((50, 0), RED, 0), ((0, 20), RED, 0)]),
+    ],
+)
+def test_watermark_placement(watermarked: str, wm: str, checks) -> None:
+    pixels = get(f"{watermarked}/insecure/{wm}/plain/{GEOMETRY}@png").pixels().astype(float)
+    assert pixels.shape[:2] == (100, 200)
+    for (x, y), layer, alpha in checks:
+        assert np.abs(pixels[y, x, :3] - _over(x, y, layer, alpha)).max() <= 2, (x, y)
+
+
+def test_watermark_url_and_no_watermark(watermarked: str, imgproxy: str) -> None:
+    halves = base64.urlsafe_b64encode(b"local:///synthetic/halves.png").decode()
+    url = f"{watermarked}/insecure/wm:1:nowe/wmu:{halves}/plain/{GEOMETRY}@png"
+    pixels = get(url).pixels()
+    assert tuple(pixels[10, 10, :3]) == RED and tuple(pixels[10, 150, :3]) == (0, 0, 255)
+    # no watermark image configured: wm draws nothing, as in imgproxy
+    plain = get(f"{imgproxy}/insecure/plain/{GEOMETRY}@png").pixels()
+    assert np.array_equal(
+        get(f"{imgproxy}/insecure/wm:1:nowe/plain/{GEOMETRY}@png").pixels(), plain
+    )
+    assert get(f"{watermarked}/insecure/wm:1:xx/plain/{GEOMETRY}").status == 404
+
+
+def test_extend_and_padding_without_background_are_transparent(imgproxy: str) -> None:
+    pixels = get(f"{imgproxy}/insecure/rs:fit:100:100/ex:1/pd:0:10/plain/{GEOMETRY}@png").pixels()
+    assert pixels.shape == (100, 120, 4)
+    assert pixels[0, 60, 3] == 0 and pixels[50, 5, 3] == 0  # extend's band, padding's side
+    assert pixels[50, 60, 3] == 255 and pixels[50, 60, 2] == 128  # the image

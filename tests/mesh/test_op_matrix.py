@@ -254,6 +254,13 @@ SAMPLES: dict[str, list[Sample]] = {
         )
     ],
     "pixelate": [Sample(_s(pixelate=edit_pb2.Pixelate(size=8)), same)],
+    "replicate": [
+        Sample(
+            _s(replicate=edit_pb2.Replicate(width=500, height=70, centered=True)),
+            lambda w, h: (500, 70),
+        ),
+        Sample(_s(replicate=edit_pb2.Replicate(width=30, height=900)), lambda w, h: (30, 900)),
+    ],
     "nine_patch_frame": [
         Sample(
             _s(

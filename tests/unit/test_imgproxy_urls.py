@@ -413,7 +413,7 @@ SAMPLES = {
     "max_src_resolution": "1", "max_src_file_size": "1", "max_animation_frames": "1",
     "max_animation_frame_resolution": "1", "max_result_dimension": "1",
     "brightness": "-20", "contrast": "1.5", "saturation": "0.5", "colorize": "0.5:ff0000",
-    "remove_background": "1",
+    "remove_background": "1", "watermark_url": "bG9jYWw6Ly8vd20ucG5n",
 }  # fmt: skip
 FULL_NAMES = {fn: name for name, fn in reversed(list(opts.OPTIONS.items()))}
 
@@ -534,3 +534,12 @@ def test_skip_processing(o, source, config, rasterize, skips) -> None:
 def test_skip_processing_parses_imgproxy_format_names() -> None:
     o, _ = parse_path("/skp:jpg:png:svg/plain/local:///a.png", ParserConfig())
     assert o["skip_processing"] == ["jpeg", "png", "svg"]
+
+
+def test_watermark_url_is_base64url_padded_or_not() -> None:
+    o, _ = parse_path("/wm:1/wmu:bG9jYWw6Ly8vd20ucG5n/plain/local:///a.png", ParserConfig())
+    assert o["watermark.url"] == "local:///wm.png"
+    o, _ = parse_path("/wmu:bG9jYWw6Ly8vYS5wbmc=/plain/local:///a.png", ParserConfig())
+    assert o["watermark.url"] == "local:///a.png"
+    with pytest.raises(OptionError):
+        parse_path("/wmu:***/plain/local:///a.png", ParserConfig())

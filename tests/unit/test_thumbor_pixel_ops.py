@@ -277,3 +277,16 @@ def test_pixelate_gives_blocks_of_their_mean_colour() -> None:
     edge = RGB[32:37, 48:53].reshape(-1, 3).mean(axis=0)  # a partial block: its own mean
     assert (np.abs(out[32:37, 48:53] - edge.round()) <= 1).all()
     assert np.array_equal(run("pixelate", edit_pb2.Pixelate(size=1)), RGB)
+
+
+def test_replicate_tiles_from_the_top_left_or_centred() -> None:
+    """imgproxy's vips_replicate_go: 3 copies (odd) of a 53 px row for 100 px
+    centred, the middle copy's centre at the middle."""
+    tiled = run("replicate", edit_pb2.Replicate(width=100, height=37))
+    assert tiled.shape == (37, 100, 3)
+    assert np.array_equal(tiled[:, :53], RGB) and np.array_equal(tiled[:, 53:], RGB[:, :47])
+    centred = run("replicate", edit_pb2.Replicate(width=100, height=50, centered=True))
+    assert centred.shape == (50, 100, 3)
+    row = np.concatenate([RGB] * 3, axis=1)  # 159 px: cut from (159 - 100) // 2 = 29
+    column = np.concatenate([row] * 3, axis=0)  # 111 px: cut from (111 - 50) // 2 = 30
+    assert np.array_equal(centred, column[30:80, 29:129])

@@ -19,7 +19,7 @@ def background_color(
     Translucent colour: Porter-Duff "over" keeps an alpha band. No alpha: no-op."""
     if not image.hasalpha():
         return image
-    color = params.color
+    color = imaging.set_color(params, "color")
     if not imaging.needs_alpha(color):
         rgb = imaging.background_for(image, color)[:3]
         return image.flatten(background=rgb).cast("uchar")

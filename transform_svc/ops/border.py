@@ -15,7 +15,8 @@ from transform_svc.ops import register
 def border(image: pyvips.Image, params: edit_pb2.Border, ctx: RenderContext) -> pyvips.Image:
     """A ``width`` px border of ``color`` on all four sides."""
     w = params.width
-    if imaging.needs_alpha(params.color):
+    color = imaging.set_color(params, "color")
+    if imaging.needs_alpha(color):
         image = imaging.ensure_alpha(image)
     return image.embed(
         w,
@@ -23,5 +24,5 @@ def border(image: pyvips.Image, params: edit_pb2.Border, ctx: RenderContext) -> 
         image.width + 2 * w,
         image.height + 2 * w,
         extend="background",
-        background=imaging.background_for(image, params.color),
+        background=imaging.background_for(image, color),
     )

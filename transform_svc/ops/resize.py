@@ -171,7 +171,7 @@ def pad(
             placed = placed.bandjoin(mask)
         out = under.composite2(placed, "over").cast("uchar")
         return out if image.hasalpha() else out.extract_band(0, n=3)
-    background = params.background
+    background = imaging.set_color(params, "background")
     if params.pad_fill == edit_pb2.Resize.PAD_FILL_MEAN:
         rgb = image.extract_band(0, n=3)
         r, g, b = (int(rgb[band].avg()) for band in range(3))
@@ -315,7 +315,8 @@ def extract(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image:
                     f"{image.width}x{image.height} image; use cm-pad_extract to pad"
                 )
             return image.extract_area(left, top, w, h)
-        if imaging.needs_alpha(params.background):
+        background = imaging.set_color(params, "background")
+        if imaging.needs_alpha(background):
             image = imaging.ensure_alpha(image)
         return image.embed(
             -left,
@@ -323,7 +324,7 @@ def extract(image: pyvips.Image, params: edit_pb2.Resize) -> pyvips.Image:
             w,
             h,
             extend="background",
-            background=imaging.background_for(image, params.background),
+            background=imaging.background_for(image, background),
         )
     if params.crop_mode == edit_pb2.CROP_MODE_EXTRACT:
         if w > image.width or h > image.height:

@@ -20,6 +20,7 @@ def rotate(image: pyvips.Image, params: edit_pb2.Rotate, ctx: RenderContext) -> 
         return image
     if angle % 90 == 0:
         return image.rot({90: "d90", 180: "d180", 270: "d270"}[int(angle)])
-    if imaging.needs_alpha(params.background):
+    background = imaging.set_color(params, "background")
+    if imaging.needs_alpha(background):
         image = imaging.ensure_alpha(image)
-    return image.rotate(angle, background=imaging.background_for(image, params.background))
+    return image.rotate(angle, background=imaging.background_for(image, background))
