@@ -15,9 +15,7 @@ from transform_svc.ops import register
 
 
 @register("replicate")
-def replicate(
-    image: pyvips.Image, params: edit_pb2.Replicate, ctx: RenderContext
-) -> pyvips.Image:
+def replicate(image: pyvips.Image, params: edit_pb2.Replicate, ctx: RenderContext) -> pyvips.Image:
     """The image repeated ``ceil(width / W)`` x ``ceil(height / H)`` times
     (rounded up to odd counts when ``centered``) and the width x height px
     cut from the top-left, or centred when ``centered``.
