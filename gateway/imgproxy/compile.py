@@ -15,12 +15,6 @@ from gateway.imgproxy.geometry import Box, Gravity, Plan
 from gateway.imgproxy.options import OptionError, Options
 from imgmesh.v1 import edit_pb2
 
-# Options parsed but not built yet: refused (501), never silently dropped.
-NOT_BUILT = {
-    "trim.color": "trim with a colour",
-    "trim.equal_horizontal": "trim with equal sides",
-    "trim.equal_vertical": "trim with equal sides",
-}
 TRANSPARENT = edit_pb2.Color(r=0, g=0, b=0, a=0)
 
 
@@ -43,16 +37,6 @@ def source(url: str) -> edit_pb2.Source:
     if url.startswith(("http://", "https://")):
         return edit_pb2.Source(url=url)
     raise OptionError("url", f"unsupported source URL scheme: {url.split(':', 1)[0]}")
-
-
-def refuse_unbuilt(o: Options) -> None:
-    """Raises:
-    NotBuiltError: ``o`` uses an option not applied yet."""
-    for key, name in NOT_BUILT.items():
-        if key in o:
-            raise NotBuiltError(name)
-    if o.get("colorize.keep_alpha"):
-        raise NotBuiltError("colorize keeping the alpha")
 
 
 def security_error(
@@ -97,8 +81,14 @@ def probe_steps(o: Options) -> list[edit_pb2.Step]:
     """The steps the geometry depends on the result of (trim)."""
     if "trim.threshold" not in o:
         return []
-    threshold = max(1, min(99, round(o["trim.threshold"])))
-    return [edit_pb2.Step(trim=edit_pb2.Trim(threshold=threshold))]
+    trim = edit_pb2.Trim(
+        threshold=max(1, min(99, round(o["trim.threshold"]))),
+        equal_horizontal=bool(o.get("trim.equal_horizontal")),
+        equal_vertical=bool(o.get("trim.equal_vertical")),
+    )
+    if "trim.color" in o:
+        trim.background.CopyFrom(_color(o["trim.color"]))
+    return [edit_pb2.Step(trim=trim)]
 
 
 def _extract(box: Box) -> edit_pb2.Step:
@@ -207,8 +197,14 @@ def _filters(o: Options) -> list[edit_pb2.Step]:
 
 
 def _colorize(o: Options) -> edit_pb2.Step:
-    """A layer of the colour at the opacity, as large as the image."""
+    """A layer of the colour at the opacity, as large as the image; with
+    ``keep_alpha`` the colour bands mixed instead, so transparent areas stay
+    transparent."""
     r, g, b = o["colorize.color"]
+    if o.get("colorize.keep_alpha"):
+        mix = o["colorize.opacity"]
+        linear = edit_pb2.Linear(multiply=[1 - mix], add=[r * mix, g * mix, b * mix])
+        return edit_pb2.Step(linear=linear)
     alpha = round(255 * o["colorize.opacity"])
     side = edit_pb2.Expression
     canvas = edit_pb2.Canvas(
@@ -347,8 +343,7 @@ def compile_graph(
     negotiation: tuple[bool, bool, bool, bool] = (False, False, False, False),
     watermark: Watermark | None = None,
 ) -> edit_pb2.EditGraph:
-    """The EditGraph of imgproxy options ``o`` (already through
-    :func:`refuse_unbuilt`) on ``src`` (:func:`source`), whose plan was made
+    """The EditGraph of imgproxy options ``o`` on ``src`` (:func:`source`), whose plan was made
     on an ``upright`` (W, H) px source (after trim); ``watermark`` for ``wm``
     (none configured: ``wm`` does nothing, as in imgproxy).
 

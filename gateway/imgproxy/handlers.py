@@ -26,7 +26,6 @@ from gateway.imgproxy.compile import (
     Watermark,
     compile_graph,
     probe_steps,
-    refuse_unbuilt,
     security_error,
     skips_processing,
     source,
@@ -153,7 +152,6 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
         return error_response("imgproxy_signature_mismatch", str(exc))
     try:
         options, url = parse_path(path, config.parser)
-        refuse_unbuilt(options)
         src = source(url)
     except OptionError as exc:
         return _option_error(exc)

@@ -90,7 +90,6 @@ def test_base64_sources_and_the_extension(imgproxy: str) -> None:
             501,
             "imgproxy_option_not_supported",
         ),
-        (f"/insecure/col:0.5:f00:1/plain/{GEOMETRY}", 501, "imgproxy_option_not_supported"),
         (f"/insecure/w:10/plain/{GEOMETRY}@tiff", 501, "imgproxy_option_not_supported"),
         ("/insecure/w:10/plain/local:///synthetic/missing.png", 404, "source_not_found"),
         ("/insecure/w:10/plain/ftp://example.com/a.png", 404, "imgproxy_invalid_url"),
@@ -381,3 +380,42 @@ def test_extend_and_padding_without_background_are_transparent(imgproxy: str) ->
     assert pixels.shape == (100, 120, 4)
     assert pixels[0, 60, 3] == 0 and pixels[50, 5, 3] == 0  # extend's band, padding's side
     assert pixels[50, 60, 3] == 255 and pixels[50, 60, 2] == 128  # the image
+
+
+def test_trim_with_a_colour_and_equal_margins(imgproxy: str, origin_root) -> None:
+    """framed.png: a 400 px photo in a 20 px white border; margins.png: a
+    20 x 20 black block on white with margins 10 (left), 70 (right), 30
+    (top), 10 (bottom)."""
+    import pyvips
+
+    white = (pyvips.Image.black(100, 60, bands=3) + 255).cast("uchar")
+    block = pyvips.Image.black(20, 20, bands=3).cast("uchar")
+    folder = origin_root / "probe"
+    folder.mkdir(exist_ok=True)
+    white.insert(block, 10, 30).copy(interpretation="srgb").write_to_file(
+        str(folder / "margins.png")
+    )
+    framed = "local:///synthetic/framed.png"
+    assert _size(f"{imgproxy}/insecure/t:10:ffffff/plain/{framed}") == (400, 400)
+    # a colour that is not the border's: nothing is trimmed
+    assert _size(f"{imgproxy}/insecure/t:10:000000/plain/{framed}") == (440, 440)
+    margins = "local:///probe/margins.png"
+    assert _size(f"{imgproxy}/insecure/t:10/plain/{margins}") == (20, 20)
+    assert _size(f"{imgproxy}/insecure/t:10:fff:1/plain/{margins}") == (80, 20)
+    assert _size(f"{imgproxy}/insecure/t:10::0:1/plain/{margins}") == (20, 40)
+    both = get(f"{imgproxy}/insecure/t:10:fff:1:1/plain/{margins}@png").pixels()
+    assert both.shape[:2] == (40, 80)
+    # the box is (10, 10) 80 x 40 of the source: the block at (0, 20) in it
+    assert (both[20:40, 0:20, :3] == 0).all() and (both[0:20, :, :3] == 255).all()
+    assert (both[20:40, 20:, :3] == 255).all()
+
+
+def test_colorize_keeping_the_alpha(imgproxy: str) -> None:
+    """logo.png: opaque red left half, green at alpha 128 on the right."""
+    logo = "local:///synthetic/logo.png"
+    kept = get(f"{imgproxy}/insecure/col:0.5:0000ff:1/plain/{logo}@png").pixels().astype(int)
+    assert kept[20, 45, 3] == 128 and kept[20, 5, 3] == 255  # alpha as it was
+    assert np.abs(kept[20, 5, :3] - [128, 0, 128]).max() <= 1  # red half-way to blue
+    assert np.abs(kept[20, 45, :3] - [0, 128, 128]).max() <= 1
+    covered = get(f"{imgproxy}/insecure/col:0.5:0000ff/plain/{logo}@png").pixels().astype(int)
+    assert covered[20, 45, 3] > 128  # the colour layer covers the translucent half
