@@ -176,7 +176,7 @@ def _object_crop(o: Options, w: int, h: int) -> edit_pb2.Step:
 
 def _filters(o: Options) -> list[edit_pb2.Step]:
     """blur, sharpen, pixelate, and imgproxy Pro's brightness, contrast,
-    saturation and colorize."""
+    saturation, colorize, monochrome and duotone."""
     steps = []
     if o.get("blur"):
         steps.append(edit_pb2.Step(blur=edit_pb2.Blur(sigma=o["blur"])))
@@ -193,6 +193,20 @@ def _filters(o: Options) -> list[edit_pb2.Step]:
         steps.append(edit_pb2.Step(saturation=edit_pb2.Saturation(factor=o["saturation"])))
     if o.get("colorize.opacity"):
         steps.append(_colorize(o))
+    if o.get("monochrome.intensity"):
+        tone = edit_pb2.Duotone(
+            dark=_color((0, 0, 0)),
+            light=_color(o["monochrome.color"]),
+            intensity=o["monochrome.intensity"],
+        )
+        steps.append(edit_pb2.Step(duotone=tone))
+    if o.get("duotone.intensity"):
+        tone = edit_pb2.Duotone(
+            dark=_color(o["duotone.dark"]),
+            light=_color(o["duotone.light"]),
+            intensity=o["duotone.intensity"],
+        )
+        steps.append(edit_pb2.Step(duotone=tone))
     return steps
 
 

@@ -400,6 +400,28 @@ def _colorize(o: Options, args: list[str], config: ParserConfig, used: tuple[str
         _bool(o, "colorize.keep_alpha", args[2:3])
 
 
+@option("monochrome", "mc")
+def _monochrome(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]) -> None:
+    """imgproxy Pro: ``mc:intensity[:colour]``, default ``0:b3b3b3``."""
+    _max_args("monochrome", args, 2)
+    _opacity(o, "monochrome.intensity", args[:1])
+    o["monochrome.color"] = (0xB3, 0xB3, 0xB3)
+    if len(args) > 1 and args[1]:
+        _hex_color(o, "monochrome.color", args[1:2])
+
+
+@option("duotone", "dt")
+def _duotone(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]) -> None:
+    """imgproxy Pro: ``dt:intensity[:dark[:light]]``, default ``0:000000:ffffff``."""
+    _max_args("duotone", args, 3)
+    _opacity(o, "duotone.intensity", args[:1])
+    o["duotone.dark"], o["duotone.light"] = (0, 0, 0), (255, 255, 255)
+    if len(args) > 1 and args[1]:
+        _hex_color(o, "duotone.dark", args[1:2])
+    if len(args) > 2 and args[2]:
+        _hex_color(o, "duotone.light", args[2:3])
+
+
 @option("remove_background", "rmbg")
 def _remove_background(
     o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]

@@ -419,3 +419,11 @@ def test_colorize_keeping_the_alpha(imgproxy: str) -> None:
     assert np.abs(kept[20, 45, :3] - [0, 128, 128]).max() <= 1
     covered = get(f"{imgproxy}/insecure/col:0.5:0000ff/plain/{logo}@png").pixels().astype(int)
     assert covered[20, 45, 3] > 128  # the colour layer covers the translucent half
+
+
+def test_monochrome_and_duotone(imgproxy: str) -> None:
+    red = get(f"{imgproxy}/insecure/mc:1:ff0000/plain/{GEOMETRY}@png").pixels()
+    assert (red[..., 1:3] == 0).all() and red[..., 0].max() > 100
+    grey = get(f"{imgproxy}/insecure/dt:1/plain/{GEOMETRY}@png").pixels().astype(int)
+    assert (grey[..., 0] == grey[..., 1]).all() and (grey[..., 1] == grey[..., 2]).all()
+    assert grey[0, 0, 0] < grey[99, 199, 0]  # darker where red and green are low

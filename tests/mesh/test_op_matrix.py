@@ -254,6 +254,16 @@ SAMPLES: dict[str, list[Sample]] = {
         )
     ],
     "pixelate": [Sample(_s(pixelate=edit_pb2.Pixelate(size=8)), same)],
+    "duotone": [
+        Sample(
+            _s(
+                duotone=edit_pb2.Duotone(
+                    dark=C(b=128, a=255), light=C(r=255, g=255, a=255), intensity=0.8
+                )
+            ),
+            same,
+        )
+    ],
     "replicate": [
         Sample(
             _s(replicate=edit_pb2.Replicate(width=500, height=70, centered=True)),

@@ -290,3 +290,24 @@ def test_replicate_tiles_from_the_top_left_or_centred() -> None:
     row = np.concatenate([RGB] * 3, axis=1)  # 159 px: cut from (159 - 100) // 2 = 29
     column = np.concatenate([row] * 3, axis=0)  # 111 px: cut from (111 - 50) // 2 = 30
     assert np.array_equal(centred, column[30:80, 29:129])
+
+
+def test_duotone_maps_luminance_between_the_colours() -> None:
+    """imgproxy Pro's duotone / monochrome: black -> dark, white -> light,
+    grey in between; intensity mixes with the original."""
+    levels = np.array([0, 128, 255], dtype=np.uint8)
+    grey = np.repeat(np.repeat(levels[None, :, None], 3, axis=2), 2, axis=0)  # 2 x 3 px
+    params = edit_pb2.Duotone(
+        dark=edit_pb2.Color(b=100, a=255), light=edit_pb2.Color(r=255, g=200, a=255), intensity=1
+    )
+    out = run("duotone", params, grey).astype(int)
+    assert np.abs(out[0, 0] - [0, 0, 100]).max() <= 1
+    assert np.abs(out[0, 2] - [255, 200, 0]).max() <= 1
+    assert np.abs(out[0, 1] - [128, 100, 50]).max() <= 2
+    params.intensity = 0.5
+    half = run("duotone", params, grey).astype(int)
+    assert np.abs(half[0, 2] - [255, 228, 128]).max() <= 1
+    with_alpha = run("duotone", params, np.concatenate([RGB, ALPHA], axis=2))
+    assert np.array_equal(with_alpha[..., 3], ALPHA[..., 0])
+    params.intensity = 0
+    assert np.array_equal(run("duotone", params, RGB), RGB)
