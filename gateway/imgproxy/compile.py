@@ -344,50 +344,76 @@ def _watermark(o: Options, wm: Watermark, size: tuple[int, int], dpr: float) -> 
     return [edit_pb2.Step(overlay=overlay)]
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One pipeline of the chain, planned.
+
+    Attributes:
+        options: the pipeline's options.
+        size: the upright (W, H) px it starts from, after its trim.
+        plan: its geometry on that size.
+        watermark: what its ``wm`` draws, or None.
+    """
+
+    options: Options
+    size: tuple[int, int]
+    plan: Plan
+    watermark: Watermark | None = None
+
+
+def pipeline_steps(stage: Stage) -> list[edit_pb2.Step]:
+    """One pipeline's steps in imgproxy's order: trim, rotate and flip, the
+    geometry, background removal, filters, extend and padding, flatten,
+    watermark."""
+    o, plan = stage.options, stage.plan
+    steps = probe_steps(o)
+    before = stage.size
+    if o.get("rotate", 0) % 360:
+        steps.append(edit_pb2.Step(rotate=edit_pb2.Rotate(degrees=o["rotate"] % 360)))
+        if o["rotate"] % 180:
+            before = (before[1], before[0])
+    if o.get("flip.horizontal") or o.get("flip.vertical"):
+        flip = edit_pb2.Flip(
+            horizontal=bool(o.get("flip.horizontal")), vertical=bool(o.get("flip.vertical"))
+        )
+        steps.append(edit_pb2.Step(flip=flip))
+    steps.extend(_geometry(o, plan, before))
+    if o.get("remove_background"):
+        steps.append(edit_pb2.Step(remove_background=edit_pb2.RemoveBackground()))
+    steps.extend(_filters(o))
+    steps.extend(_canvas_steps(o, plan))
+    if "background" in o:  # imgproxy flattens onto the background colour
+        flatten = edit_pb2.BackgroundColor(color=_color(o["background"]))
+        steps.append(edit_pb2.Step(background_color=flatten))
+    if stage.watermark is not None:
+        steps.extend(_watermark(o, stage.watermark, plan.size, plan.dpr_scale))
+    return steps
+
+
 def compile_graph(
-    o: Options,
+    stages: Sequence[Stage],
     src: edit_pb2.Source,
-    plan: Plan,
-    upright: tuple[int, int],
     *,
     source_format: int = 0,
     accepted: Sequence[int] = (),
     quality: int = 80,
     format_quality: dict[str, int] | None = None,
     negotiation: tuple[bool, bool, bool, bool] = (False, False, False, False),
-    watermark: Watermark | None = None,
 ) -> edit_pb2.EditGraph:
-    """The EditGraph of imgproxy options ``o`` on ``src`` (:func:`source`), whose plan was made
-    on an ``upright`` (W, H) px source (after trim); ``watermark`` for ``wm``
-    (none configured: ``wm`` does nothing, as in imgproxy).
+    """The EditGraph of imgproxy's pipelines ``stages`` (the main one first,
+    then each chained one on the previous one's result) on ``src``
+    (:func:`source`); the main pipeline's options choose the frames and the
+    encoding.
 
     Raises:
         NotBuiltError: an output format imgmesh does not write.
     """
+    main = stages[0].options
     graph = edit_pb2.EditGraph(source=src)
-    graph.source.max_frames = o.get("max_animation_frames", 0)
-    graph.steps.extend(probe_steps(o))
-    before = upright
-    if o.get("rotate", 0) % 360:
-        graph.steps.add(rotate=edit_pb2.Rotate(degrees=o["rotate"] % 360))
-        if o["rotate"] % 180:
-            before = (upright[1], upright[0])
-    if o.get("flip.horizontal") or o.get("flip.vertical"):
-        graph.steps.add(
-            flip=edit_pb2.Flip(
-                horizontal=bool(o.get("flip.horizontal")), vertical=bool(o.get("flip.vertical"))
-            )
-        )
-    graph.steps.extend(_geometry(o, plan, before))
-    if o.get("remove_background"):
-        graph.steps.add(remove_background=edit_pb2.RemoveBackground())
-    graph.steps.extend(_filters(o))
-    graph.steps.extend(_canvas_steps(o, plan))
-    if "background" in o:  # imgproxy flattens onto the background colour
-        graph.steps.add(background_color=edit_pb2.BackgroundColor(color=_color(o["background"])))
-    if watermark is not None:
-        graph.steps.extend(_watermark(o, watermark, plan.size, plan.dpr_scale))
+    graph.source.max_frames = main.get("max_animation_frames", 0)
+    for stage in stages:
+        graph.steps.extend(pipeline_steps(stage))
     graph.encode.CopyFrom(
-        _encode(o, source_format, accepted, quality, format_quality or {}, negotiation)
+        _encode(main, source_format, accepted, quality, format_quality or {}, negotiation)
     )
     return graph

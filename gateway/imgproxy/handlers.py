@@ -23,15 +23,17 @@ from gateway.app_state import SETTINGS
 from gateway.errors import error_response
 from gateway.imgproxy import geometry
 from gateway.imgproxy.compile import (
+    Stage,
     Watermark,
     compile_graph,
+    pipeline_steps,
     probe_steps,
     security_error,
     skips_processing,
     source,
 )
 from gateway.imgproxy.config import ImgproxyConfig
-from gateway.imgproxy.options import OptionError, Options
+from gateway.imgproxy.options import OptionError, Options, pipelines
 from gateway.imgproxy.path import PathError, split_signature
 from gateway.imgproxy.signing import SignatureError, verify
 from gateway.imgproxy.url import parse_path
@@ -56,10 +58,14 @@ def _option_error(exc: OptionError) -> web.Response:
 
 
 async def _trimmed_size(
-    request: web.Request, src: edit_pb2.Source, steps: list[edit_pb2.Step]
+    request: web.Request,
+    src: edit_pb2.Source,
+    steps: list[edit_pb2.Step],
+    untrimmed: tuple[int, int],
 ) -> tuple[int, int] | web.StreamResponse:
-    """The upright (W, H) px the trim keeps: a 1 x 1 render of the trim
-    (whose box the reply reports; the result cache keeps it)."""
+    """The (W, H) px the last of ``steps``, a trim, keeps of the ``untrimmed``
+    image before it: a 1 x 1 render of the steps (whose reply reports the
+    box; the result cache keeps it)."""
     graph = edit_pb2.EditGraph(source=src, steps=steps)
     graph.steps.add(
         resize=edit_pb2.Resize(
@@ -74,7 +80,7 @@ async def _trimmed_size(
         return reply
     if reply.HasField("trimmed"):
         return reply.trimmed.width, reply.trimmed.height
-    return reply.source_width, reply.source_height
+    return untrimmed
 
 
 async def _watermark(request: web.Request, options: Options) -> Watermark | None | web.Response:
@@ -103,23 +109,29 @@ async def _processing_graph(
     upright: tuple[int, int],
     source_format: str,
 ) -> edit_pb2.EditGraph | web.StreamResponse:
-    """The graph imgproxy's options make of a source of ``upright`` px (its
-    size after a trim measured first)."""
+    """The graph imgproxy's pipelines make of a source of ``upright`` px:
+    each planned on the previous one's result (a trim's size measured by
+    rendering the steps before it with the trim)."""
     config = request.app[CONFIG]
-    if steps := probe_steps(options):
-        trimmed = await _trimmed_size(request, src, steps)
-        if isinstance(trimmed, web.StreamResponse):
-            return trimmed
-        upright = trimmed
-    watermark = await _watermark(request, options)
-    if isinstance(watermark, web.Response):
-        return watermark
+    stages: list[Stage] = []
+    size = upright
+    for pipeline in pipelines(options):
+        if trim := probe_steps(pipeline):
+            before = [step for stage in stages for step in pipeline_steps(stage)]
+            trimmed = await _trimmed_size(request, src, [*before, *trim], size)
+            if isinstance(trimmed, web.StreamResponse):
+                return trimmed
+            size = trimmed
+        watermark = await _watermark(request, pipeline)
+        if isinstance(watermark, web.Response):
+            return watermark
+        plan = geometry.plan(size, pipeline)
+        stages.append(Stage(pipeline, size, plan, watermark))
+        size = plan.size
     try:
         return compile_graph(
-            options,
+            stages,
             src,
-            geometry.plan(upright, options),
-            upright,
             source_format=vocabulary.format_named(source_format) or 0,
             accepted=accepted_formats(request.headers.get("Accept")),
             quality=config.quality,
@@ -130,7 +142,6 @@ async def _processing_graph(
                 config.auto_avif,
                 config.enforce_avif,
             ),
-            watermark=watermark,
         )
     except OptionError as exc:
         return _option_error(exc)

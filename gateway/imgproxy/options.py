@@ -224,6 +224,8 @@ def _extend(o: Options, key: str, args: list[str]) -> None:
 
 Apply = Callable[[Options, list[str], ParserConfig, tuple[str, ...]], None]
 OPTIONS: dict[str, Apply] = {}
+PIPELINE_BREAK = "-"  # a path segment that starts a chained pipeline (imgproxy Pro)
+MAIN_KEY, NEXT_KEY = "pipeline.main", "pipeline.next"  # the chain's links in an Options
 
 
 def option(*names: str) -> Callable[[Apply], Apply]:
@@ -633,6 +635,20 @@ for _names, _parse in (
         OPTIONS[_name] = _fn
 
 
+# Options imgproxy applies to the main pipeline wherever they appear
+# (options/parser/processing_options.go applyURLOption's o.Main()).
+MAIN_OPTIONS = frozenset(
+    OPTIONS[name]
+    for name in (
+        "strip_metadata", "keep_copyright", "strip_color_profile", "preserve_hdr",
+        "enforce_thumbnail", "quality", "format_quality", "max_bytes", "format",
+        "skip_processing", "raw", "cachebuster", "expires", "filename",
+        "return_attachment", "max_src_resolution", "max_src_file_size",
+        "max_animation_frames", "max_animation_frame_resolution", "max_result_dimension",
+    )
+)  # fmt: skip
+
+
 @option("preset", "pr")
 def _preset(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]) -> None:
     """``pr:name[:name...]``: each preset's options in place; a preset used
@@ -661,23 +677,54 @@ def apply_options(
         OptionError: an unknown option, a refused argument, or one that
             IMGPROXY_ALLOWED_PROCESSING_OPTIONS leaves out (404).
     """
+    current = o
     for opt in opts:
+        if opt.name == PIPELINE_BREAK:
+            current = next_pipeline(current)
+            continue
         if not allow_all and config.allowed_options and opt.name not in config.allowed_options:
             raise OptionError(opt.name, f"Forbidden processing option {opt.name}")
         fn = OPTIONS.get(opt.name)
         if fn is None:
             raise OptionError(opt.name, f"Unknown processing option: {opt.name}")
-        fn(o, list(opt.args), config, used)
+        target = main_pipeline(current) if fn in MAIN_OPTIONS else current
+        fn(target, list(opt.args), config, used)
+
+
+def main_pipeline(o: Options) -> Options:
+    """The first pipeline's options, which hold the output, handling and
+    security options of every pipeline (imgproxy ``Options.Main``)."""
+    return o.get(MAIN_KEY, o)
+
+
+def next_pipeline(o: Options) -> Options:
+    """The pipeline chained after ``o``'s (made empty on first use; a
+    preset's ``-`` and the URL's reach the same one, imgproxy ``AddChild``)."""
+    if NEXT_KEY not in o:
+        o[NEXT_KEY] = {MAIN_KEY: main_pipeline(o)}
+    return o[NEXT_KEY]
+
+
+def pipelines(o: Options) -> list[Options]:
+    """The main pipeline's options then each chained one's, in order."""
+    chain = [o]
+    while NEXT_KEY in chain[-1]:
+        chain.append(chain[-1][NEXT_KEY])
+    return chain
 
 
 def split_options(
     parts: list[str], separator: str = ":"
 ) -> tuple[tuple[UrlOption, ...], list[str]]:
     """The leading ``name:args`` segments and the rest (the source URL):
-    the first segment without a separator starts the URL (``parseURLOptions``)."""
+    the first segment without a separator starts the URL (``parseURLOptions``),
+    except ``-``, which starts a chained pipeline (imgproxy Pro)."""
     opts = []
     for i, part in enumerate(parts):
         args = part.split(separator)
+        if part == PIPELINE_BREAK:
+            opts.append(UrlOption(PIPELINE_BREAK, ()))
+            continue
         if len(args) == 1:
             return tuple(opts), parts[i:]
         opts.append(UrlOption(args[0], tuple(args[1:])))

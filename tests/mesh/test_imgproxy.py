@@ -427,3 +427,15 @@ def test_monochrome_and_duotone(imgproxy: str) -> None:
     grey = get(f"{imgproxy}/insecure/dt:1/plain/{GEOMETRY}@png").pixels().astype(int)
     assert (grey[..., 0] == grey[..., 1]).all() and (grey[..., 1] == grey[..., 2]).all()
     assert grey[0, 0, 0] < grey[99, 199, 0]  # darker where red and green are low
+
+
+def test_chained_pipelines(imgproxy: str, watermarked: str) -> None:
+    """Each pipeline runs on the previous one's result (imgproxy Pro's ``-``)."""
+    assert _size(f"{imgproxy}/insecure/rs:fit:100:100/-/rs:fill:50:20/plain/{GEOMETRY}") == (50, 20)
+    # fast trim: the 440 px framed photo fitted to 220, then its (now 10 px) border trimmed
+    w, h = _size(f"{imgproxy}/insecure/rs:fit:220:220/-/t:10/plain/local:///synthetic/framed.png")
+    assert 198 <= w <= 202 and 198 <= h <= 202
+    # two watermarks, one per pipeline
+    pixels = get(f"{watermarked}/insecure/wm:1:nowe/-/wm:1:soea/plain/{GEOMETRY}@png").pixels()
+    assert tuple(pixels[5, 5, :3]) == RED and tuple(pixels[65, 145, :3]) == RED
+    assert tuple(pixels[50, 100, :3]) == (100, 100, 128)  # untouched between them

@@ -544,3 +544,26 @@ def test_watermark_url_is_base64url_padded_or_not() -> None:
     assert o["watermark.url"] == "local:///a.png"
     with pytest.raises(OptionError):
         parse_path("/wmu:***/plain/local:///a.png", ParserConfig())
+
+
+# Chained pipelines (imgproxy Pro, docs/features/chained_pipelines.mdx).
+def test_chained_pipelines_merge_with_presets_as_imgproxy_documents() -> None:
+    """The docs' example: a preset's chain is chained to the pipeline it is
+    used in, and merged with the URL's."""
+    presets = parse_presets(
+        ["test=width:300/height:300/-/width:200/height:200/-/width:100/height:200"]
+    )
+    o, _ = parse_path(
+        "/width:400/-/preset:test/width:500/-/width:600/plain/local:///a.png",
+        ParserConfig(presets=presets),
+    )
+    chain = opts.pipelines(o)
+    assert [p.get("width") for p in chain] == [400, 500, 600, 100]
+    assert [p.get("height") for p in chain] == [None, 300, 200, 200]
+
+
+def test_output_options_of_any_pipeline_are_the_main_ones() -> None:
+    o, _ = parse_path("/w:10/-/q:50/f:png/bl:2/plain/local:///a.png@webp", ParserConfig())
+    main, child = opts.pipelines(o)
+    assert (main["quality"], main["format"], main.get("blur")) == (50, "webp", None)
+    assert "quality" not in child and "format" not in child and child["blur"] == 2

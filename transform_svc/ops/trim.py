@@ -63,7 +63,7 @@ def equal_margins(box: Box, size: tuple[int, int], horizontal: bool, vertical: b
 def trim(image: pyvips.Image, params: edit_pb2.Trim, ctx: RenderContext) -> pyvips.Image:
     """Crop to the content: libvips find_trim at ``threshold`` 1..99 against
     ``background`` or the corner's colour, or thumbor's exact box with
-    ``color_distance``; margins evened out on request; the first trim of a render
+    ``color_distance``; margins evened out on request; the last trim of a render
     reports the box it kept (RenderReply.trimmed)."""
     if params.HasField("color_distance"):
         box = content_box(image, params.color_distance, params.bottom_right)
@@ -75,7 +75,7 @@ def trim(image: pyvips.Image, params: edit_pb2.Trim, ctx: RenderContext) -> pyvi
     if box is None or box == (0, 0, image.width, image.height):
         return image
     report = RENDER_REPORT.get()
-    if report is not None and not report.HasField("trimmed"):
+    if report is not None:
         left, top, width, height = box
         report.trimmed.CopyFrom(edit_pb2.Box(left=left, top=top, width=width, height=height))
     return image.extract_area(*box)
