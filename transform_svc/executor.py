@@ -154,6 +154,8 @@ class Executor:
             has_alpha=image.hasalpha(),
             last_modified_unix=fetched.info.last_modified_unix,
             size_bytes=len(fetched.data),
+            orientation=image.get("orientation") if image.get_typeof("orientation") else 1,
+            exif=imaging.exif_tags(image),
         )
 
     async def render(self, graph: edit_pb2.EditGraph, buffer: bytes) -> Rendered:

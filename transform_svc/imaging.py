@@ -86,6 +86,32 @@ def upright_size(image: pyvips.Image) -> tuple[int, int]:
     return image.width, image.height
 
 
+def exif_tags(image: pyvips.Image) -> dict[str, str]:
+    """EXIF tags by canonical name -> human-readable value, from libvips'
+    ``exif-ifdN-<Name>`` fields, each "raw (value, Type, N components, M
+    bytes)" (libvips exif.c ``vips_exif_to_s``)."""
+    tags = {}
+    for field in image.get_fields():
+        if field.startswith("exif-ifd"):
+            raw, value = _exif_parts(str(image.get(field)))
+            tags[field.split("-", 2)[2]] = raw if value.startswith("Internal error") else value
+    return tags
+
+
+def _exif_parts(text: str) -> tuple[str, str]:
+    """(raw, formatted value) of one libvips EXIF string; the parenthesis
+    that closes the string is matched from the end (values hold parentheses)."""
+    if not text.endswith(")"):
+        return text, text
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            inner = text[i + 1 : -1]
+            return text[:i].rstrip(), inner.rsplit(", ", 3)[0]
+    return text, text
+
+
 def needs_autorot(image: pyvips.Image) -> bool:
     """True when EXIF orientation asks for a rotation or flip (2..8): upright
     pixels then need a second, out-of-order pass over the decoded image."""

@@ -23,6 +23,7 @@ from gateway.app_state import SETTINGS
 from gateway.errors import error_response
 from gateway.imgproxy import geometry
 from gateway.imgproxy.compile import (
+    NotBuiltError,
     Stage,
     Watermark,
     compile_graph,
@@ -33,6 +34,7 @@ from gateway.imgproxy.compile import (
     source,
 )
 from gateway.imgproxy.config import ImgproxyConfig
+from gateway.imgproxy.info import info_json, parse_info_path, unanswered
 from gateway.imgproxy.options import OptionError, Options, pipelines
 from gateway.imgproxy.path import PathError, split_signature
 from gateway.imgproxy.signing import SignatureError, verify
@@ -42,6 +44,7 @@ from gateway.rendering import probe, render, respond
 from imgmesh.v1 import edit_pb2
 
 PREFIX = "/imgproxy"
+INFO_PREFIX = "/info"  # imgproxy Pro's info endpoint, under the dialect's path
 UNSAFE_FILENAME = re.compile(r"[^\w.\- ]")
 CONFIG = web.AppKey("imgproxy_config", ImgproxyConfig)
 CODES = {
@@ -147,12 +150,35 @@ async def _processing_graph(
         return _option_error(exc)
 
 
+async def _info(request: web.Request, path: str) -> web.Response:
+    """imgproxy Pro's ``/info``: the source's header as imgproxy's JSON."""
+    config = request.app[CONFIG]
+    try:
+        o, url = parse_info_path(path, config.parser)
+        if key := unanswered(o):
+            raise NotBuiltError(f"info {key}")
+        src = source(url)
+    except OptionError as exc:
+        return _option_error(exc)
+    header = await probe(request, src)
+    if isinstance(header, web.Response):
+        return header
+    limits = {**config.security, **o}
+    refused = security_error(limits, (header.width, header.height), 1, header.size_bytes)
+    if refused:
+        return error_response("impossible_edit", refused)
+    return web.json_response(info_json(o, header), headers={"Cache-Control": "no-cache"})
+
+
 async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
     """Answer one imgproxy processing URL found under ``prefix``."""
     config = request.app[CONFIG]
     raw = request.raw_path.partition("?")[0]
     if prefix and raw.startswith(prefix + "/"):
         raw = raw[len(prefix) :]
+    endpoint = ""
+    if raw.startswith(INFO_PREFIX + "/"):
+        endpoint, raw = "info", raw[len(INFO_PREFIX) :]
     try:
         signature, path = split_signature(raw)
     except PathError as exc:
@@ -161,6 +187,8 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
         verify(signature, path, config.signing)
     except SignatureError as exc:
         return error_response("imgproxy_signature_mismatch", str(exc))
+    if endpoint == "info":
+        return await _info(request, path)
     try:
         options, url = parse_path(path, config.parser)
         src = source(url)

@@ -125,6 +125,10 @@ def test_a_signed_deployment(mesh, tmp_path) -> None:
         assert tampered.status == 403
         assert get(f"{root}/insecure{path}").status == 403
         assert get(f"{root}/{_sign(path)[:-2]}{path}").status == 403  # truncated
+        info = f"/d:1/plain/{GEOMETRY}"  # /info, signed as processing paths are
+        assert get(f"{root}/info/{_sign(info)}{info}").json()["width"] == 200
+        assert get(f"{root}/imgproxy/info/{_sign(info)}{info}").status == 200
+        assert get(f"{root}/info/insecure{info}").status == 403
 
 
 def test_filename_and_attachment(imgproxy: str) -> None:
@@ -439,3 +443,43 @@ def test_chained_pipelines(imgproxy: str, watermarked: str) -> None:
     pixels = get(f"{watermarked}/insecure/wm:1:nowe/-/wm:1:soea/plain/{GEOMETRY}@png").pixels()
     assert tuple(pixels[5, 5, :3]) == RED and tuple(pixels[65, 145, :3]) == RED
     assert tuple(pixels[50, 100, :3]) == (100, 100, 128)  # untouched between them
+
+
+# imgproxy Pro's /info endpoint, from the source's header.
+def test_info_answers_size_format_dimensions_and_exif(imgproxy: str, origin_root) -> None:
+    import pyvips
+
+    folder = origin_root / "probe"
+    folder.mkdir(exist_ok=True)
+    image = (pyvips.Image.black(40, 30, bands=3) + 90).cast("uchar").copy()
+    image.set_type(pyvips.GValue.gint_type, "orientation", 6)
+    image.set_type(pyvips.GValue.gstr_type, "exif-ifd0-Artist", "Ann Example")
+    image.write_to_file(str(folder / "exif.jpg"))
+    size = (folder / "exif.jpg").stat().st_size
+    r = get(f"{imgproxy}/info/insecure/plain/local:///probe/exif.jpg")
+    assert r.status == 200 and r.headers["content-type"].startswith("application/json")
+    info = r.json()
+    assert (info["size"], info["format"], info["mime_type"]) == (size, "jpeg", "image/jpeg")
+    assert (info["width"], info["height"], info["orientation"]) == (30, 40, 6)
+    assert info["exif"]["Artist"] == "Ann Example"
+    only = get(
+        f"{imgproxy}/info/insecure/s:0/f:0/exif:0/pn:1/a:1/plain/{_three_frames(origin_root)}"
+    )
+    # libvips loads a GIF with an alpha band, as imgproxy (on libvips) reports it
+    expected = {"width": 40, "height": 30, "orientation": 1, "pages_number": 3, "alpha": True}
+    assert only.json() == expected
+    assert get(f"{imgproxy}/info/insecure/a:1/plain/{GEOMETRY}").json()["alpha"] is False
+
+
+@pytest.mark.parametrize(
+    "path,status,code",
+    [
+        (f"/info/insecure/nope:1/plain/{GEOMETRY}", 404, "imgproxy_invalid_url"),
+        (f"/info/insecure/dc:1/plain/{GEOMETRY}", 501, "imgproxy_option_not_supported"),
+        (f"/info/insecure/msr:1/plain/{GEOMETRY}", 403, "imgproxy_forbidden_option"),
+        ("/info/insecure/plain/local:///synthetic/missing.png", 404, "source_not_found"),
+    ],
+)
+def test_info_statuses(imgproxy: str, path: str, status: int, code: str) -> None:
+    r = get(imgproxy + path)
+    assert r.status == status and r.json()["code"] == code, r.body[:200]

@@ -567,3 +567,41 @@ def test_output_options_of_any_pipeline_are_the_main_ones() -> None:
     main, child = opts.pipelines(o)
     assert (main["quality"], main["format"], main.get("blur")) == (50, "webp", None)
     assert "quality" not in child and "format" not in child and child["blur"] == 2
+
+
+def test_info_options() -> None:
+    from gateway.imgproxy.info import parse_info_path, unanswered
+
+    o, url = parse_info_path("/s:0/exif:1:1/pn:t/plain/local:///a.png", ParserConfig())
+    assert url == "local:///a.png"
+    assert (o["size"], o["format"], o["exif"], o["exif.canonical"], o["pages_number"]) == (
+        False,
+        True,
+        True,
+        True,
+        True,
+    )
+    assert unanswered(o) == ""
+    assert (
+        unanswered(parse_info_path("/avg:1/plain/local:///a.png", ParserConfig())[0]) == "average"
+    )
+    assert unanswered(parse_info_path("/p:8/plain/local:///a.png", ParserConfig())[0]) == "palette"
+    with pytest.raises(OptionError):
+        parse_info_path("/rs:fit:1:1/plain/local:///a.png", ParserConfig())
+    with pytest.raises(OptionError) as refused:
+        parse_info_path("/msr:1/plain/local:///a.png", ParserConfig())
+    assert refused.value.status == 403
+
+
+@pytest.mark.parametrize(
+    "text,raw,value",
+    [
+        ("72/1 (72, Rational, 1 components, 8 bytes)", "72/1", "72"),
+        ("x (8.00 EV (f/16.0), Rational, 1 components, 8 bytes)", "x", "8.00 EV (f/16.0)"),
+        ("plain", "plain", "plain"),
+    ],
+)
+def test_libvips_exif_strings(text: str, raw: str, value: str) -> None:
+    from transform_svc.imaging import _exif_parts
+
+    assert _exif_parts(text) == (raw, value)
