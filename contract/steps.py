@@ -31,6 +31,8 @@ AI_STEPS: dict[str, Callable[[Any], bool]] = {
     "text_removal": _always,
     "resize": lambda r: r.focus in DETECTED_FOCUS,  # fo-face, fo-<object>
     "focus_outline": lambda o: o.detect_faces,  # thumbor debug/smart
+    "blur_detections": _always,  # imgproxy Pro bd
+    "draw_detections": _always,  # imgproxy Pro dd
 }
 
 STEP_NAMES: tuple[str, ...] = tuple(

@@ -161,6 +161,31 @@ async def infer(client: InferenceClient, batch: np.ndarray) -> dict[str, np.ndar
     return {k: outputs[k] for k in OUTPUTS}
 
 
+def detect_classes(
+    outputs: dict[str, np.ndarray],
+    names: Sequence[str] | None,
+    scale: float,
+    pad: tuple[int, int],
+    threshold: float = SCORE_THRESHOLD,
+) -> list[tuple[str, float, np.ndarray]]:
+    """Detections of the COCO classes ``names`` (None: all 80) as (class
+    name, score, x1 y1 x2 y2 px of the source image), best first.
+
+    Args:
+        scale: source px -> letterboxed input px factor.
+        pad: (left, top) letterbox offset in input px.
+    """
+    boxes, scores, classes = decode_all(outputs, threshold)
+    if names is not None:
+        wanted = np.isin(classes, [COCO_CLASSES.index(name) for name in names])
+        boxes, scores, classes = boxes[wanted], scores[wanted], classes[wanted]
+    kept = nms(boxes, scores, classes, NMS_IOU)
+    offset = np.array([pad[0], pad[1], pad[0], pad[1]], np.float32)
+    return [
+        (COCO_CLASSES[int(classes[k])], float(scores[k]), (boxes[k] - offset) / scale) for k in kept
+    ]
+
+
 def detect_class(
     outputs: dict[str, np.ndarray],
     name: str,
@@ -168,18 +193,10 @@ def detect_class(
     pad: tuple[int, int],
     threshold: float = SCORE_THRESHOLD,
 ) -> list[tuple[float, np.ndarray]]:
-    """Detections of class ``name`` as (score, x1 y1 x2 y2 px of the source image).
-
-    Args:
-        scale: source px -> letterboxed input px factor.
-        pad: (left, top) letterbox offset in input px.
-    """
-    all_boxes, all_scores, all_classes = decode_all(outputs, threshold)
-    wanted = all_classes == COCO_CLASSES.index(name)
-    all_boxes, all_scores, all_classes = all_boxes[wanted], all_scores[wanted], all_classes[wanted]
-    kept = nms(all_boxes, all_scores, all_classes, NMS_IOU)
-    offset = np.array([pad[0], pad[1], pad[0], pad[1]], np.float32)
-    return [(float(all_scores[k]), (all_boxes[k] - offset) / scale) for k in kept]
+    """Detections of class ``name`` as (score, x1 y1 x2 y2 px of the source
+    image), as :func:`detect_classes`."""
+    found = detect_classes(outputs, [name], scale, pad, threshold)
+    return [(score, box) for _, score, box in found]
 
 
 async def detect(

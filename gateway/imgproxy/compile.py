@@ -176,8 +176,14 @@ def _object_crop(o: Options, w: int, h: int) -> edit_pb2.Step:
 
 def _filters(o: Options) -> list[edit_pb2.Step]:
     """blur, sharpen, pixelate, and imgproxy Pro's brightness, contrast,
-    saturation, colorize, monochrome and duotone."""
+    saturation, colorize, monochrome and duotone; blur_detections first,
+    draw_detections last."""
     steps = []
+    if o.get("blur_detections.sigma"):
+        blur = edit_pb2.BlurDetections(
+            classes=o["blur_detections.classes"], sigma=o["blur_detections.sigma"]
+        )
+        steps.append(edit_pb2.Step(blur_detections=blur))
     if o.get("blur"):
         steps.append(edit_pb2.Step(blur=edit_pb2.Blur(sigma=o["blur"])))
     if o.get("sharpen"):
@@ -207,6 +213,9 @@ def _filters(o: Options) -> list[edit_pb2.Step]:
             intensity=o["duotone.intensity"],
         )
         steps.append(edit_pb2.Step(duotone=tone))
+    if o.get("draw_detections"):
+        draw = edit_pb2.DrawDetections(classes=o["draw_detections.classes"])
+        steps.append(edit_pb2.Step(draw_detections=draw))
     return steps
 
 

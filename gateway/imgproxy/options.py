@@ -350,12 +350,7 @@ def _object_gravity(o: Options, args: list[str]) -> None:
     weights = args[2::2] if args[0] == "objw" else []
     if args[0] == "objw" and len(names) != len(weights):
         raise OptionError("gravity", f"invalid gravity arguments: {':'.join(args)}")
-    classes = []
-    for name in names:
-        known = "face" if name == "face" else "all" if name == "all" else object_class(name)
-        if known is None:
-            raise _invalid("gravity.classes", name, "face", "all", "a COCO class name")
-        classes.append(known)
+    classes = [n if n == "all" else _class_names("gravity.classes", [n])[0] for n in names]
     parsed_weights = []
     for text in weights:
         try:
@@ -400,6 +395,40 @@ def _colorize(o: Options, args: list[str], config: ParserConfig, used: tuple[str
         _hex_color(o, "colorize.color", args[1:2])
     if len(args) > 2 and args[2]:
         _bool(o, "colorize.keep_alpha", args[2:3])
+
+
+def _class_names(key: str, names: list[str]) -> list[str]:
+    """``face`` and COCO class names (darknet aliases canonicalised).
+
+    Raises:
+        OptionError: a name that is neither (404).
+    """
+    classes = []
+    for name in names:
+        known = "face" if name == "face" else object_class(name)
+        if known is None:
+            raise _invalid(key, name, "face", "a COCO class name")
+        classes.append(known)
+    return classes
+
+
+@option("blur_detections", "bd")
+def _blur_detections(
+    o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]
+) -> None:
+    """imgproxy Pro: ``bd:sigma[:class...]``, the detections blurred (no
+    class: every class)."""
+    _positive_float(o, "blur_detections.sigma", args[:1])
+    o["blur_detections.classes"] = _class_names("blur_detections.classes", args[1:])
+
+
+@option("draw_detections", "dd")
+def _draw_detections(
+    o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]
+) -> None:
+    """imgproxy Pro: ``dd:draw[:class...]``, the detections outlined."""
+    _bool(o, "draw_detections", args[:1])
+    o["draw_detections.classes"] = _class_names("draw_detections.classes", args[1:])
 
 
 @option("monochrome", "mc")

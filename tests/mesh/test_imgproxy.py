@@ -483,3 +483,34 @@ def test_info_answers_size_format_dimensions_and_exif(imgproxy: str, origin_root
 def test_info_statuses(imgproxy: str, path: str, status: int, code: str) -> None:
     r = get(imgproxy + path)
     assert r.status == status and r.json()["code"] == code, r.body[:200]
+
+
+ASTRONAUT = "local:///photos/skimage/astronaut.png"  # 512 x 512, one face
+
+
+def _changed_box(a: np.ndarray, b: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) of the pixels that differ, or None."""
+    ys, xs = np.nonzero(np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 0)
+    return None if xs.size == 0 else (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+
+
+def test_blur_and_draw_detections(imgproxy: str) -> None:
+    """imgproxy Pro's bd / dd on BlazeFace: only the face's box changes."""
+    plain = get(f"{imgproxy}/insecure/plain/{ASTRONAUT}@png").pixels()
+    blurred = get(f"{imgproxy}/insecure/bd:8:face/plain/{ASTRONAUT}@png").pixels()
+    box = _changed_box(plain, blurred)
+    assert box is not None
+    left, top, right, bottom = box
+    assert 20 < right - left < 200 and 20 < bottom - top < 200  # a face, not the image
+    assert 100 < left < 300 and 30 < top < 200  # the astronaut's face, upper middle
+    face = (slice(top, bottom), slice(left, right))
+    # blurred: less detail inside the box (mean absolute horizontal gradient)
+    detail = [np.abs(np.diff(p[face].astype(int), axis=1)).mean() for p in (plain, blurred)]
+    assert detail[1] < detail[0] * 0.6
+    # a class that is not in the picture changes nothing
+    none = get(f"{imgproxy}/insecure/bd:8:giraffe/plain/{ASTRONAUT}@png").pixels()
+    assert np.array_equal(none, plain)
+    drawn = get(f"{imgproxy}/insecure/dd:1:face/plain/{ASTRONAUT}@png").pixels()
+    drawn_box = _changed_box(plain, drawn)
+    assert drawn_box is not None and abs(drawn_box[0] - left) <= 2 and abs(drawn_box[1] - top) <= 2
+    assert get(f"{imgproxy}/insecure/bd:8:unicorn/plain/{ASTRONAUT}").status == 404

@@ -264,6 +264,10 @@ SAMPLES: dict[str, list[Sample]] = {
             same,
         )
     ],
+    "blur_detections": [
+        Sample(_s(blur_detections=edit_pb2.BlurDetections(sigma=8)), same),
+    ],
+    "draw_detections": [Sample(_s(draw_detections=edit_pb2.DrawDetections()), same)],
     "replicate": [
         Sample(
             _s(replicate=edit_pb2.Replicate(width=500, height=70, centered=True)),
