@@ -16,7 +16,7 @@ import pyvips
 
 from inference import face_detection
 from modelbuild.fetch_models import BLAZEFACE, model_path
-from transform_svc.ops.resize_focus import face_tiles
+from transform_svc.detections import face_tiles
 
 FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "faces"
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contract import vocabulary
+from contract.object_classes import COCO_CLASSES
 from gateway.imgproxy import geometry
 from gateway.imgproxy.geometry import Box, Gravity, Plan
 from gateway.imgproxy.options import OptionError, Options
@@ -152,21 +153,24 @@ def _geometry(o: Options, plan: Plan, before: tuple[int, int]) -> list[edit_pb2.
 
 
 def _object_crop(o: Options, w: int, h: int) -> edit_pb2.Step:
-    """imgproxy Pro's ``g:obj:<class>``: the w x h crop around what the mesh's
-    detectors find (faces: BlazeFace; COCO classes: the object detector).
-
-    Raises:
-        NotBuiltError: several classes or ``all`` (one class is built).
-    """
+    """imgproxy Pro's ``g:obj:<class>...``: the w x h crop around what the
+    mesh's detectors find (faces: BlazeFace; COCO classes: YOLOv3-tiny);
+    several classes (or ``all``: faces and the 80 COCO classes) together.
+    ``g:objw``'s weights are not applied: the crop frames the most
+    prominent detections (score x area) whatever their class."""
     classes = o["gravity.classes"]
-    if len(classes) != 1 or classes[0] == "all":
-        raise NotBuiltError("object gravity over several classes")
     resize = edit_pb2.Resize(
         crop_mode=edit_pb2.CROP_MODE_EXTRACT,
         width=edit_pb2.Dimension(px=w),
         height=edit_pb2.Dimension(px=h),
     )
-    if classes[0] == "face":
+    if "all" in classes:
+        resize.focus = edit_pb2.FOCUS_OBJECT
+        resize.focus_objects.extend(["face", *COCO_CLASSES])
+    elif len(classes) > 1:
+        resize.focus = edit_pb2.FOCUS_OBJECT
+        resize.focus_objects.extend(dict.fromkeys(classes))
+    elif classes[0] == "face":
         resize.focus = edit_pb2.FOCUS_FACE
     else:
         resize.focus = edit_pb2.FOCUS_OBJECT

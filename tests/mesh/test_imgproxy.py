@@ -85,11 +85,6 @@ def test_base64_sources_and_the_extension(imgproxy: str) -> None:
         (f"/insecure/rot:45/plain/{GEOMETRY}", 404, "imgproxy_invalid_url"),
         (f"/insecure/exp:1609448400/plain/{GEOMETRY}", 404, "imgproxy_invalid_url"),
         (f"/insecure/msr:1/plain/{GEOMETRY}", 403, "imgproxy_forbidden_option"),
-        (
-            f"/insecure/g:obj:dog:cat/rs:fill:50:50/plain/{GEOMETRY}",
-            501,
-            "imgproxy_option_not_supported",
-        ),
         (f"/insecure/w:10/plain/{GEOMETRY}@tiff", 501, "imgproxy_option_not_supported"),
         ("/insecure/w:10/plain/local:///synthetic/missing.png", 404, "source_not_found"),
         ("/insecure/w:10/plain/ftp://example.com/a.png", 404, "imgproxy_invalid_url"),
@@ -514,3 +509,16 @@ def test_blur_and_draw_detections(imgproxy: str) -> None:
     drawn_box = _changed_box(plain, drawn)
     assert drawn_box is not None and abs(drawn_box[0] - left) <= 2 and abs(drawn_box[1] - top) <= 2
     assert get(f"{imgproxy}/insecure/bd:8:unicorn/plain/{ASTRONAUT}").status == 404
+
+
+def test_object_gravity_over_several_classes(imgproxy: str) -> None:
+    """g:obj:face:giraffe frames what face alone frames (no giraffe here);
+    g:obj:all frames the astronaut, not the centre."""
+    fill = f"{imgproxy}/insecure/rs:fill:100:300/f:png"
+    face, several, every, centre = (
+        get(f"{fill}/{g}/plain/{ASTRONAUT}").pixels()[..., :3].astype(float)
+        for g in ("g:obj:face", "g:obj:face:giraffe", "g:obj:all", "g:ce")
+    )
+    assert face.shape == (300, 100, 3)
+    assert np.abs(face - several).mean() < 2 < np.abs(face - centre).mean()
+    assert every.shape == (300, 100, 3)

@@ -11,9 +11,9 @@ from imgmesh.v1 import edit_pb2
 from inference.client import ModelUnavailableError
 from transform_svc import imaging
 from transform_svc.context import RenderContext
+from transform_svc.detections import find_faces, record_regions
 from transform_svc.errors import model_unavailable
 from transform_svc.ops import register
-from transform_svc.ops.resize_focus import find_faces, record_regions
 
 POINT_SIDE = 10  # px: thumbor draws a focal point of side <= 1 this wide
 WHITE = edit_pb2.Color(r=255, g=255, b=255, a=255)

@@ -11,47 +11,28 @@ from __future__ import annotations
 
 import asyncio
 
-import numpy as np
 import pyvips
 
 from contract.vocabulary import DETECTED_FOCUS
-from imgmesh.v1 import edit_pb2, transform_pb2
+from imgmesh.v1 import edit_pb2
 from inference import face_detection, object_detection
 from inference.client import ModelUnavailableError
 from transform_svc import imaging
-from transform_svc.context import RENDER_REPORT, RenderContext
+from transform_svc.context import RenderContext
+from transform_svc.detections import (
+    Detection,
+    detect,
+    find_faces,
+    find_objects,
+    record_regions,
+)
 from transform_svc.errors import model_unavailable
-from transform_svc.imaging import resize_exact
 from transform_svc.ops import register_prepare, register_reduced_load, resize  # resize first
 from transform_svc.shrink_on_load import jpeg_thumbnail
 
 # px, the longest side detection needs: the face tiles are cut at WORK_SIDE,
 # the object detector letterboxes to SIZE (smaller)
 DETECTION_SIDE = max(face_detection.WORK_SIDE, object_detection.SIZE)
-
-
-def face_tiles(image: pyvips.Image) -> tuple[float, list[face_detection.Region], np.ndarray]:
-    """Scale ``image`` to at most WORK_SIDE px and cut the model's regions.
-
-    Returns:
-        (scale of the working image relative to ``image``, regions,
-        ``uint8[N,256,256,3]`` RGB tiles).
-    """
-    rgb = image.flatten(background=[0, 0, 0]) if image.hasalpha() else image
-    scale = min(1.0, face_detection.WORK_SIDE / max(rgb.width, rgb.height))
-    work = rgb.resize(scale) if scale < 1.0 else rgb
-    work = work.copy_memory()
-    regions = face_detection.plan_regions(work.width, work.height)
-    size = face_detection.SIZE
-    tiles = []
-    for r in regions:
-        square = work.embed(-r.left, -r.top, r.side, r.side, extend="black")
-        tile = resize_exact(square, size, size) if r.side != size else square
-        tiles.append(tile.cast("uchar").numpy()[:size, :size, :3])
-    return scale, regions, np.stack(tiles)
-
-
-Detection = tuple[float, float, float, float, float]  # score, left, top, right, bottom (px)
 
 
 def focus_box(
@@ -89,45 +70,6 @@ def focus_box(
 def needs_detection(params: edit_pb2.Resize) -> bool:
     """fo-face / fo-<object> without a focus box yet."""
     return params.focus in DETECTED_FOCUS and not params.HasField("focus_box")
-
-
-def letterbox(image: pyvips.Image, size: int) -> tuple[np.ndarray, float, tuple[int, int]]:
-    """Fit ``image`` into ``size``x``size`` on grey (darknet's letterbox).
-
-    Returns:
-        (``float32[1,3,size,size]`` RGB 0..1, scale source->input, (left, top) pad px).
-    """
-    rgb = image.flatten(background=[128, 128, 128]) if image.hasalpha() else image
-    scale = size / max(rgb.width, rgb.height)
-    fitted = resize_exact(rgb, max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
-    left, top = (size - fitted.width) // 2, (size - fitted.height) // 2
-    canvas = fitted.embed(left, top, size, size, extend="background", background=[128, 128, 128])
-    pixels = canvas.cast("uchar").numpy()[:size, :size, :3].astype(np.float32) / 255.0
-    return np.ascontiguousarray(pixels.transpose(2, 0, 1)[None]), scale, (left, top)
-
-
-async def find_objects(image: pyvips.Image, name: str, ctx: RenderContext) -> list[Detection]:
-    """The detected ``name`` objects, px in ``image``.
-
-    Raises:
-        ModelUnavailableError: Triton cannot run the detector.
-    """
-    batch, scale, pad = await asyncio.to_thread(letterbox, image, object_detection.SIZE)
-    found = await object_detection.detect(ctx.inference, batch, name, scale, pad)
-    return [(float(score), *map(float, box[:4])) for score, box in found]  # type: ignore[misc]
-
-
-async def find_faces(image: pyvips.Image, ctx: RenderContext) -> list[Detection]:
-    """The detected faces, px in ``image``.
-
-    Raises:
-        ModelUnavailableError: Triton cannot run the detector.
-    """
-    scale, regions, tiles = await asyncio.to_thread(face_tiles, image)
-    faces = await face_detection.detect(ctx.inference, tiles, regions)
-    return [
-        (f.score, f.left / scale, f.top / scale, f.right / scale, f.bottom / scale) for f in faces
-    ]
 
 
 def _px(dim: edit_pb2.Dimension) -> bool:
@@ -174,47 +116,35 @@ def detection_load(
     return imaging.to_srgb(fast, apply_icc=False)
 
 
-def record_regions(found: list[Detection], image: pyvips.Image, origin: str) -> None:
-    """Add detections (px in ``image``) to the render's reported focal
-    regions (normalised 0..1), when a render is recording them."""
-    report = RENDER_REPORT.get()
-    if report is None:
-        return
-    report.focal_regions.extend(
-        transform_pb2.FocalRegion(
-            left=d[1] / image.width,
-            top=d[2] / image.height,
-            right=d[3] / image.width,
-            bottom=d[4] / image.height,
-            score=d[0],
-            origin=origin,
-        )
-        for d in found
-    )
-
-
 @register_prepare("resize", needs_detection)
 async def detect_focus(
     image: pyvips.Image, params: edit_pb2.Resize, ctx: RenderContext
 ) -> tuple[pyvips.Image, edit_pb2.Resize]:
-    """Fill ``focus_box`` for fo-face / fo-<object> (nothing found: centre focus).
+    """Fill ``focus_box`` for fo-face / fo-<object> / several classes
+    (``focus_objects``; nothing found: centre focus).
 
-    Raises:
-        TransformError: model_unavailable when Triton cannot run the detector.
+        Raises:
+            TransformError: model_unavailable when Triton cannot run the detector.
     """
     if not needs_detection(params):
         return image, params
     image = await asyncio.to_thread(image.copy_memory)
-    try:
-        if params.focus == edit_pb2.FOCUS_FACE:
-            found = await find_faces(image, ctx)
-        else:
-            found = await find_objects(image, params.focus_object, ctx)
-    except ModelUnavailableError as exc:
-        raise model_unavailable(str(exc)) from exc
-    record_regions(
-        found, image, "face" if params.focus == edit_pb2.FOCUS_FACE else params.focus_object
-    )
+    if params.focus_objects:  # several classes: their detections together
+        classes = list(params.focus_objects)
+        found: list[Detection] = [
+            (score, left, top, left + width, top + height)
+            for _, score, left, top, width, height in await detect(image, classes, ctx)
+        ]
+    else:
+        try:
+            if params.focus == edit_pb2.FOCUS_FACE:
+                found = await find_faces(image, ctx)
+            else:
+                found = await find_objects(image, params.focus_object, ctx)
+        except ModelUnavailableError as exc:
+            raise model_unavailable(str(exc)) from exc
+        origin = "face" if params.focus == edit_pb2.FOCUS_FACE else params.focus_object
+        record_regions(found, image, origin)
     resolved = edit_pb2.Resize()
     resolved.CopyFrom(params)
     if found:
