@@ -74,6 +74,16 @@ async def probe(
         return from_rpc_error(exc)
 
 
+async def analyze(
+    request: web.Request, call: transform_pb2.AnalyzeRequest
+) -> transform_pb2.AnalyzeReply | web.Response:
+    """What ``call`` asks of its source, or the error response to send."""
+    try:
+        return await request.app[TRANSFORM_CLIENT].analyze(call)
+    except grpc.aio.AioRpcError as exc:
+        return from_rpc_error(exc)
+
+
 async def respond(
     request: web.Request,
     reply: transform_pb2.RenderReply,

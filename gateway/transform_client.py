@@ -25,7 +25,7 @@ def _transport_failure(exc: grpc.aio.AioRpcError) -> bool:
 
 
 class TransformClient:
-    """Render and Probe calls and health checks against transform_svc.
+    """Render, Probe and Analyze calls and health checks against transform_svc.
 
     Args:
         address: ``host:port`` of transform_svc.
@@ -58,6 +58,15 @@ class TransformClient:
             grpc.aio.AioRpcError: the service failed or is unreachable.
         """
         return await self._call(self.stub.Probe, request)
+
+    async def analyze(self, request: transform_pb2.AnalyzeRequest) -> transform_pb2.AnalyzeReply:
+        """Labels, objects and the mean colour of a source (retried as
+        :meth:`render` is).
+
+        Raises:
+            grpc.aio.AioRpcError: the service failed or is unreachable.
+        """
+        return await self._call(self.stub.Analyze, request)
 
     async def _call(self, method: Callable[..., Awaitable[R]], request: Message) -> R:
         deadline = time.monotonic() + self.timeout_s

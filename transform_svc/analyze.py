@@ -1,4 +1,6 @@
-"""``Analyze``: the object classes in a source image (auto-tagging).
+"""``Analyze``: the object classes in a source image (auto-tagging), and
+on request the faces and objects with their boxes and the mean colour
+(imgproxy's ``/info``).
 
 The source is decoded and letterboxed to the detector's 416 x 416 input by a
 render worker (crash-contained, like every decode of untrusted bytes); this
@@ -10,14 +12,18 @@ from __future__ import annotations
 import numpy as np
 import pyvips
 
+from contract.object_classes import COCO_CLASSES
 from imgmesh.v1 import edit_pb2, transform_pb2
 from inference import object_detection
-from inference.client import InferenceClient, ModelUnavailableError
+from inference.client import ModelUnavailableError
+from transform_svc.context import RenderContext
+from transform_svc.detections import DETECTION_SIDE, FACE, detect
 from transform_svc.errors import model_unavailable
 from transform_svc.origin import Origin
 from transform_svc.workers import RenderPool
 
 GREY = edit_pb2.Color(r=128, g=128, b=128, a=255)  # darknet's letterbox fill
+ALL_CLASSES = (FACE, *COCO_CLASSES)  # what detect_objects looks for
 
 
 def letterbox_graph(source: edit_pb2.Source) -> edit_pb2.EditGraph:
@@ -48,32 +54,93 @@ def to_batch(png: bytes) -> np.ndarray:
     return np.ascontiguousarray(pixels.transpose(2, 0, 1)[None])
 
 
+def fitted_graph(source: edit_pb2.Source) -> edit_pb2.EditGraph:
+    """``source`` fitted into the detectors' working side (no enlarging), PNG
+    with its alpha."""
+    side = edit_pb2.Dimension(px=DETECTION_SIDE)
+    resize = edit_pb2.Resize(width=side, height=side, crop_mode=edit_pb2.CROP_MODE_AT_MAX)
+    return edit_pb2.EditGraph(
+        source=source,
+        steps=[edit_pb2.Step(resize=resize)],
+        encode=edit_pb2.Encode(format=edit_pb2.FORMAT_PNG),
+    )
+
+
+def average_color(image: pyvips.Image, keep_transparent: bool) -> edit_pb2.Color:
+    """The mean of each band (alpha 255 without one), over the px whose alpha
+    is not 0 unless ``keep_transparent`` (all of them when every px is)."""
+    pixels = image.cast("uchar").numpy().reshape(-1, image.bands).astype(np.float64)
+    if image.bands in (2, 4):
+        seen = pixels[pixels[:, -1] > 0]
+        if not keep_transparent and seen.size:
+            pixels = seen
+    else:
+        pixels = np.hstack([pixels, np.full((len(pixels), 1), 255.0)])
+    if pixels.shape[1] == 2:  # grey + alpha
+        pixels = pixels[:, [0, 0, 0, 1]]
+    r, g, b, a = (round(v) for v in pixels.mean(axis=0))
+    return edit_pb2.Color(r=r, g=g, b=b, a=a)
+
+
+async def _extras(
+    request: transform_pb2.AnalyzeRequest,
+    reply: transform_pb2.AnalyzeReply,
+    fetched: bytes | None,
+    pool: RenderPool,
+    ctx: RenderContext,
+    timeout_s: float,
+) -> None:
+    """The objects and mean colour asked for, on the source fitted to the
+    detectors' side (decoded by a worker; this process reads our own PNG)."""
+    out = await pool.render(fitted_graph(request.source), fetched, timeout_s)
+    image = pyvips.Image.new_from_buffer(out.data, "")
+    if request.average_color:
+        reply.average.CopyFrom(average_color(image, request.average_keeps_transparent))
+    if request.detect_objects:
+        threshold = max(request.min_confidence, object_detection.SCORE_THRESHOLD)
+        rgb = image.flatten(background=[0, 0, 0]) if image.hasalpha() else image
+        for name, score, left, top, width, height in await detect(rgb, ALL_CLASSES, ctx):
+            if score >= threshold:
+                reply.objects.add(
+                    class_name=name,
+                    confidence=score,
+                    left=left / image.width,
+                    top=top / image.height,
+                    width=width / image.width,
+                    height=height / image.height,
+                )
+
+
 async def analyze(
     request: transform_pb2.AnalyzeRequest,
     origin: Origin,
     pool: RenderPool,
-    inference: InferenceClient,
+    ctx: RenderContext,
     timeout_s: float,
 ) -> transform_pb2.AnalyzeReply:
-    """Labels found in ``request.source``, best first.
+    """Labels found in ``request.source``, best first; and the objects and
+    mean colour when asked.
 
     Raises:
         TransformError: the source's errors (not found, undecodable, too
             large), model_unavailable when Triton cannot run the detector.
     """
-    graph = letterbox_graph(request.source)
     fetched = None
     if request.source.WhichOneof("kind") != "origin_path":
-        fetched = await origin.fetch(request.source)
-    out = await pool.render(graph, fetched.data if fetched else None, timeout_s)
+        fetched = (await origin.fetch(request.source)).data
+    reply = transform_pb2.AnalyzeReply()
+    if request.detect_objects or request.average_color:
+        await _extras(request, reply, fetched, pool, ctx, timeout_s)
+    if request.skip_labels:
+        return reply
+    out = await pool.render(letterbox_graph(request.source), fetched, timeout_s)
     try:
-        outputs = await object_detection.infer(inference, to_batch(out.data))
+        outputs = await object_detection.infer(ctx.inference, to_batch(out.data))
     except ModelUnavailableError as exc:
         raise model_unavailable(str(exc)) from exc
     threshold = max(request.min_confidence, object_detection.SCORE_THRESHOLD)
     found = object_detection.labels(outputs, threshold)
     if request.max_labels:
         found = found[: request.max_labels]
-    return transform_pb2.AnalyzeReply(
-        labels=[transform_pb2.Label(name=name, confidence=score) for name, score in found]
-    )
+    reply.labels.extend(transform_pb2.Label(name=name, confidence=score) for name, score in found)
+    return reply

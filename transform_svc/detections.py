@@ -21,6 +21,9 @@ from transform_svc.errors import invalid, model_unavailable
 from transform_svc.imaging import resize_exact
 
 FACE = "face"
+# px, the longest side detection needs: the face tiles are cut at WORK_SIDE,
+# the object detector letterboxes to SIZE (smaller)
+DETECTION_SIDE = max(face_detection.WORK_SIDE, object_detection.SIZE)
 
 Detection = tuple[float, float, float, float, float]  # score, left, top, right, bottom (px)
 

@@ -110,7 +110,7 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
         return await _answer(
             context,
             "analyze",
-            analyze(request, renderer.origin, renderer.pool, renderer.ctx.inference, timeout_s),
+            analyze(request, renderer.origin, renderer.pool, renderer.ctx, timeout_s),
         )
 
     async def Probe(  # noqa: N802 - gRPC method name

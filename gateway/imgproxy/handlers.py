@@ -34,13 +34,13 @@ from gateway.imgproxy.compile import (
     source,
 )
 from gateway.imgproxy.config import ImgproxyConfig
-from gateway.imgproxy.info import info_json, parse_info_path, unanswered
+from gateway.imgproxy.info import analysis_request, info_json, parse_info_path, unanswered
 from gateway.imgproxy.options import OptionError, Options, pipelines
 from gateway.imgproxy.path import PathError, split_signature
 from gateway.imgproxy.signing import SignatureError, verify
 from gateway.imgproxy.url import parse_path
 from gateway.negotiation import accepted_formats
-from gateway.rendering import probe, render, respond
+from gateway.rendering import analyze, probe, render, respond
 from imgmesh.v1 import edit_pb2
 
 PREFIX = "/imgproxy"
@@ -167,7 +167,14 @@ async def _info(request: web.Request, path: str) -> web.Response:
     refused = security_error(limits, (header.width, header.height), 1, header.size_bytes)
     if refused:
         return error_response("impossible_edit", refused)
-    return web.json_response(info_json(o, header), headers={"Cache-Control": "no-cache"})
+    analysis = None
+    if (call := analysis_request(o)) is not None:
+        call.source.CopyFrom(src)
+        analysis = await analyze(request, call)
+        if isinstance(analysis, web.Response):
+            return analysis
+    body = info_json(o, header, analysis)
+    return web.json_response(body, headers={"Cache-Control": "no-cache"})
 
 
 async def serve(request: web.Request, prefix: str) -> web.StreamResponse:

@@ -4,7 +4,9 @@ its header (the Probe RPC; nothing is decoded).
 
 Answered: ``size|s``, ``format|f`` (and ``mime_type``), ``dimensions|d``
 (upright, and ``orientation``), ``exif`` (canonical tag names), ``alpha|a``,
-``pages_number|pn``, and the security options ``msr`` / ``msfs``. imgproxy's
+``pages_number|pn``, the security options ``msr`` / ``msfs``; and through
+the Analyze RPC ``detect_objects|do`` (faces and COCO objects, boxes as
+fractions) and ``average|avg``. imgproxy's
 other info options are parsed and answered 501 when turned on; an unknown
 one is 404, as imgproxy answers."""
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract import vocabulary
+from contract.object_classes import COCO_CLASSES
 from gateway.imgproxy.options import GO_FALSE, GO_TRUE, OptionError, ParserConfig, split_options
 from gateway.imgproxy.source import decode
 from imgmesh.v1 import transform_pb2
@@ -50,8 +53,12 @@ DEFAULTS: InfoOptions = {
 }
 # Answered from the header; the rest, turned on, is 501 (iptc, xmp and
 # video_meta are on by default and left out of the answer instead).
-ANSWERED = ("size", "format", "dimensions", "exif", "pages_number", "alpha")
+ANSWERED = (
+    "size", "format", "dimensions", "exif", "pages_number", "alpha", "detect_objects", "average",
+)  # fmt: skip
 SILENT = ("iptc", "xmp", "video_meta", "exif.canonical", "average.ignore_transparent")
+# class_id of detect_objects: the index in imgmesh's detectors' classes.
+CLASS_IDS = {name: i for i, name in enumerate(("face", *COCO_CLASSES))}
 # Options taking numbers, parsed and refused with 501 when set.
 _NUMERIC = {
     ("classify", "cl"),
@@ -125,9 +132,25 @@ def unanswered(o: InfoOptions) -> str:
     return ""
 
 
-def info_json(o: InfoOptions, header: transform_pb2.ProbeReply) -> dict[str, Any]:
+def analysis_request(o: InfoOptions) -> transform_pb2.AnalyzeRequest | None:
+    """The Analyze call for ``detect_objects`` / ``average`` (None: neither)."""
+    if not (o.get("detect_objects") or o.get("average")):
+        return None
+    return transform_pb2.AnalyzeRequest(
+        detect_objects=bool(o.get("detect_objects")),
+        average_color=bool(o.get("average")),
+        average_keeps_transparent=not o.get("average.ignore_transparent", True),
+        skip_labels=True,
+    )
+
+
+def info_json(
+    o: InfoOptions,
+    header: transform_pb2.ProbeReply,
+    analysis: transform_pb2.AnalyzeReply | None = None,
+) -> dict[str, Any]:
     """The JSON imgproxy answers for the asked-for info of a source whose
-    header is ``header``."""
+    header is ``header`` (and ``analysis``, for objects and the average)."""
     out: dict[str, Any] = {}
     if o.get("size"):
         out["size"] = header.size_bytes
@@ -143,4 +166,20 @@ def info_json(o: InfoOptions, header: transform_pb2.ProbeReply) -> dict[str, Any
         out["pages_number"] = header.frames
     if o.get("alpha"):
         out["alpha"] = header.has_alpha
+    if analysis is not None and o.get("detect_objects"):
+        out["objects"] = [
+            {
+                "class_id": CLASS_IDS.get(d.class_name, -1),
+                "class_name": d.class_name,
+                "confidence": round(d.confidence, 6),
+                "left": d.left,
+                "top": d.top,
+                "width": d.width,
+                "height": d.height,
+            }
+            for d in analysis.objects
+        ]
+    if analysis is not None and o.get("average"):
+        c = analysis.average
+        out["average"] = {"R": c.r, "G": c.g, "B": c.b, "A": c.a}
     return out

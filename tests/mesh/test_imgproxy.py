@@ -522,3 +522,17 @@ def test_object_gravity_over_several_classes(imgproxy: str) -> None:
     assert face.shape == (300, 100, 3)
     assert np.abs(face - several).mean() < 2 < np.abs(face - centre).mean()
     assert every.shape == (300, 100, 3)
+
+
+def test_info_objects_and_average(imgproxy: str) -> None:
+    info = get(f"{imgproxy}/info/insecure/do:1/avg:1/plain/{ASTRONAUT}").json()
+    faces = [o for o in info["objects"] if o["class_name"] == "face"]
+    assert len(faces) == 1 and faces[0]["class_id"] == 0 and faces[0]["confidence"] > 0.5
+    face = faces[0]
+    assert 0.3 < face["left"] + face["width"] / 2 < 0.6 and 0.1 < face["top"] < 0.4
+    assert all(0 <= o["class_id"] <= 80 and o["confidence"] >= 0.25 for o in info["objects"])
+    assert set(info["average"]) == {"R", "G", "B", "A"} and info["average"]["A"] == 255
+    halves = get(f"{imgproxy}/info/insecure/avg:1/plain/local:///synthetic/halves.png").json()
+    assert halves["average"] == {"R": 128, "G": 0, "B": 128, "A": 255}
+    logo = get(f"{imgproxy}/info/insecure/avg:1/plain/local:///synthetic/logo.png").json()
+    assert logo["average"] == {"R": 128, "G": 128, "B": 0, "A": 192}  # (255+0)/2, (255+128)/2

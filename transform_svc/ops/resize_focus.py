@@ -15,11 +15,11 @@ import pyvips
 
 from contract.vocabulary import DETECTED_FOCUS
 from imgmesh.v1 import edit_pb2
-from inference import face_detection, object_detection
 from inference.client import ModelUnavailableError
 from transform_svc import imaging
 from transform_svc.context import RenderContext
 from transform_svc.detections import (
+    DETECTION_SIDE,
     Detection,
     detect,
     find_faces,
@@ -29,10 +29,6 @@ from transform_svc.detections import (
 from transform_svc.errors import model_unavailable
 from transform_svc.ops import register_prepare, register_reduced_load, resize  # resize first
 from transform_svc.shrink_on_load import jpeg_thumbnail
-
-# px, the longest side detection needs: the face tiles are cut at WORK_SIDE,
-# the object detector letterboxes to SIZE (smaller)
-DETECTION_SIDE = max(face_detection.WORK_SIDE, object_detection.SIZE)
 
 
 def focus_box(
