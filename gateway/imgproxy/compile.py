@@ -302,11 +302,48 @@ class Watermark:
             URL's ``watermark_url`` as a source.
         size: (W, H) px.
         opacity: IMGPROXY_WATERMARK_OPACITY, 0..1, multiplied by the URL's.
+        text: ``watermark_text``'s markup; its size is the text's own
+            (source and size unused).
     """
 
     source: edit_pb2.Source
     size: tuple[int, int]
     opacity: float = 1.0
+    text: str = ""  # Pango markup of imgproxy Pro's watermark_text, instead of an image
+
+
+# imgproxy's watermark positions -> the Overlay anchor whose inward offsets
+# place the layer as calcPosition does.
+WATERMARK_ANCHORS = {
+    "ce": edit_pb2.FOCUS_CENTER, "no": edit_pb2.FOCUS_TOP, "so": edit_pb2.FOCUS_BOTTOM,
+    "ea": edit_pb2.FOCUS_RIGHT, "we": edit_pb2.FOCUS_LEFT, "noea": edit_pb2.FOCUS_TOP_RIGHT,
+    "nowe": edit_pb2.FOCUS_TOP_LEFT, "soea": edit_pb2.FOCUS_BOTTOM_RIGHT,
+    "sowe": edit_pb2.FOCUS_BOTTOM_LEFT,
+}  # fmt: skip
+TEXT_FONT_SIZE = 16  # px: imgproxy's watermark text is "sans 16"
+
+
+def _text_watermark(
+    o: Options, text: str, opacity: float, size: tuple[int, int], dpr: float
+) -> edit_pb2.Step:
+    """imgproxy Pro's ``wmt``: the markup in sans 16, black by default, at the
+    compass position (its own size, so the Overlay places it: the anchor's
+    inward offsets are calcPosition's).
+
+    Raises:
+        NotBuiltError: ``re`` or ``scale`` with a text watermark.
+    """
+    position = o.get("watermark.position", "ce")
+    if position == "re" or o.get("watermark.scale", 0) > 0:
+        raise NotBuiltError("watermark_text replicated or scaled")
+    if opacity < 1:
+        text = f'<span alpha="{max(1, round(opacity * 100))}%">{text}</span>'
+    layer = edit_pb2.TextLayer(text=text, markup=True, font_size=TEXT_FONT_SIZE)
+    overlay = edit_pb2.Overlay(text=layer, anchor=WATERMARK_ANCHORS[position])
+    x_off, y_off = o.get("watermark.x_offset", 0.0), o.get("watermark.y_offset", 0.0)
+    overlay.x.px = round(x_off * dpr) if abs(x_off) >= 1 else geometry.scale_to_even(size[0], x_off)
+    overlay.y.px = round(y_off * dpr) if abs(y_off) >= 1 else geometry.scale_to_even(size[1], y_off)
+    return edit_pb2.Step(overlay=overlay)
 
 
 def _watermark(o: Options, wm: Watermark, size: tuple[int, int], dpr: float) -> list[edit_pb2.Step]:
@@ -318,6 +355,8 @@ def _watermark(o: Options, wm: Watermark, size: tuple[int, int], dpr: float) -> 
     opacity = o.get("watermark.opacity", 0.0) * wm.opacity
     if opacity <= 0:
         return []
+    if wm.text:
+        return [_text_watermark(o, wm.text, opacity, size, dpr)]
     width, height = size
     layer = edit_pb2.EditGraph(source=wm.source)
     w, h = wm.size

@@ -87,13 +87,18 @@ async def _trimmed_size(
 
 
 async def _watermark(request: web.Request, options: Options) -> Watermark | None | web.Response:
-    """The watermark ``wm`` draws (``wmu``'s or the configured image) with its
-    size from its header; None when ``wm`` is off or no image is configured."""
+    """The watermark ``wm`` draws (``wmu``'s image, ``wmt``'s text or the
+    configured image) with its size from its header; None when ``wm`` is off
+    or there is nothing to draw."""
     config = request.app[CONFIG]
     if not options.get("watermark.opacity"):
         return None
+    url = options.get("watermark.url")
+    if not url and options.get("watermark.text"):
+        return Watermark(
+            edit_pb2.Source(), (0, 0), config.watermark_opacity, options["watermark.text"]
+        )
     try:
-        url = options.get("watermark.url")
         wm_source = source(url) if url else config.watermark
     except OptionError as exc:
         return _option_error(exc)

@@ -568,6 +568,18 @@ def _watermark_url(
         raise _invalid("watermark_url", args[0], "base64-encoded URL") from exc
 
 
+@option("watermark_text", "wmt")
+def _watermark_text(
+    o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]
+) -> None:
+    """imgproxy Pro's ``wmt:<base64url of Pango markup>``: a text watermark."""
+    _max_args("watermark_text", args, 1)
+    try:
+        o["watermark.text"] = b64.decode(args[0].rstrip("=")).decode()
+    except ValueError as exc:
+        raise _invalid("watermark_text", args[0], "base64-encoded text") from exc
+
+
 @option("format_quality", "fq")
 def _format_quality(
     o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]

@@ -536,3 +536,24 @@ def test_info_objects_and_average(imgproxy: str) -> None:
     assert halves["average"] == {"R": 128, "G": 0, "B": 128, "A": 255}
     logo = get(f"{imgproxy}/info/insecure/avg:1/plain/local:///synthetic/logo.png").json()
     assert logo["average"] == {"R": 128, "G": 128, "B": 0, "A": 192}  # (255+0)/2, (255+128)/2
+
+
+def test_watermark_text(imgproxy: str) -> None:
+    """imgproxy Pro's wmt: Pango markup, black by default, at the compass
+    position with its offsets (on the white-free geometry.png)."""
+    markup = base64.urlsafe_b64encode(b'<span foreground="white">HHHH</span>').decode()
+    plain = get(f"{imgproxy}/insecure/plain/{GEOMETRY}@png").pixels()
+    for wm, (x0, x1, y0, y1) in {
+        "wm:1:nowe:5:5": (5, 60, 5, 30),
+        "wm:1:soea:5:5": (140, 195, 70, 95),
+    }.items():
+        out = get(f"{imgproxy}/insecure/{wm}/wmt:{markup}/plain/{GEOMETRY}@png").pixels()
+        ys, xs = np.nonzero(np.abs(out.astype(int) - plain.astype(int)).max(axis=2) > 40)
+        assert xs.size and x0 <= xs.min() and xs.max() < x1 and y0 <= ys.min() and ys.max() < y1, wm
+        assert (out[ys, xs, :3].min(axis=1) > 200).any()  # the markup's white ink
+    edge = get(f"{imgproxy}/insecure/wm:1:nowe:5:5/wmt:{markup}/plain/{GEOMETRY}@png").pixels()
+    ys, xs = np.nonzero(np.abs(edge.astype(int) - plain.astype(int)).max(axis=2) > 40)
+    assert xs.min() in range(5, 9) and ys.min() in range(5, 12)  # 5 px in (the glyphs' bearing)
+    bad = base64.urlsafe_b64encode(b"<span foo='x'>H").decode()
+    assert get(f"{imgproxy}/insecure/wm:1/wmt:{bad}/plain/{GEOMETRY}").status == 400
+    assert get(f"{imgproxy}/insecure/wm:1:re/wmt:{markup}/plain/{GEOMETRY}").status == 501

@@ -415,7 +415,7 @@ SAMPLES = {
     "brightness": "-20", "contrast": "1.5", "saturation": "0.5", "colorize": "0.5:ff0000",
     "remove_background": "1", "watermark_url": "bG9jYWw6Ly8vd20ucG5n",
     "monochrome": "0.5:ff0000", "blur_detections": "5:face:dog", "draw_detections": "1",
-    "duotone": "1:000080:ffff00",
+    "duotone": "1:000080:ffff00", "watermark_text": "SGk",
 }  # fmt: skip
 FULL_NAMES = {fn: name for name, fn in reversed(list(opts.OPTIONS.items()))}
 

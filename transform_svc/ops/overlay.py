@@ -38,20 +38,25 @@ def render_text(text: edit_pb2.TextLayer) -> pyvips.Image:
         )
         if part
     )
-    markup = html.escape(text.text)
+    markup = text.text if text.markup else html.escape(text.text)
     if text.strikethrough:
         markup = f"<s>{markup}</s>"
-    mask = pyvips.Image.text(
-        markup,
-        font=font,
-        dpi=72,
-        align=PANGO_ALIGN.get(text.align, "centre"),
-        **kwargs,
-    )
-    c = text.color if text.color.ByteSize() else edit_pb2.Color(a=255)
-    alpha = (mask.cast("float") * (c.a / 255.0)).cast("uchar")
-    rgb = (pyvips.Image.black(mask.width, mask.height, bands=3) + [c.r, c.g, c.b]).cast("uchar")
-    layer = rgb.bandjoin(alpha).copy(interpretation="srgb")
+    align = PANGO_ALIGN.get(text.align, "centre")
+    if text.markup:  # the spans' own colours, black by default
+        try:
+            rendered = pyvips.Image.text(
+                markup, font=font, dpi=72, align=align, rgba=True, **kwargs
+            )
+            layer = rendered.cast("uchar").copy(interpretation="srgb")
+        except pyvips.Error as exc:
+            raise invalid("the text is not valid Pango markup") from exc
+    else:
+        mask = pyvips.Image.text(markup, font=font, dpi=72, align=align, **kwargs)
+        c = text.color if text.color.ByteSize() else edit_pb2.Color(a=255)
+        alpha = (mask.cast("float") * (c.a / 255.0)).cast("uchar")
+        black = pyvips.Image.black(mask.width, mask.height, bands=3)
+        rgb = (black + [c.r, c.g, c.b]).cast("uchar")
+        layer = rgb.bandjoin(alpha).copy(interpretation="srgb")
     if text.padding:
         top, right, bottom, left = text.padding
         layer = layer.embed(
