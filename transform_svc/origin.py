@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import grpc
+import obstore
+from obstore.exceptions import BaseError as ObjectStoreError
+from obstore.store import S3Store
 
 from contract.errors import public_error
 from contract.limits import Limits
@@ -45,6 +50,8 @@ class OriginConfig:
         connect_timeout_s: time to connect (seconds).
         max_redirects: redirect hops followed.
         asset_address: asset_svc ``host:port`` (media-library sources); empty = none.
+        s3_sources: ``s3://bucket/key`` URL sources are fetched (else refused).
+        s3_endpoint: their S3-compatible server (empty: AWS_ENDPOINT_URL or AWS).
     """
 
     root: Path
@@ -55,6 +62,8 @@ class OriginConfig:
     connect_timeout_s: float = 3.0
     max_redirects: int = 3
     asset_address: str = ""
+    s3_sources: bool = False
+    s3_endpoint: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,7 @@ class Origin:
         self._session: aiohttp.ClientSession | None = None
         self._assets: asset_pb2_grpc.AssetsStub | None = None
         self._asset_channel: grpc.aio.Channel | None = None
+        self._s3_stores: dict[str, Any] = {}
 
     async def stat(self, source: edit_pb2.Source) -> SourceInfo | None:
         """The source's version without reading it, where that is cheap
@@ -244,6 +254,8 @@ class Origin:
             TransformError: source_forbidden, source_not_found, origin_unavailable,
                 image_too_large, invalid_parameter.
         """
+        if url.startswith("s3://"):
+            return await self.fetch_s3(url)
         try:
             for _hop in range(self.config.max_redirects + 1):
                 self._check_url(url)
@@ -269,6 +281,48 @@ class Origin:
             ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE,
             f"more than {self.config.max_redirects} redirects",
         )
+
+    async def fetch_s3(self, url: str) -> Fetched:
+        """GET ``s3://bucket/key`` with obstore's S3 client (credentials and
+        region from the AWS_* environment), within the size limit.
+
+        Raises:
+            TransformError: source_forbidden (S3 sources off), source_not_found,
+                origin_unavailable, image_too_large, invalid_parameter.
+        """
+        if not self.config.s3_sources:
+            raise TransformError(
+                ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, "s3:// sources are not enabled"
+            )
+        bucket, _, key = url.removeprefix("s3://").partition("/")
+        if not bucket or not key:
+            raise TransformError(ErrorCode.ERROR_CODE_INVALID_PARAMETER, "s3:// URL needs a key")
+        try:
+            result = await obstore.get_async(self._s3(bucket), key)
+            self._check_size(result.meta["size"])
+            data = bytes(await result.bytes_async())
+        except FileNotFoundError as exc:
+            raise not_found() from exc
+        except ObjectStoreError as exc:
+            raise TransformError(
+                ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE, "origin fetch failed: S3"
+            ) from exc
+        self._check_size(len(data))
+        etag = result.meta.get("e_tag") or ""
+        return Fetched(data, SourceInfo(etag or hashlib.sha256(data).hexdigest()))
+
+    def _s3(self, bucket: str) -> Any:
+        """One obstore S3Store per bucket."""
+        if bucket not in self._s3_stores:
+            endpoint = self.config.s3_endpoint or os.environ.get("AWS_ENDPOINT_URL", "")
+            options: dict[str, Any] = {}
+            client: dict[str, Any] = {"timeout": f"{self.config.fetch_timeout_s}s"}
+            if endpoint:
+                options["endpoint"] = endpoint
+                client["allow_http"] = endpoint.startswith("http:")
+            options.setdefault("region", os.environ.get("AWS_REGION", "us-east-1"))
+            self._s3_stores[bucket] = S3Store(bucket, client_options=client, **options)
+        return self._s3_stores[bucket]
 
     async def _read(self, resp: aiohttp.ClientResponse) -> Fetched:
         if resp.status == 404:

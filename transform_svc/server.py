@@ -170,6 +170,8 @@ async def serve(
         private_hosts=settings.private_hosts,
         max_source_bytes=settings.max_source_bytes,
         asset_address=settings.asset_address,
+        s3_sources=settings.s3_sources,
+        s3_endpoint=settings.s3_endpoint,
     )
     origin = Origin(origin_config)
     pool = RenderPool(

@@ -36,6 +36,14 @@ class TransformSettings(Limits):
         frozenset(),
         description="comma-separated allowed hosts that may resolve to private addresses",
     )
+    s3_sources: bool = Field(
+        False,
+        description="fetch s3://bucket/key sources (credentials and region from the AWS_* "
+        "environment)",
+    )
+    s3_endpoint: str = Field(
+        "", description="S3-compatible server for s3:// sources (empty: AWS_ENDPOINT_URL or AWS)"
+    )
     triton_url: str = Field("127.0.0.1:8001", description="Triton gRPC host:port")
     asset_address: str = Field(
         "127.0.0.1:50052", description="asset_svc host:port (media-library sources)"

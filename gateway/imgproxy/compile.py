@@ -28,14 +28,15 @@ class NotBuiltError(OptionError):
 
 def source(url: str) -> edit_pb2.Source:
     """``local:///path`` under the local origin root (imgproxy's
-    LOCAL_FILESYSTEM_ROOT), ``http(s)://`` through the HTTP origin.
+    LOCAL_FILESYSTEM_ROOT), ``http(s)://`` through the HTTP origin,
+    ``s3://bucket/key`` through transform_svc's S3 client (IMGMESH_S3_SOURCES).
 
     Raises:
         OptionError: another scheme (404, as imgproxy answers an unknown one).
     """
     if url.startswith("local://"):
         return edit_pb2.Source(origin_path=url.removeprefix("local://").lstrip("/"))
-    if url.startswith(("http://", "https://")):
+    if url.startswith(("http://", "https://", "s3://")):
         return edit_pb2.Source(url=url)
     raise OptionError("url", f"unsupported source URL scheme: {url.split(':', 1)[0]}")
 
@@ -312,15 +313,18 @@ class Watermark:
     text: str = ""  # Pango markup of imgproxy Pro's watermark_text, instead of an image
 
 
-# imgproxy's watermark positions -> the Overlay anchor whose inward offsets
-# place the layer as calcPosition does.
-WATERMARK_ANCHORS = {
-    "ce": edit_pb2.FOCUS_CENTER, "no": edit_pb2.FOCUS_TOP, "so": edit_pb2.FOCUS_BOTTOM,
-    "ea": edit_pb2.FOCUS_RIGHT, "we": edit_pb2.FOCUS_LEFT, "noea": edit_pb2.FOCUS_TOP_RIGHT,
-    "nowe": edit_pb2.FOCUS_TOP_LEFT, "soea": edit_pb2.FOCUS_BOTTOM_RIGHT,
-    "sowe": edit_pb2.FOCUS_BOTTOM_LEFT,
-}  # fmt: skip
 TEXT_FONT_SIZE = 16  # px: imgproxy's watermark text is "sans 16"
+
+
+def _compass(gravity: str) -> int:
+    """An imgproxy compass gravity (``ce``, ``no``, ``soea``...) as a Focus."""
+    vertical = (
+        "top" if gravity.startswith("no") else "bottom" if gravity.startswith("so") else "center"
+    )
+    horizontal = (
+        "right" if gravity.endswith("ea") else "left" if gravity.endswith("we") else "center"
+    )
+    return vocabulary.compass(vertical, horizontal)
 
 
 def _text_watermark(
@@ -339,7 +343,7 @@ def _text_watermark(
     if opacity < 1:
         text = f'<span alpha="{max(1, round(opacity * 100))}%">{text}</span>'
     layer = edit_pb2.TextLayer(text=text, markup=True, font_size=TEXT_FONT_SIZE)
-    overlay = edit_pb2.Overlay(text=layer, anchor=WATERMARK_ANCHORS[position])
+    overlay = edit_pb2.Overlay(text=layer, anchor=_compass(position))
     x_off, y_off = o.get("watermark.x_offset", 0.0), o.get("watermark.y_offset", 0.0)
     overlay.x.px = round(x_off * dpr) if abs(x_off) >= 1 else geometry.scale_to_even(size[0], x_off)
     overlay.y.px = round(y_off * dpr) if abs(y_off) >= 1 else geometry.scale_to_even(size[1], y_off)
