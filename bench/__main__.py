@@ -1,6 +1,7 @@
 """``make bench``: (a) 12 MP JPEG -> 300x300 JPEG q80 through the full HTTP
 path vs in-process pyvips, (a2) what the render-worker process boundary costs;
-(b) e-bgremove on 1 MP photos through the mesh vs a rembg-style in-process loop.
+(b) e-bgremove on 1 MP photos through the mesh vs a rembg-style in-process loop;
+(g) the same thumbnail through the imgproxy and thumbor dialects' URLs.
 Same inputs, same run; prints a table."""
 
 from __future__ import annotations
@@ -81,6 +82,27 @@ def main() -> None:
                 args.concurrency,
                 warmup=args.concurrency,
             )
+            # (g) the same thumbnail through the other dialects' URLs
+            dialects = [
+                http_load(
+                    f"{name} URL, concurrency {args.concurrency}",
+                    [template.format(i % COPIES) for i in range(args.thumbnails)],
+                    args.concurrency,
+                    warmup=args.concurrency,
+                )
+                for name, template in (
+                    (
+                        "imgproxy",
+                        mesh.gateway_url + "/imgproxy/insecure/rs:fit:300:300/q:80/plain/"
+                        "local:///bench/12mp_{}.jpg@jpg",
+                    ),
+                    (
+                        "thumbor",
+                        mesh.gateway_url + "/thumbor/unsafe/fit-in/300x300/"
+                        "filters:quality(80)/bench/12mp_{}.jpg",
+                    ),
+                )
+            ]
             # q changes nothing for the PNG output but keeps every URL distinct.
             cut_urls = [
                 f"{mesh.gateway_url}/{one_mp[i % len(one_mp)]}?tr=e-bgremove,q-{1 + i}"
@@ -168,6 +190,11 @@ def main() -> None:
     print(header)
     for result in photoroom:
         print(row(result, None))
+    print("\n(g) (a)'s thumbnail through each URL dialect (ratio to the ImageKit URL)")
+    print(header)
+    print(row(thumbs_http, None))
+    for result in dialects:
+        print(row(result, thumbs_http))
     faces.main()
     print(assets.run())
     print(peer_table)
