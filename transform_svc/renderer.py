@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from prometheus_client import Counter
@@ -36,6 +37,7 @@ from transform_svc.workers import RenderPool
 CACHE_LOOKUPS = Counter("imgmesh_transform_cache_lookups_total", "Result cache lookups", ["result"])
 
 MAX_FAILURES = 10_000  # remembered failures kept at most
+MAX_PROBES = 10_000  # source headers kept in memory (about 200 bytes each, EXIF aside)
 
 
 def graph_digest(graph: edit_pb2.EditGraph) -> str:
@@ -108,6 +110,7 @@ class Renderer:
         self.failure_ttl_s = failure_ttl_s
         self._inflight: dict[str, asyncio.Task[transform_pb2.RenderReply]] = {}
         self._failures: dict[str, _Failure] = {}
+        self._probes: OrderedDict[str, transform_pb2.ProbeReply] = OrderedDict()
 
     async def render(self, request: transform_pb2.RenderRequest) -> transform_pb2.RenderReply:
         """Answer one Render call.
@@ -154,30 +157,37 @@ class Renderer:
         return reply
 
     async def probe(self, request: transform_pb2.ProbeRequest) -> transform_pb2.ProbeReply:
-        """Answer one Probe call: the source's header, read by a worker; cached
-        under the source's version for a local source, as a result is.
+        """Answer one Probe call: the source's header, read by a worker; for a
+        source with a version (local, inline, library), cached under it in
+        the result cache and in memory (the newest MAX_PROBES), so a source
+        seen before costs no worker.
 
         Raises:
             TransformError: from fetching or reading the header.
         """
         info = await self.origin.stat(request.source)
-        key = ""
-        if info is not None:
-            text = request.source.SerializeToString(deterministic=True) + info.validator.encode()
-            key = hashlib.sha256(b"probe|" + text).hexdigest()
-            self._raise_remembered(key)
-            cached = await self.cache.get(key)
-            CACHE_LOOKUPS.labels("hit" if cached else "miss").inc()
-            if cached:
-                return transform_pb2.ProbeReply.FromString(cached)
-        try:
-            reply = await self.pool.probe(request.source, self._timeout())
-        except TransformError as exc:
-            if key:
+        if info is None:
+            return await self.pool.probe(request.source, self._timeout())
+        text = request.source.SerializeToString(deterministic=True) + info.validator.encode()
+        key = hashlib.sha256(b"probe|" + text).hexdigest()
+        self._raise_remembered(key)
+        if key in self._probes:  # headers are small: the newest MAX_PROBES are kept here too
+            self._probes.move_to_end(key)
+            return self._probes[key]
+        cached = await self.cache.get(key)
+        CACHE_LOOKUPS.labels("hit" if cached else "miss").inc()
+        if cached:
+            reply = transform_pb2.ProbeReply.FromString(cached)
+        else:
+            try:
+                reply = await self.pool.probe(request.source, self._timeout())
+            except TransformError as exc:
                 self._remember(key, exc)
-            raise
-        if key:
+                raise
             await self.cache.set(key, reply.SerializeToString(), self.ttl_s)
+        self._probes[key] = reply
+        if len(self._probes) > MAX_PROBES:
+            self._probes.popitem(last=False)
         return reply
 
     async def preflight(self, facts: GraphFacts) -> None:
