@@ -16,6 +16,7 @@ from contract.object_classes import COCO_CLASSES
 from imgmesh.v1 import edit_pb2, transform_pb2
 from inference import object_detection
 from inference.client import ModelUnavailableError
+from transform_svc import palette
 from transform_svc.context import RenderContext
 from transform_svc.detections import DETECTION_SIDE, FACE, detect
 from transform_svc.errors import model_unavailable
@@ -90,12 +91,19 @@ async def _extras(
     ctx: RenderContext,
     timeout_s: float,
 ) -> None:
-    """The objects and mean colour asked for, on the source fitted to the
+    """The objects, mean colour and dominant colours asked for, on the source fitted to the
     detectors' side (decoded by a worker; this process reads our own PNG)."""
     out = await pool.render(fitted_graph(request.source), fetched, timeout_s)
     image = pyvips.Image.new_from_buffer(out.data, "")
     if request.average_color:
         reply.average.CopyFrom(average_color(image, request.average_keeps_transparent))
+    if request.dominant_colors:
+        pixels = image.cast("uchar").numpy().reshape(-1, image.bands)
+        if image.bands in (2, 4):
+            pixels = pixels[pixels[:, -1] > 0]
+        rgb = pixels[:, [0, 0, 0]] if image.bands <= 2 else pixels[:, :3]
+        for name, (r, g, b) in palette.dominant_colors(rgb).items():
+            reply.dominant_colors[name].CopyFrom(edit_pb2.Color(r=r, g=g, b=b, a=255))
     if request.detect_objects:
         threshold = max(request.min_confidence, object_detection.SCORE_THRESHOLD)
         rgb = image.flatten(background=[0, 0, 0]) if image.hasalpha() else image
@@ -129,7 +137,7 @@ async def analyze(
     if request.source.WhichOneof("kind") != "origin_path":
         fetched = (await origin.fetch(request.source)).data
     reply = transform_pb2.AnalyzeReply()
-    if request.detect_objects or request.average_color:
+    if request.detect_objects or request.average_color or request.dominant_colors:
         await _extras(request, reply, fetched, pool, ctx, timeout_s)
     if request.skip_labels:
         return reply

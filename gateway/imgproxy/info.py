@@ -6,7 +6,8 @@ Answered: ``size|s``, ``format|f`` (and ``mime_type``), ``dimensions|d``
 (upright, and ``orientation``), ``exif`` (canonical tag names), ``alpha|a``,
 ``pages_number|pn``, the security options ``msr`` / ``msfs``; and through
 the Analyze RPC ``detect_objects|do`` (faces and COCO objects, boxes as
-fractions) and ``average|avg``. imgproxy's
+fractions), ``average|avg`` and ``dominant_colors|dc`` (without
+``build_missed``). imgproxy's
 other info options are parsed and answered 501 when turned on; an unknown
 one is 404, as imgproxy answers."""
 
@@ -55,6 +56,7 @@ DEFAULTS: InfoOptions = {
 # video_meta are on by default and left out of the answer instead).
 ANSWERED = (
     "size", "format", "dimensions", "exif", "pages_number", "alpha", "detect_objects", "average",
+    "dominant_colors",
 )  # fmt: skip
 SILENT = ("iptc", "xmp", "video_meta", "exif.canonical", "average.ignore_transparent")
 # class_id of detect_objects: the index in imgmesh's detectors' classes.
@@ -134,12 +136,13 @@ def unanswered(o: InfoOptions) -> str:
 
 def analysis_request(o: InfoOptions) -> transform_pb2.AnalyzeRequest | None:
     """The Analyze call for ``detect_objects`` / ``average`` (None: neither)."""
-    if not (o.get("detect_objects") or o.get("average")):
+    if not (o.get("detect_objects") or o.get("average") or o.get("dominant_colors")):
         return None
     return transform_pb2.AnalyzeRequest(
         detect_objects=bool(o.get("detect_objects")),
         average_color=bool(o.get("average")),
         average_keeps_transparent=not o.get("average.ignore_transparent", True),
+        dominant_colors=bool(o.get("dominant_colors")),
         skip_labels=True,
     )
 
@@ -182,4 +185,9 @@ def info_json(
     if analysis is not None and o.get("average"):
         c = analysis.average
         out["average"] = {"R": c.r, "G": c.g, "B": c.b, "A": c.a}
+    if analysis is not None and o.get("dominant_colors"):
+        out["dominant_colors"] = {
+            name: {"R": c.r, "G": c.g, "B": c.b}
+            for name, c in sorted(analysis.dominant_colors.items())
+        }
     return out

@@ -470,7 +470,7 @@ def test_info_answers_size_format_dimensions_and_exif(imgproxy: str, origin_root
     "path,status,code",
     [
         (f"/info/insecure/nope:1/plain/{GEOMETRY}", 404, "imgproxy_invalid_url"),
-        (f"/info/insecure/dc:1/plain/{GEOMETRY}", 501, "imgproxy_option_not_supported"),
+        (f"/info/insecure/p:8/plain/{GEOMETRY}", 501, "imgproxy_option_not_supported"),
         (f"/info/insecure/msr:1/plain/{GEOMETRY}", 403, "imgproxy_forbidden_option"),
         ("/info/insecure/plain/local:///synthetic/missing.png", 404, "source_not_found"),
     ],
@@ -557,3 +557,13 @@ def test_watermark_text(imgproxy: str) -> None:
     bad = base64.urlsafe_b64encode(b"<span foo='x'>H").decode()
     assert get(f"{imgproxy}/insecure/wm:1/wmt:{bad}/plain/{GEOMETRY}").status == 400
     assert get(f"{imgproxy}/insecure/wm:1:re/wmt:{markup}/plain/{GEOMETRY}").status == 501
+
+
+def test_info_dominant_colors(imgproxy: str) -> None:
+    """halves.png: pure red and pure blue halves, both in vibrant's ranges
+    only (HSL lightness 0.5), which takes one of them; no other target fits."""
+    found = get(f"{imgproxy}/info/insecure/dc:1/plain/local:///synthetic/halves.png").json()
+    colours = found["dominant_colors"]
+    assert list(colours) == ["vibrant"]
+    assert tuple(colours["vibrant"].values()) in {(252, 4, 4), (4, 4, 252)}
+    assert get(f"{imgproxy}/info/insecure/dc:1:1/plain/{GEOMETRY}").status == 501  # build_missed
