@@ -584,8 +584,8 @@ def test_info_options() -> None:
     )
     assert unanswered(o) == ""
     assert unanswered(parse_info_path("/avg:1/plain/local:///a.png", ParserConfig())[0]) == ""
-    dominant = parse_info_path("/dc:1/plain/local:///a.png", ParserConfig())[0]
-    assert unanswered(dominant) == "dominant_colors"
+    built = parse_info_path("/dc:1:1/plain/local:///a.png", ParserConfig())[0]
+    assert unanswered(built) == "dominant_colors.build_missed"
     assert unanswered(parse_info_path("/p:8/plain/local:///a.png", ParserConfig())[0]) == "palette"
     with pytest.raises(OptionError):
         parse_info_path("/rs:fit:1:1/plain/local:///a.png", ParserConfig())
