@@ -27,6 +27,10 @@ ALIASES = {
 }
 
 
+# Every class the mesh's detectors find: faces (BlazeFace), then COCO's.
+DETECTED_CLASSES = ("face", *COCO_CLASSES)
+
+
 def object_class(name: str) -> str | None:
     """The canonical COCO class for ``name`` or one of its darknet aliases;
     None when it names none."""

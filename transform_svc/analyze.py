@@ -12,19 +12,18 @@ from __future__ import annotations
 import numpy as np
 import pyvips
 
-from contract.object_classes import COCO_CLASSES
+from contract.object_classes import DETECTED_CLASSES
 from imgmesh.v1 import edit_pb2, transform_pb2
 from inference import object_detection
 from inference.client import ModelUnavailableError
 from transform_svc import palette
 from transform_svc.context import RenderContext
-from transform_svc.detections import DETECTION_SIDE, FACE, detect
+from transform_svc.detections import DETECTION_SIDE, detect
 from transform_svc.errors import model_unavailable
 from transform_svc.origin import Origin
 from transform_svc.workers import RenderPool
 
 GREY = edit_pb2.Color(r=128, g=128, b=128, a=255)  # darknet's letterbox fill
-ALL_CLASSES = (FACE, *COCO_CLASSES)  # what detect_objects looks for
 
 
 def letterbox_graph(source: edit_pb2.Source) -> edit_pb2.EditGraph:
@@ -107,7 +106,7 @@ async def _extras(
     if request.detect_objects:
         threshold = max(request.min_confidence, object_detection.SCORE_THRESHOLD)
         rgb = image.flatten(background=[0, 0, 0]) if image.hasalpha() else image
-        for name, score, left, top, width, height in await detect(rgb, ALL_CLASSES, ctx):
+        for name, score, left, top, width, height in await detect(rgb, DETECTED_CLASSES, ctx):
             if score >= threshold:
                 reply.objects.add(
                     class_name=name,

@@ -135,6 +135,7 @@ async def detect(image: pyvips.Image, classes: Sequence[str], ctx: RenderContext
                 outputs, objects or None, scale, pad
             ):
                 found.append((name, score, *map(float, box[:4])))
+                record_regions([(score, *map(float, box[:4]))], image, name)
     except ModelUnavailableError as exc:
         raise model_unavailable(str(exc)) from exc
     boxes = []

@@ -94,7 +94,8 @@ def exif_tags(image: pyvips.Image) -> dict[str, str]:
     for field in image.get_fields():
         if field.startswith("exif-ifd"):
             raw, value = _exif_parts(str(image.get(field)))
-            tags[field.split("-", 2)[2]] = raw if value.startswith("Internal error") else value
+            name = field.split("-", 2)[2]  # IFD0 first: a thumbnail's IFD1 tag does not replace it
+            tags.setdefault(name, raw if value.startswith("Internal error") else value)
     return tags
 
 

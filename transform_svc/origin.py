@@ -51,6 +51,7 @@ class OriginConfig:
         max_redirects: redirect hops followed.
         asset_address: asset_svc ``host:port`` (media-library sources); empty = none.
         s3_sources: ``s3://bucket/key`` URL sources are fetched (else refused).
+        s3_buckets: the buckets they may name (none: every s3:// source is refused).
         s3_endpoint: their S3-compatible server (empty: AWS_ENDPOINT_URL or AWS).
     """
 
@@ -63,6 +64,7 @@ class OriginConfig:
     max_redirects: int = 3
     asset_address: str = ""
     s3_sources: bool = False
+    s3_buckets: frozenset[str] = field(default_factory=frozenset)
     s3_endpoint: str = ""
 
 
@@ -287,7 +289,8 @@ class Origin:
         region from the AWS_* environment), within the size limit.
 
         Raises:
-            TransformError: source_forbidden (S3 sources off), source_not_found,
+            TransformError: source_forbidden (S3 sources off, or a bucket not in
+                s3_buckets), source_not_found,
                 origin_unavailable, image_too_large, invalid_parameter.
         """
         if not self.config.s3_sources:
@@ -297,6 +300,10 @@ class Origin:
         bucket, _, key = url.removeprefix("s3://").partition("/")
         if not bucket or not key:
             raise TransformError(ErrorCode.ERROR_CODE_INVALID_PARAMETER, "s3:// URL needs a key")
+        if bucket not in self.config.s3_buckets:
+            raise TransformError(
+                ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, f"bucket {bucket} is not allowed"
+            )
         try:
             result = await obstore.get_async(self._s3(bucket), key)
             self._check_size(result.meta["size"])
@@ -312,7 +319,7 @@ class Origin:
         return Fetched(data, SourceInfo(etag or hashlib.sha256(data).hexdigest()))
 
     def _s3(self, bucket: str) -> Any:
-        """One obstore S3Store per bucket."""
+        """One obstore S3Store per allowed bucket."""
         if bucket not in self._s3_stores:
             endpoint = self.config.s3_endpoint or os.environ.get("AWS_ENDPOINT_URL", "")
             options: dict[str, Any] = {}

@@ -84,9 +84,9 @@ def hsl(color: np.ndarray) -> tuple[float, float]:
 def dominant_colors(rgb: np.ndarray) -> dict[str, tuple[int, int, int]]:
     """The targets Palette finds in ``uint8[N,3]`` RGB pixels, by name
     (a target no swatch fits is left out)."""
-    found = swatches(rgb)
-    if not found:
+    if not len(rgb):
         return {}
+    found = swatches(rgb)
     most = max(population for _, population in found)
     used: set[int] = set()
     picked = {}

@@ -37,7 +37,9 @@ from transform_svc.workers import RenderPool
 CACHE_LOOKUPS = Counter("imgmesh_transform_cache_lookups_total", "Result cache lookups", ["result"])
 
 MAX_FAILURES = 10_000  # remembered failures kept at most
-MAX_PROBES = 10_000  # source headers kept in memory (about 200 bytes each, EXIF aside)
+# Source headers kept in memory: most are under 1 KB; the EXIF a header can
+# carry is at most 64 KB (one JPEG APP1 segment), so at most about 128 MB.
+MAX_PROBES = 2_000
 
 
 def graph_digest(graph: edit_pb2.EditGraph) -> str:

@@ -6,8 +6,8 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable
-from typing import TypeVar
+from collections.abc import Awaitable, Coroutine
+from typing import Any, TypeVar
 
 import grpc
 from prometheus_client import (
@@ -63,7 +63,9 @@ T = TypeVar("T")
 
 
 class TransformServicer(transform_pb2_grpc.TransformServicer):
-    """Render = Renderer.render + error mapping to gRPC status and metadata."""
+    """The Transform service: Render, Probe and Analyze on the Renderer, each
+    admitted while fewer than ``max_inflight`` calls are in progress (else
+    ``overloaded``), errors mapped to gRPC status and metadata."""
 
     def __init__(self, renderer: Renderer, max_inflight: int = 64) -> None:
         self.renderer = renderer
@@ -103,6 +105,7 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
     async def Analyze(  # noqa: N802 - gRPC method name
         self, request: transform_pb2.AnalyzeRequest, context: grpc.aio.ServicerContext
     ) -> transform_pb2.AnalyzeReply:
+        """Labels, objects and colours of a source (transform_svc/analyze.py)."""
         remaining = context.time_remaining()
         timeout_s = remaining if remaining is not None else self.renderer.render_timeout_s
         DEADLINE.set(time.monotonic() + timeout_s)
@@ -110,16 +113,36 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
         return await _answer(
             context,
             "analyze",
-            analyze(request, renderer.origin, renderer.pool, renderer.ctx, timeout_s),
+            self._admitted(
+                analyze(request, renderer.origin, renderer.pool, renderer.ctx, timeout_s)
+            ),
         )
 
     async def Probe(  # noqa: N802 - gRPC method name
         self, request: transform_pb2.ProbeRequest, context: grpc.aio.ServicerContext
     ) -> transform_pb2.ProbeReply:
+        """The source's header (Renderer.probe)."""
         remaining = context.time_remaining()
         if remaining is not None:
             DEADLINE.set(time.monotonic() + remaining)
-        return await _answer(context, "probe", self.renderer.probe(request))
+        return await _answer(context, "probe", self._admitted(self.renderer.probe(request)))
+
+    async def _admitted(self, call: Coroutine[Any, Any, T]) -> T:
+        """``call`` in one of the ``max_inflight`` slots Render also uses.
+
+        Raises:
+            TransformError: overloaded when every slot is taken.
+        """
+        if self.inflight >= self.max_inflight:
+            call.close()
+            raise overloaded(f"{self.max_inflight} calls in progress; retry later")
+        self.inflight += 1
+        IN_FLIGHT.inc()
+        try:
+            return await call
+        finally:
+            self.inflight -= 1
+            IN_FLIGHT.dec()
 
 
 async def _answer(context: grpc.aio.ServicerContext, name: str, call: Awaitable[T]) -> T:
@@ -171,6 +194,7 @@ async def serve(
         max_source_bytes=settings.max_source_bytes,
         asset_address=settings.asset_address,
         s3_sources=settings.s3_sources,
+        s3_buckets=settings.s3_buckets,
         s3_endpoint=settings.s3_endpoint,
     )
     origin = Origin(origin_config)

@@ -41,6 +41,9 @@ class TransformSettings(Limits):
         description="fetch s3://bucket/key sources (credentials and region from the AWS_* "
         "environment)",
     )
+    s3_buckets: HostList = Field(
+        frozenset(), description="comma-separated buckets s3:// sources may name; empty = none"
+    )
     s3_endpoint: str = Field(
         "", description="S3-compatible server for s3:// sources (empty: AWS_ENDPOINT_URL or AWS)"
     )

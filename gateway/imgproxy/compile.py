@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contract import vocabulary
-from contract.object_classes import COCO_CLASSES
+from contract.object_classes import DETECTED_CLASSES
 from gateway.imgproxy import geometry
 from gateway.imgproxy.geometry import Box, Gravity, Plan
 from gateway.imgproxy.options import OptionError, Options
@@ -167,7 +167,7 @@ def _object_crop(o: Options, w: int, h: int) -> edit_pb2.Step:
     )
     if "all" in classes:
         resize.focus = edit_pb2.FOCUS_OBJECT
-        resize.focus_objects.extend(["face", *COCO_CLASSES])
+        resize.focus_objects.extend(DETECTED_CLASSES)
     elif len(classes) > 1:
         resize.focus = edit_pb2.FOCUS_OBJECT
         resize.focus_objects.extend(dict.fromkeys(classes))
@@ -345,8 +345,8 @@ def _text_watermark(
     layer = edit_pb2.TextLayer(text=text, markup=True, font_size=TEXT_FONT_SIZE)
     overlay = edit_pb2.Overlay(text=layer, anchor=_compass(position))
     x_off, y_off = o.get("watermark.x_offset", 0.0), o.get("watermark.y_offset", 0.0)
-    overlay.x.px = round(x_off * dpr) if abs(x_off) >= 1 else geometry.scale_to_even(size[0], x_off)
-    overlay.y.px = round(y_off * dpr) if abs(y_off) >= 1 else geometry.scale_to_even(size[1], y_off)
+    overlay.x.px = geometry.offset_px(x_off, size[0], dpr)
+    overlay.y.px = geometry.offset_px(y_off, size[1], dpr)
     return edit_pb2.Step(overlay=overlay)
 
 
@@ -383,8 +383,8 @@ def _watermark(o: Options, wm: Watermark, size: tuple[int, int], dpr: float) -> 
     x_off, y_off = o.get("watermark.x_offset", 0.0), o.get("watermark.y_offset", 0.0)
     overlay = edit_pb2.Overlay(anchor=edit_pb2.FOCUS_TOP_LEFT)
     if o.get("watermark.position") == "re":
-        pad_x = round(x_off * dpr) if abs(x_off) >= 1 else geometry.scale_to_even(width, x_off)
-        pad_y = round(y_off * dpr) if abs(y_off) >= 1 else geometry.scale_to_even(height, y_off)
+        pad_x = geometry.offset_px(x_off, width, dpr)
+        pad_y = geometry.offset_px(y_off, height, dpr)
         pad_x, pad_y = max(pad_x, 0), max(pad_y, 0)
         if pad_x or pad_y:
             layer.steps.append(_embed(w + pad_x, h + pad_y, pad_x // 2, pad_y // 2, TRANSPARENT))

@@ -55,9 +55,13 @@ class ImgproxyConfig:
 
     @classmethod
     def from_settings(cls, s: GatewaySettings) -> ImgproxyConfig:
-        """Raises:
-        ValueError: malformed presets, keys, replacements or format qualities
-            (imgproxy refuses to start on them too)."""
+        """The dialect's configuration from the IMGPROXY_* settings.
+
+        Raises:
+            ValueError: malformed presets, keys, replacements, format
+                qualities, formats or watermark data (imgproxy refuses to
+                start on them too); OSError: an unreadable watermark file.
+        """
         lines = s.imgproxy_presets.split(",")
         if s.imgproxy_presets_path is not None:
             lines += s.imgproxy_presets_path.read_text().splitlines()
@@ -89,10 +93,10 @@ class ImgproxyConfig:
             enforce_avif=s.imgproxy_enforce_avif,
             ttl=s.imgproxy_ttl,
             security={
-                "max_src_resolution": round(s.imgproxy_max_src_resolution * 1_000_000),
+                "max_src_resolution": int(s.imgproxy_max_src_resolution * 1_000_000),
                 "max_src_file_size": s.imgproxy_max_src_file_size,
                 "max_animation_frames": s.imgproxy_max_animation_frames,
-                "max_animation_frame_resolution": round(
+                "max_animation_frame_resolution": int(
                     s.imgproxy_max_animation_frame_resolution * 1_000_000
                 ),
                 "max_result_dimension": s.imgproxy_max_result_dimension,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gateway.imgproxy.options import Options
+from gateway.imgproxy.options import Options, main_pipeline
 
 Box = tuple[int, int, int, int]  # left, top, width, height px
 
@@ -70,6 +70,12 @@ class Gravity:
         )
 
 
+def offset_px(offset: float, side: int, dpr: float) -> int:
+    """A gravity offset in px: px times the dpr when >= 1 (in magnitude), a
+    share of ``side`` below (calcPosition's offX / offY)."""
+    return _round_even(offset * dpr) if abs(offset) >= 1 else scale_to_even(side, offset)
+
+
 def position(
     width: int,
     height: int,
@@ -87,8 +93,7 @@ def position(
         left = scale_to_even(width, g.x) - inner_w // 2
         top = scale_to_even(height, g.y) - inner_h // 2
     else:
-        off_x = _round_even(g.x * dpr) if abs(g.x) >= 1 else scale_to_even(width, g.x)
-        off_y = _round_even(g.y * dpr) if abs(g.y) >= 1 else scale_to_even(height, g.y)
+        off_x, off_y = offset_px(g.x, width, dpr), offset_px(g.y, height, dpr)
         left = shrink_to_even(width - inner_w + 1, 2) + off_x
         top = shrink_to_even(height - inner_h + 1, 2) + off_y
         if g.type in ("no", "noea", "nowe"):
@@ -238,7 +243,7 @@ def _calc_sizes(s: _Sizes, width: int, height: int, o: Options) -> None:
 
 def _limit_scale(s: _Sizes, width: int, height: int, o: Options) -> None:
     """``limitScale``: ``max_result_dimension``."""
-    limit = o.get("max_result_dimension", 0)
+    limit = main_pipeline(o).get("max_result_dimension", 0)  # a chained pipeline's too
     if limit <= 0:
         return
     out_w = min_non_zero(s.scaled_w, s.result_crop_w)

@@ -65,11 +65,13 @@ async def _trimmed_size(
     src: edit_pb2.Source,
     steps: list[edit_pb2.Step],
     untrimmed: tuple[int, int],
+    max_frames: int,
 ) -> tuple[int, int] | web.StreamResponse:
     """The (W, H) px the last of ``steps``, a trim, keeps of the ``untrimmed``
     image before it: a 1 x 1 render of the steps (whose reply reports the
     box; the result cache keeps it)."""
     graph = edit_pb2.EditGraph(source=src, steps=steps)
+    graph.source.max_frames = max_frames  # the frames the render itself will use
     graph.steps.add(
         resize=edit_pb2.Resize(
             crop_mode=edit_pb2.CROP_MODE_AT_MAX,
@@ -123,20 +125,21 @@ async def _processing_graph(
     config = request.app[CONFIG]
     stages: list[Stage] = []
     size = upright
-    for pipeline in pipelines(options):
-        if trim := probe_steps(pipeline):
-            before = [step for stage in stages for step in pipeline_steps(stage)]
-            trimmed = await _trimmed_size(request, src, [*before, *trim], size)
-            if isinstance(trimmed, web.StreamResponse):
-                return trimmed
-            size = trimmed
-        watermark = await _watermark(request, pipeline)
-        if isinstance(watermark, web.Response):
-            return watermark
-        plan = geometry.plan(size, pipeline)
-        stages.append(Stage(pipeline, size, plan, watermark))
-        size = plan.size
     try:
+        for pipeline in pipelines(options):
+            if trim := probe_steps(pipeline):
+                before = [step for stage in stages for step in pipeline_steps(stage)]
+                frames = options.get("max_animation_frames", 0)
+                trimmed = await _trimmed_size(request, src, [*before, *trim], size, frames)
+                if isinstance(trimmed, web.StreamResponse):
+                    return trimmed
+                size = trimmed
+            watermark = await _watermark(request, pipeline)
+            if isinstance(watermark, web.Response):
+                return watermark
+            plan = geometry.plan(size, pipeline)
+            stages.append(Stage(pipeline, size, plan, watermark))
+            size = plan.size
         return compile_graph(
             stages,
             src,
@@ -153,6 +156,8 @@ async def _processing_graph(
         )
     except OptionError as exc:
         return _option_error(exc)
+    except (ValueError, OverflowError):  # px beyond what a graph can hold (pd:4000000000)
+        return error_response("impossible_edit", "the options ask for sizes beyond any image")
 
 
 async def _info(request: web.Request, path: str) -> web.Response:

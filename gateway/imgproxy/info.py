@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract import vocabulary
-from contract.object_classes import COCO_CLASSES
+from contract.object_classes import DETECTED_CLASSES
 from gateway.imgproxy.options import GO_FALSE, GO_TRUE, OptionError, ParserConfig, split_options
 from gateway.imgproxy.source import decode
 from imgmesh.v1 import transform_pb2
@@ -60,7 +60,7 @@ ANSWERED = (
 )  # fmt: skip
 SILENT = ("iptc", "xmp", "video_meta", "exif.canonical", "average.ignore_transparent")
 # class_id of detect_objects: the index in imgmesh's detectors' classes.
-CLASS_IDS = {name: i for i, name in enumerate(("face", *COCO_CLASSES))}
+CLASS_IDS = {name: i for i, name in enumerate(DETECTED_CLASSES)}
 # Options taking numbers, parsed and refused with 501 when set.
 _NUMERIC = {
     ("classify", "cl"),
@@ -83,8 +83,10 @@ def _security(o: InfoOptions, name: str, args: list[str], config: ParserConfig) 
     try:
         value = float(args[0])
     except (ValueError, IndexError):
-        raise OptionError(name, f"Invalid {name}: {':'.join(args)}") from None
-    o[name] = round(value * 1_000_000) if name == "max_src_resolution" else int(value)
+        value = -1.0
+    if not 0 <= value < 2**53:  # nan and inf fail this too
+        raise OptionError(name, f"Invalid {name}: {':'.join(args)}")
+    o[name] = int(value * 1_000_000) if name == "max_src_resolution" else int(value)
 
 
 def _apply(o: InfoOptions, name: str, args: list[str], config: ParserConfig) -> None:
@@ -135,7 +137,8 @@ def unanswered(o: InfoOptions) -> str:
 
 
 def analysis_request(o: InfoOptions) -> transform_pb2.AnalyzeRequest | None:
-    """The Analyze call for ``detect_objects`` / ``average`` (None: neither)."""
+    """The Analyze call for ``detect_objects`` / ``average`` /
+    ``dominant_colors`` (None: none of them; the source is set by the caller)."""
     if not (o.get("detect_objects") or o.get("average") or o.get("dominant_colors")):
         return None
     return transform_pb2.AnalyzeRequest(
@@ -153,7 +156,8 @@ def info_json(
     analysis: transform_pb2.AnalyzeReply | None = None,
 ) -> dict[str, Any]:
     """The JSON imgproxy answers for the asked-for info of a source whose
-    header is ``header`` (and ``analysis``, for objects and the average)."""
+    header is ``header`` (and ``analysis``, for objects, the average and the
+    dominant colours)."""
     out: dict[str, Any] = {}
     if o.get("size"):
         out["size"] = header.size_bytes

@@ -14,6 +14,7 @@ security option that is not allowed).
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -42,6 +43,12 @@ FORMATS: dict[str, str] = {
 }
 HEX_COLOR = re.compile(r"[0-9a-fA-F]{3}|[0-9a-fA-F]{6}")
 INTEGER = re.compile(r"[+-]?\d+")  # Go's strconv.Atoi
+MAX_WATERMARK_TEXT = 1000  # characters of watermark_text
+# Pango markup that scales the text (https://docs.gtk.org/Pango/pango_markup.html).
+SIZING_MARKUP = re.compile(
+    r"(?i)\b(?:size|font|font_desc|font_size|font_scale|face|scale|rise|line_height)\s*="
+    r"|<\s*big\b"
+)
 GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
 GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
@@ -116,10 +123,19 @@ def _bool(o: Options, key: str, args: list[str]) -> None:
 
 
 def _go_float(text: str) -> float:
+    """A finite number (Go's ParseFloat takes ``inf`` and ``NaN``, which no
+    option can use).
+
+    Raises:
+        ValueError: not a finite number.
+    """
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise ValueError(text) from None
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def _float(o: Options, key: str, args: list[str], *, lo: float | None = None) -> None:
@@ -572,12 +588,21 @@ def _watermark_url(
 def _watermark_text(
     o: Options, args: list[str], config: ParserConfig, used: tuple[str, ...]
 ) -> None:
-    """imgproxy Pro's ``wmt:<base64url of Pango markup>``: a text watermark."""
+    """imgproxy Pro's ``wmt:<base64url of Pango markup>``: a text watermark,
+    at most MAX_WATERMARK_TEXT characters and without the markup that sets
+    the text's size (``size=``, ``font=``, ``<big>``...): a URL must not
+    choose how large a bitmap the renderer draws."""
     _max_args("watermark_text", args, 1)
     try:
-        o["watermark.text"] = b64.decode(args[0].rstrip("=")).decode()
+        text = b64.decode(args[0].rstrip("=")).decode()
     except ValueError as exc:
         raise _invalid("watermark_text", args[0], "base64-encoded text") from exc
+    if len(text) > MAX_WATERMARK_TEXT or SIZING_MARKUP.search(text):
+        raise OptionError(
+            "watermark_text",
+            f"watermark text: at most {MAX_WATERMARK_TEXT} characters, no size or font markup",
+        )
+    o["watermark.text"] = text
 
 
 @option("format_quality", "fq")

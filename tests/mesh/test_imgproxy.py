@@ -567,3 +567,25 @@ def test_info_dominant_colors(imgproxy: str) -> None:
     assert list(colours) == ["vibrant"]
     assert tuple(colours["vibrant"].values()) in {(252, 4, 4), (4, 4, 252)}
     assert get(f"{imgproxy}/info/insecure/dc:1:1/plain/{GEOMETRY}").status == 501  # build_missed
+
+
+@pytest.mark.parametrize(
+    "options,status",
+    [
+        ("t:nan", 404),  # Go parses nan and inf; no option can use them
+        ("z:inf", 404),
+        ("wm:1:ce:inf", 404),
+        ("pd:4000000000", 422),  # beyond any image
+        (f"wm:1/wmt:{base64.urlsafe_b64encode(b'<big>H</big>').decode()}", 404),  # sizing markup
+        ("wm:1/wmt:" + base64.urlsafe_b64encode(b"<span size='99999'>H</span>").decode(), 404),
+    ],
+)
+def test_values_no_image_can_take_are_refused(imgproxy: str, options: str, status: int) -> None:
+    r = get(f"{imgproxy}/insecure/{options}/plain/{GEOMETRY}")
+    assert r.status == status, r.body[:200]
+    assert r.json()["code"] in ("imgproxy_invalid_url", "impossible_edit")
+
+
+def test_max_result_dimension_holds_in_a_chained_pipeline(security_options: str) -> None:
+    url = f"{security_options}/insecure/mrd:50/-/rs:fit:1000:1000/el:1/plain/{GEOMETRY}"
+    assert max(_size(url)) == 50

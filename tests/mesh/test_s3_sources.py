@@ -65,14 +65,22 @@ def _fetch(config: OriginConfig, url: str) -> bytes | str:
 
 
 def test_s3_sources_are_fetched_with_the_aws_environment(bucket: str, origin_root: Path) -> None:
-    config = OriginConfig(root=origin_root, s3_sources=True, s3_endpoint=bucket)
+    allowed = frozenset({"photos"})
+    config = OriginConfig(root=origin_root, s3_sources=True, s3_buckets=allowed, s3_endpoint=bucket)
     logo = (origin_root / "synthetic" / "logo.png").read_bytes()
     assert _fetch(config, "s3://photos/brand/logo.png") == logo
     assert _fetch(config, "s3://photos/brand/missing.png") == "source_not_found"
     assert _fetch(config, "s3://photos") == "invalid_parameter"
-    small = OriginConfig(root=origin_root, s3_sources=True, s3_endpoint=bucket, max_source_bytes=10)
+    small = OriginConfig(
+        root=origin_root,
+        s3_sources=True,
+        s3_buckets=allowed,
+        s3_endpoint=bucket,
+        max_source_bytes=10,
+    )
     assert _fetch(small, "s3://photos/brand/logo.png") == "image_too_large"
-    off = OriginConfig(root=origin_root, s3_endpoint=bucket)
+    assert _fetch(config, "s3://other/brand/logo.png") == "source_forbidden"  # not allowed
+    off = OriginConfig(root=origin_root, s3_buckets=allowed, s3_endpoint=bucket)
     assert _fetch(off, "s3://photos/brand/logo.png") == "source_forbidden"
 
 

@@ -119,8 +119,9 @@ async def detect_focus(
     """Fill ``focus_box`` for fo-face / fo-<object> / several classes
     (``focus_objects``; nothing found: centre focus).
 
-        Raises:
-            TransformError: model_unavailable when Triton cannot run the detector.
+    Raises:
+        TransformError: model_unavailable when Triton cannot run the detector;
+            invalid_parameter for an unknown class.
     """
     if not needs_detection(params):
         return image, params

@@ -72,9 +72,11 @@ def trim(image: pyvips.Image, params: edit_pb2.Trim, ctx: RenderContext) -> pyvi
     if box is not None and (params.equal_horizontal or params.equal_vertical):
         size = (image.width, image.height)
         box = equal_margins(box, size, params.equal_horizontal, params.equal_vertical)
-    if box is None or box == (0, 0, image.width, image.height):
-        return image
     report = RENDER_REPORT.get()
+    if box is None or box == (0, 0, image.width, image.height):
+        if report is not None:  # the report is the last trim's
+            report.ClearField("trimmed")
+        return image
     if report is not None:
         left, top, width, height = box
         report.trimmed.CopyFrom(edit_pb2.Box(left=left, top=top, width=width, height=height))
