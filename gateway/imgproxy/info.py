@@ -17,7 +17,14 @@ from typing import Any
 
 from contract import vocabulary
 from contract.object_classes import DETECTED_CLASSES
-from gateway.imgproxy.options import GO_FALSE, GO_TRUE, OptionError, ParserConfig, split_options
+from gateway.imgproxy.options import (
+    GO_FALSE,
+    GO_TRUE,
+    OPTIONS,
+    OptionError,
+    ParserConfig,
+    split_options,
+)
 from gateway.imgproxy.source import decode
 from imgmesh.v1 import transform_pb2
 
@@ -61,6 +68,8 @@ ANSWERED = (
 SILENT = ("iptc", "xmp", "video_meta", "exif.canonical", "average.ignore_transparent")
 # class_id of detect_objects: the index in imgmesh's detectors' classes.
 CLASS_IDS = {name: i for i, name in enumerate(DETECTED_CLASSES)}
+# The security options /info takes, parsed as the processing options are.
+SECURITY_OPTIONS = ("max_src_resolution", "msr", "max_src_file_size", "msfs")
 # Options taking numbers, parsed and refused with 501 when set.
 _NUMERIC = {
     ("classify", "cl"),
@@ -75,18 +84,6 @@ def _flag(text: str) -> bool:
     if text not in GO_TRUE + GO_FALSE:
         return False  # imgproxy warns and treats it as false
     return text in GO_TRUE
-
-
-def _security(o: InfoOptions, name: str, args: list[str], config: ParserConfig) -> None:
-    if not config.allow_security_options:
-        raise OptionError(name, "Security processing options are not allowed", status=403)
-    try:
-        value = float(args[0])
-    except (ValueError, IndexError):
-        value = -1.0
-    if not 0 <= value < 2**53:  # nan and inf fail this too
-        raise OptionError(name, f"Invalid {name}: {':'.join(args)}")
-    o[name] = int(value * 1_000_000) if name == "max_src_resolution" else int(value)
 
 
 def _apply(o: InfoOptions, name: str, args: list[str], config: ParserConfig) -> None:
@@ -106,10 +103,9 @@ def _apply(o: InfoOptions, name: str, args: list[str], config: ParserConfig) -> 
         if name in names:
             o[names[0]] = any(arg not in ("", "0") for arg in args)
             return
-    full = {"msr": "max_src_resolution", "msfs": "max_src_file_size"}.get(name, name)
-    if full not in ("max_src_resolution", "max_src_file_size"):
+    if name not in SECURITY_OPTIONS:
         raise OptionError(name, f"Unknown info option: {name}")
-    _security(o, full, args, config)
+    OPTIONS[name](o, args, config, ())  # as the processing options parse them
 
 
 def parse_info_path(path: str, config: ParserConfig) -> tuple[InfoOptions, str]:

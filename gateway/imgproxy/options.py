@@ -198,6 +198,17 @@ def _hex_color(o: Options, key: str, args: list[str]) -> None:
         o[key] = tuple(int(text[i : i + 2], 16) for i in (0, 2, 4))
 
 
+Parse = Callable[[Options, str, list[str]], None]
+
+
+def _positional(o: Options, args: list[str], *fields: tuple[int, str, Parse]) -> None:
+    """Each (index, key, parse) whose argument is given and not empty parsed
+    into ``o[key]``; an empty one leaves ``o[key]`` as it was."""
+    for index, key, parse in fields:
+        if len(args) > index and args[index]:
+            parse(o, key, args[index : index + 1])
+
+
 def _gravity_type(o: Options, key: str, allowed: tuple[str, ...], args: list[str]) -> str:
     _max_args(key, args, 1)
     if args[0] not in allowed:
@@ -407,10 +418,7 @@ def _colorize(o: Options, args: list[str], config: ParserConfig, used: tuple[str
     _max_args("colorize", args, 3)
     _opacity(o, "colorize.opacity", args[:1])
     o["colorize.color"] = (0, 0, 0)
-    if len(args) > 1 and args[1]:
-        _hex_color(o, "colorize.color", args[1:2])
-    if len(args) > 2 and args[2]:
-        _bool(o, "colorize.keep_alpha", args[2:3])
+    _positional(o, args, (1, "colorize.color", _hex_color), (2, "colorize.keep_alpha", _bool))
 
 
 def _class_names(key: str, names: list[str]) -> list[str]:
@@ -453,8 +461,7 @@ def _monochrome(o: Options, args: list[str], config: ParserConfig, used: tuple[s
     _max_args("monochrome", args, 2)
     _opacity(o, "monochrome.intensity", args[:1])
     o["monochrome.color"] = (0xB3, 0xB3, 0xB3)
-    if len(args) > 1 and args[1]:
-        _hex_color(o, "monochrome.color", args[1:2])
+    _positional(o, args, (1, "monochrome.color", _hex_color))
 
 
 @option("duotone", "dt")
@@ -463,10 +470,7 @@ def _duotone(o: Options, args: list[str], config: ParserConfig, used: tuple[str,
     _max_args("duotone", args, 3)
     _opacity(o, "duotone.intensity", args[:1])
     o["duotone.dark"], o["duotone.light"] = (0, 0, 0), (255, 255, 255)
-    if len(args) > 1 and args[1]:
-        _hex_color(o, "duotone.dark", args[1:2])
-    if len(args) > 2 and args[2]:
-        _hex_color(o, "duotone.light", args[2:3])
+    _positional(o, args, (1, "duotone.dark", _hex_color), (2, "duotone.light", _hex_color))
 
 
 @option("remove_background", "rmbg")
@@ -515,10 +519,7 @@ def _trim(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ..
         _hex_color(o, "trim.color", args[1:2])
     else:
         o.pop("trim.color", None)
-    if len(args) > 2 and args[2]:
-        _bool(o, "trim.equal_horizontal", args[2:3])
-    if len(args) > 3 and args[3]:
-        _bool(o, "trim.equal_vertical", args[3:4])
+    _positional(o, args, (2, "trim.equal_horizontal", _bool), (3, "trim.equal_vertical", _bool))
 
 
 @option("rotate", "rot")
@@ -533,8 +534,7 @@ def _flip(o: Options, args: list[str], config: ParserConfig, used: tuple[str, ..
     _max_args("flip", args, 2)
     if args[0]:
         _bool(o, "flip.horizontal", args[:1])
-    if len(args) > 1 and args[1]:
-        _bool(o, "flip.vertical", args[1:2])
+    _positional(o, args, (1, "flip.vertical", _bool))
 
 
 @option("background", "bg")
@@ -561,14 +561,14 @@ def _watermark(o: Options, args: list[str], config: ParserConfig, used: tuple[st
     """``wm:opacity[:position[:x_offset[:y_offset[:scale]]]]``."""
     _max_args("watermark", args, 7)
     _opacity(o, "watermark.opacity", args[:1])
-    if len(args) > 1 and args[1]:
-        _gravity_type(o, "watermark.position", WATERMARK_GRAVITY, args[1:2])
-    if len(args) > 2 and args[2]:
-        _float(o, "watermark.x_offset", args[2:3])
-    if len(args) > 3 and args[3]:
-        _float(o, "watermark.y_offset", args[3:4])
-    if len(args) > 4 and args[4]:
-        _positive_float(o, "watermark.scale", args[4:5], nonzero=True)
+    _positional(
+        o,
+        args,
+        (1, "watermark.position", lambda o, k, a: _gravity_type(o, k, WATERMARK_GRAVITY, a)),
+        (2, "watermark.x_offset", _float),
+        (3, "watermark.y_offset", _float),
+        (4, "watermark.scale", lambda o, k, a: _positive_float(o, k, a, nonzero=True)),
+    )
 
 
 @option("watermark_url", "wmu")

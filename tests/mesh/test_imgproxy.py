@@ -521,7 +521,7 @@ def test_object_gravity_over_several_classes(imgproxy: str) -> None:
     )
     assert face.shape == (300, 100, 3)
     assert np.abs(face - several).mean() < 2 < np.abs(face - centre).mean()
-    assert every.shape == (300, 100, 3)
+    assert every.shape == (300, 100, 3) and np.abs(every - centre).mean() > 2  # framed, not centred
 
 
 def test_info_objects_and_average(imgproxy: str) -> None:

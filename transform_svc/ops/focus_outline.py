@@ -59,5 +59,5 @@ async def focus_outline(
             edit_pb2.Box(left=round(x0), top=round(y0), width=round(x1 - x0), height=round(y1 - y0))
             for _, x0, y0, x1, y1 in found
         ]
-    color = params.color if params.color.ByteSize() else WHITE
+    color = imaging.set_color(params, "color") or WHITE
     return await asyncio.to_thread(_draw, image, boxes, color)

@@ -52,7 +52,7 @@ def render_text(text: edit_pb2.TextLayer) -> pyvips.Image:
             raise invalid("the text is not valid Pango markup") from exc
     else:
         mask = pyvips.Image.text(markup, font=font, dpi=72, align=align, **kwargs)
-        c = text.color if text.color.ByteSize() else edit_pb2.Color(a=255)
+        c = imaging.set_color(text, "color") or edit_pb2.Color(a=255)
         alpha = (mask.cast("float") * (c.a / 255.0)).cast("uchar")
         black = pyvips.Image.black(mask.width, mask.height, bands=3)
         rgb = (black + [c.r, c.g, c.b]).cast("uchar")
@@ -67,7 +67,7 @@ def render_text(text: edit_pb2.TextLayer) -> pyvips.Image:
             extend="background",
             background=[0, 0, 0, 0],
         )
-    if text.background.ByteSize():
+    if imaging.set_color(text, "background") is not None:
         b = text.background
         layer = imaging.solid(layer.width, layer.height, b).composite2(layer, "over").cast("uchar")
     return layer
