@@ -34,6 +34,9 @@ HTTP_STATUS: dict[str, int] = {
     "imgproxy_signature_mismatch": 403,
     "imgproxy_forbidden_option": 403,
     "imgproxy_option_not_supported": 501,
+    "cloudinary_signature_mismatch": 401,  # Cloudinary answers a bad s--SIG-- 401
+    "cloudinary_signature_required": 401,  # private/authenticated, strict transformations
+    "cloudinary_not_supported": 501,
     "limit_exceeded": 400,
     "invalid_request": 400,
     "file_exists": 400,  # upload with overwriteFile=false onto an existing path

@@ -96,6 +96,9 @@ _FORMAT_NAMES: dict[int, str] = {v: n for n, v in FORMATS.items()}
 # Media types of the source formats libvips reads here that imgmesh does not
 # write (IANA; SVG: https://www.w3.org/TR/SVG11/mimereg.html), by loader name.
 SOURCE_ONLY_MEDIA_TYPES: dict[str, str] = {"tiff": "image/tiff", "svg": "image/svg+xml"}
+# File extensions of the formats imgmesh reads, the ones it writes first
+# (a Cloudinary public id's file is found by its stem plus one of these).
+READ_EXTENSIONS: tuple[str, ...] = (*FORMAT_ALIASES, *FORMATS, *SOURCE_ONLY_MEDIA_TYPES, "tif")
 # Formats whose files may hold several frames (an animation survives them).
 ANIMATED_FORMATS: tuple[int, ...] = (FORMATS["gif"], FORMATS["webp"])
 

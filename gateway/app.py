@@ -16,6 +16,7 @@ from contract.limits import Limits
 from gateway.accounts import ApiKeys
 from gateway.app_state import API_KEYS, ASSET_CLIENT, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
 from gateway.asset_client import AssetClient
+from gateway.cloudinary import handlers as cloudinary
 from gateway.errors import error_response
 from gateway.imagekit import files as imagekit_files
 from gateway.imagekit.handlers import image_handler
@@ -46,6 +47,7 @@ IN_FLIGHT = Gauge(
 ROUTE_DIALECTS = (
     ("thumbor", "thumbor"),
     ("imgproxy", "imgproxy"),
+    ("cloudinary", "cloudinary"),
     ("imagekit_", "imagekit"),
     ("photoroom_", "photoroom"),
     ("images_", "imgprocessing"),
@@ -201,8 +203,11 @@ def create_app(
     imgprocessing.add_routes(app)
     thumbor.add_routes(app)
     imgproxy.add_routes(app)
-    root = {"thumbor": thumbor.root_handler, "imgproxy": imgproxy.root_handler}.get(
-        settings.root_dialect, image_handler
-    )
+    cloudinary.add_routes(app)
+    root = {
+        "thumbor": thumbor.root_handler,
+        "imgproxy": imgproxy.root_handler,
+        "cloudinary": cloudinary.root_handler,
+    }.get(settings.root_dialect, image_handler)
     app.router.add_get("/{tail:.+}", root, name="image")
     return app

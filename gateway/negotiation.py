@@ -1,6 +1,9 @@
-"""Content negotiation: which image formats the client's Accept header allows."""
+"""Content negotiation: which image formats the client's Accept header
+allows, and the client hints (DPR, width) it sends."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from contract.vocabulary import FORMAT_BY_MEDIA_TYPE
 from imgmesh.v1 import edit_pb2
@@ -34,3 +37,18 @@ def accepted_formats(accept: str | None) -> list[int]:
         if q > 0 and fmt not in found:
             found.append(fmt)
     return found
+
+
+def client_hint(headers: Mapping[str, str], *names: str) -> float | None:
+    """The first of the client hint headers ``names`` (``Sec-CH-DPR``,
+    ``DPR``, ``Sec-CH-Width``...) that holds a number in (0, 100000)
+    (https://developer.mozilla.org/en-US/docs/Web/HTTP/Client_hints); None
+    when none does."""
+    for name in names:
+        try:
+            value = float(headers[name])
+        except (KeyError, ValueError):
+            continue
+        if 0 < value < 100_000:
+            return value
+    return None

@@ -8,6 +8,7 @@ A dialect compiles its URL to a graph and calls :func:`render` then
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.utils import formatdate
 
 import grpc
@@ -32,13 +33,15 @@ async def render(
     graph: edit_pb2.EditGraph,
     facts: GraphFacts,
     *,
-    fallback_path: str = "",
+    fallbacks: Sequence[str] = (),
 ) -> transform_pb2.RenderReply | web.Response:
     """Check ``graph`` against the limits and render it.
 
     Returns the reply, or the error response to send (413/422 graph limits,
-    the RPC's status mapped by :func:`gateway.errors.from_rpc_error`). With
-    ``fallback_path``, a 404 source is rendered again from that origin path.
+    the RPC's status mapped by :func:`gateway.errors.from_rpc_error`). A 404
+    source is rendered again from each origin path of ``fallbacks`` in turn
+    (ImageKit's ``di-``, Cloudinary's ``d_`` and its local origin after the
+    media library).
     """
     try:
         check_graph(graph, request.app[LIMITS], facts)
@@ -50,17 +53,16 @@ async def render(
         if_none_match=request.headers.get("If-None-Match", ""),
         ai_budget_ms=request.app[SETTINGS].ai_budget_ms,
     )
-    try:
-        return await client.render(call)
-    except grpc.aio.AioRpcError as exc:
-        response = from_rpc_error(exc)
-        if response.status != 404 or not fallback_path:
-            return response
-    call.graph.source.origin_path = fallback_path
-    try:
-        return await client.render(call)
-    except grpc.aio.AioRpcError as exc:
-        return from_rpc_error(exc)
+    for fallback in ("", *fallbacks):
+        if fallback:
+            call.graph.source.origin_path = fallback
+        try:
+            return await client.render(call)
+        except grpc.aio.AioRpcError as exc:
+            response = from_rpc_error(exc)
+            if response.status != 404:
+                return response
+    return response
 
 
 async def probe(

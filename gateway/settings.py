@@ -70,7 +70,7 @@ class GatewaySettings(BaseSettings):
     gateway_max_inflight: int = Field(
         256, gt=0, description="requests in progress at most; beyond, 503 overloaded"
     )
-    root_dialect: Literal["imagekit", "thumbor", "imgproxy"] = Field(
+    root_dialect: Literal["imagekit", "thumbor", "imgproxy", "cloudinary"] = Field(
         "imagekit", description="the URL dialect the root path speaks (each also has its prefix)"
     )
     # thumbor's own settings, under their names (https://thumbor.readthedocs.io/en/latest/configuration.html)
@@ -209,6 +209,33 @@ class GatewaySettings(BaseSettings):
     )
     imgproxy_always_rasterize_svg: bool = _imgproxy(
         "ALWAYS_RASTERIZE_SVG", False, "rasterize an SVG source even with no format asked"
+    )
+
+    # Cloudinary's account settings (https://cloudinary.com/documentation/how_to_integrate_cloudinary)
+    cloudinary_cloud_name: str = Field(
+        "demo",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="the cloud name /cloudinary/<cloud_name>/image/... URLs carry; others are 404",
+    )
+    cloudinary_api_secret: str | None = Field(
+        None, description="API secret of signed (s--SIG--) /cloudinary/ URLs"
+    )
+    cloudinary_signature_algorithm: Literal["sha1", "sha256"] = Field(
+        "sha1", description="hash of 8-character URL signatures (32-character ones are SHA-256)"
+    )
+    cloudinary_strict_transformations: bool = Field(
+        False,
+        description="Cloudinary's strict transformations: unsigned URLs with components are 401",
+    )
+    cloudinary_named_transformations: Path | None = Field(
+        None, description='JSON file {"<name>": "c_fill,w_300/e_sepia"} for t_<name>'
+    )
+    cloudinary_library: str = Field(
+        "",
+        description=(
+            "the account (URL endpoint id) whose media library public ids resolve in "
+            "before the local origin; none = the local origin only"
+        ),
     )
 
     @model_validator(mode="before")

@@ -29,6 +29,7 @@ import obstore
 from obstore.exceptions import BaseError as ObjectStoreError
 from obstore.store import S3Store
 
+from contract import vocabulary
 from contract.errors import public_error
 from contract.limits import Limits
 from grpcutil import channels
@@ -94,6 +95,10 @@ class Fetched:
     info: SourceInfo
 
 
+# Extensions a public id's stem is tried with (Source.by_stem), in this order.
+STEM_EXTENSIONS = vocabulary.READ_EXTENSIONS
+
+
 class Origin:
     """Fetches the bytes of an ``edit_pb2.Source``."""
 
@@ -116,7 +121,7 @@ class Origin:
         """
         kind = source.WhichOneof("kind")
         if kind == "origin_path":
-            return await asyncio.to_thread(self.stat_local, source.origin_path)
+            return await asyncio.to_thread(self.stat_local, self.local_name(source))
         if kind == "inline_bytes":
             return SourceInfo(hashlib.sha256(source.inline_bytes).hexdigest())
         if kind == "library":
@@ -132,8 +137,9 @@ class Origin:
         """
         kind = source.WhichOneof("kind")
         if kind == "origin_path":
-            info = await asyncio.to_thread(self.stat_local, source.origin_path)
-            data = await asyncio.to_thread(self.read_local, source.origin_path)
+            name = await asyncio.to_thread(self.local_name, source)
+            info = await asyncio.to_thread(self.stat_local, name)
+            data = await asyncio.to_thread(self.read_local, name)
             return Fetched(data, info)
         if kind == "url":
             return await self.fetch_url(source.url)
@@ -186,6 +192,30 @@ class Origin:
             raise TransformError(
                 ErrorCode.ERROR_CODE_ORIGIN_UNAVAILABLE, "media library unavailable"
             ) from None
+
+    def local_name(self, source: edit_pb2.Source) -> str:
+        """The origin path ``source`` reads: ``origin_path`` itself, or with
+        ``by_stem`` (a Cloudinary public id) when that is no file, the first
+        file of: its stem, its stem plus each of STEM_EXTENSIONS."""
+        name = source.origin_path
+        if not source.by_stem or self._is_local_file(name):
+            return name
+        head, _, last = name.rpartition("/")
+        stem = last.rpartition(".")[0] or last
+        folder = f"{head}/" if head else ""
+        # the stem itself first: a public id with an extension of its own
+        # ("photo.png") delivered as another format ("photo.png.jpg")
+        for candidate in (stem, *(f"{stem}.{ext}" for ext in STEM_EXTENSIONS)):
+            if self._is_local_file(folder + candidate):
+                return folder + candidate
+        return name
+
+    def _is_local_file(self, relative: str) -> bool:
+        try:
+            self.resolve_local(relative)
+        except TransformError:
+            return False
+        return True
 
     def stat_local(self, relative: str) -> SourceInfo:
         """Version of a local-origin file: mtime (ns) and size."""

@@ -21,7 +21,7 @@ from gateway.errors import (
 )
 from gateway.imagekit.signing import SignatureError, verify
 from gateway.imagekit.urlgrammar import ClientHints, build_graph, split_request
-from gateway.negotiation import accepted_formats
+from gateway.negotiation import accepted_formats, client_hint
 from gateway.rendering import render, respond
 from imgmesh.v1 import edit_pb2
 
@@ -31,19 +31,10 @@ ACCEPT_CH = "Sec-CH-DPR, Sec-CH-Width, DPR, Width"
 def client_hints(request: web.Request) -> ClientHints:
     """Sec-CH-DPR / DPR (ratio) and Sec-CH-Width / Width (px) request headers."""
     headers = request.headers
-
-    def read(*names: str) -> float | None:
-        for name in names:
-            try:
-                value = float(headers[name])
-            except (KeyError, ValueError):
-                continue
-            if 0 < value < 100_000:
-                return value
-        return None
-
-    width = read("Sec-CH-Width", "Width")
-    return ClientHints(dpr=read("Sec-CH-DPR", "DPR"), width=int(width) if width else None)
+    width = client_hint(headers, "Sec-CH-Width", "Width")
+    return ClientHints(
+        dpr=client_hint(headers, "Sec-CH-DPR", "DPR"), width=int(width) if width else None
+    )
 
 
 def raw_tr(raw_query: str) -> str | None:
@@ -112,7 +103,8 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
                 version_id=request.query.get("ik-obj-version", ""),
             )
         )
-    reply = await render(request, built.graph, facts, fallback_path=built.default_image)
+    fallbacks = [built.default_image] if built.default_image else []
+    reply = await render(request, built.graph, facts, fallbacks=fallbacks)
     if isinstance(reply, web.StreamResponse):
         return reply
     vary = "Accept" + (", " + ACCEPT_CH if built.uses_client_hints else "")

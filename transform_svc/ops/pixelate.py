@@ -14,10 +14,14 @@ from transform_svc.ops import register
 
 @register("pixelate")
 def pixelate(image: pyvips.Image, params: edit_pb2.Pixelate, ctx: RenderContext) -> pyvips.Image:
+    """The image in blocks of ``params.size`` px (:func:`blocks`)."""
+    return blocks(image, params.size)
+
+
+def blocks(image: pyvips.Image, size: int) -> pyvips.Image:
     """Blocks of ``size`` px, each the mean of the pixels it covers (libvips
     ``shrink``, then ``zoom``), cropped back to the image's size; alpha
-    averaged premultiplied."""
-    size = params.size
+    averaged premultiplied; ``size`` <= 1 leaves the image unchanged."""
     if size <= 1:
         return image
     size = min(size, max(image.width, image.height))

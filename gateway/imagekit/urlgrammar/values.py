@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import re
 
-from gateway import value_parsers
+from gateway import expressions, value_parsers
 from gateway.errors import invalid
 from gateway.value_parsers import MAX_SIDE
 from imgmesh.v1 import edit_pb2
@@ -48,57 +48,22 @@ OPERANDS = {
     "bh": E.BASE_HEIGHT,
     "bar": E.BASE_ASPECT_RATIO,
 }
-# operator -> (Expression.Operator, precedence); ** binds tightest, right to left
-OPERATORS = {
-    "add": (E.ADD, 1),
-    "sub": (E.SUBTRACT, 1),
-    "mul": (E.MULTIPLY, 2),
-    "div": (E.DIVIDE, 2),
-    "mod": (E.MODULO, 2),
-    "pow": (E.POWER, 3),
-}
 EXPRESSION_HELP = (
     "an arithmetic expression: operands "
     + "|".join(OPERANDS)
     + " or numbers, joined by _add_|_sub_|_mul_|_div_|_mod_|_pow_ (e.g. iw_div_2)"
 )
-MAX_EXPRESSION_TERMS = 15
 
 
 def expression(key: str, value: str) -> edit_pb2.Expression | None:
-    """``iw_div_2_add_10`` -> postfix terms (usual precedence: pow, then
-    mul/div/mod, then add/sub; left to right otherwise); None when ``value``
-    names no operand and no operator (a plain number).
+    """``iw_div_2_add_10`` -> postfix terms (:func:`gateway.expressions.postfix`
+    over ImageKit's operands); None for a plain number.
     https://imagekit.io/docs/arithmetic-expressions-in-transformations
 
     Raises:
         RequestError: invalid_parameter for a malformed expression.
     """
-    parts = value.split("_")
-    if len(parts) == 1 and parts[0] not in OPERANDS:
-        return None
-    if len(parts) % 2 == 0 or len(parts) > MAX_EXPRESSION_TERMS:
-        raise invalid(key, value, EXPRESSION_HELP)
-    out = E()
-    stack: list[tuple[int, int]] = []
-    for i, part in enumerate(parts):
-        if i % 2 == 0:
-            if part in OPERANDS:
-                out.terms.add(operand=OPERANDS[part])
-            else:
-                out.terms.add(number=number(key, part, -1e6, 1e6, EXPRESSION_HELP))
-            continue
-        if part not in OPERATORS:
-            raise invalid(key, value, EXPRESSION_HELP)
-        operator, precedence = OPERATORS[part]
-        while stack and (
-            stack[-1][1] > precedence or (stack[-1][1] == precedence and part != "pow")
-        ):
-            out.terms.add(operator=stack.pop()[0])
-        stack.append((operator, precedence))
-    while stack:
-        out.terms.add(operator=stack.pop()[0])
-    return out
+    return expressions.postfix(key, value, OPERANDS, EXPRESSION_HELP, negative=_NEGATIVE)
 
 
 def offset(key: str, value: str) -> edit_pb2.Offset:
