@@ -1,7 +1,7 @@
 """``make bench``: (a) 12 MP JPEG -> 300x300 JPEG q80 through the full HTTP
 path vs in-process pyvips, (a2) what the render-worker process boundary costs;
 (b) e-bgremove on 1 MP photos through the mesh vs a rembg-style in-process loop;
-(g) the same thumbnail through the imgproxy and thumbor dialects' URLs.
+(g) the same thumbnail through the imgproxy, thumbor and Cloudinary dialects' URLs.
 Same inputs, same run; prints a table."""
 
 from __future__ import annotations
@@ -100,6 +100,11 @@ def main() -> None:
                         "thumbor",
                         mesh.gateway_url + "/thumbor/unsafe/fit-in/300x300/"
                         "filters:quality(80)/bench/12mp_{}.jpg",
+                    ),
+                    (
+                        "Cloudinary",
+                        mesh.gateway_url + "/cloudinary/demo/image/upload/"
+                        "c_limit,h_300,q_80,w_300/bench/12mp_{}.jpg",
                     ),
                 )
             ]
