@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import grpc
 from prometheus_client import Counter, Histogram, start_http_server
 
-from asset_svc import remote
+from asset_svc import file_ops, remote
 from asset_svc.blobs import Blobs, open_store
 from asset_svc.db import open_engine
 from asset_svc.errors import AssetError
@@ -154,6 +154,61 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
     async def ListVersions(self, request: asset_pb2.FileRef) -> asset_pb2.ListFilesReply:
         files = await self.library.versions(request.account, request.file_id)
         return asset_pb2.ListFilesReply(files=files)
+
+    @rpc
+    async def GetVersion(self, request: asset_pb2.VersionRef) -> asset_pb2.FileReply:
+        file = await file_ops.get_version(
+            self.library, request.account, request.file_id, request.version_id
+        )
+        return asset_pb2.FileReply(file=file)
+
+    @rpc
+    async def RestoreVersion(self, request: asset_pb2.VersionRef) -> asset_pb2.FileReply:
+        file = await file_ops.restore_version(
+            self.library, request.account, request.file_id, request.version_id
+        )
+        return asset_pb2.FileReply(file=file)
+
+    @rpc
+    async def DeleteVersion(self, request: asset_pb2.VersionRef) -> asset_pb2.DeleteReply:
+        await file_ops.delete_version(
+            self.library, request.account, request.file_id, request.version_id
+        )
+        return asset_pb2.DeleteReply()
+
+    @rpc
+    async def CopyFile(self, request: asset_pb2.CopyFileRequest) -> asset_pb2.DeleteReply:
+        await file_ops.copy_file(
+            self.library,
+            request.account,
+            request.source_file_path,
+            request.destination_path,
+            include_versions=request.include_file_versions,
+            move=request.move,
+        )
+        return asset_pb2.DeleteReply()
+
+    @rpc
+    async def RenameFile(self, request: asset_pb2.RenameFileRequest) -> asset_pb2.FileReply:
+        file = await file_ops.rename_file(
+            self.library, request.account, request.file_path, request.new_file_name
+        )
+        return asset_pb2.FileReply(file=file)
+
+    @rpc
+    async def Bulk(self, request: asset_pb2.BulkRequest) -> asset_pb2.BulkReply:
+        try:
+            if request.action == "delete":
+                ids = await file_ops.bulk_delete(self.library, request.account, request.file_ids)
+            elif request.action in ("add_tags", "remove_tags", "remove_ai_tags"):
+                ids = await file_ops.bulk_tags(
+                    self.library, request.account, request.file_ids, request.action, request.values
+                )
+            else:
+                raise AssetError("invalid_parameter", f"no bulk action {request.action!r}")
+        except file_ops.MissingFilesError as exc:
+            return asset_pb2.BulkReply(missing_file_ids=exc.missing)
+        return asset_pb2.BulkReply(file_ids=ids)
 
     @rpc
     async def Fetch(self, request: asset_pb2.FetchRequest) -> asset_pb2.FetchReply:

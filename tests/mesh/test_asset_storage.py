@@ -15,6 +15,7 @@ import pytest_asyncio
 import pyvips
 from sqlalchemy import select
 
+from asset_svc import file_ops
 from asset_svc.blobs import Blobs, open_store
 from asset_svc.db import JobRow, open_engine
 from asset_svc.errors import AssetError
@@ -94,6 +95,48 @@ async def test_library_round_trip(library: Library) -> None:
     await library.delete("acme", first.file_id)
     with pytest.raises(AssetError):
         await library.get("acme", first.file_id)
+
+
+@pytest.mark.asyncio
+async def test_file_operations_on_both_databases(library: Library, tmp_path: Path) -> None:
+    """Issue [16]'s file operations (asset_svc.file_ops) on SQLite and PostgreSQL:
+    versions restored and deleted, a concurrent copy of one name onto one
+    folder making one file with two versions, rename conflicts, bulk tags
+    with missing ids changing nothing, and no blob left behind."""
+    first = await library.upload(upload("x.png"), PNG)
+    second = await library.upload(upload("x.png"), PNG)
+    restored = await file_ops.restore_version(library, "acme", first.file_id, first.version_id)
+    assert restored.version_id == first.version_id
+    await file_ops.delete_version(library, "acme", first.file_id, second.version_id)
+    with pytest.raises(AssetError) as current:
+        await file_ops.delete_version(library, "acme", first.file_id, first.version_id)
+    assert current.value.code == "invalid_parameter"
+    other_folder = asset_pb2.UploadRequest(account="acme", file_name="x.png", folder="/b")
+    await library.upload(other_folder, PNG)
+    await asyncio.gather(
+        *(
+            file_ops.copy_file(
+                library, "acme", f"/{f}/x.png", "/c", include_versions=False, move=False
+            )
+            for f in ("a", "b")
+        )
+    )
+    copied = await library.list(asset_pb2.ListFilesRequest(account="acme", path="/c"))
+    assert len(copied) == 1 and len(await library.versions("acme", copied[0].file_id)) == 2
+    with pytest.raises(AssetError) as taken:
+        await file_ops.rename_file(library, "acme", "/a/x.png", "x.png")
+    assert taken.value.code == "file_conflict"
+    await library.upload(upload("y.png"), PNG)
+    with pytest.raises(AssetError) as conflict:
+        await file_ops.rename_file(library, "acme", "/a/x.png", "y.png")
+    assert conflict.value.code == "file_conflict"
+    with pytest.raises(file_ops.MissingFilesError):
+        await file_ops.bulk_tags(library, "acme", [first.file_id, "f" * 24], "add_tags", ["t"])
+    assert list((await library.get("acme", first.file_id)).tags) == []
+    everything = await library.list(asset_pb2.ListFilesRequest(account="acme"))
+    await file_ops.bulk_delete(library, "acme", [f.file_id for f in everything])
+    assert await library.list(asset_pb2.ListFilesRequest(account="acme")) == []
+    assert not [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]  # no orphan blob
 
 
 @pytest.mark.asyncio
