@@ -82,6 +82,17 @@ class VersionRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
 
 
+class UploadTokenRow(Base):
+    """A client-side upload's ``token``, accepted once until its ``expire``
+    (ImageKit's upload authentication parameters)."""
+
+    __tablename__ = "upload_tokens"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expire: Mapped[float] = mapped_column(Float, index=True)  # unix seconds
+
+
 class ImageRow(Base):
     """An img-processing Image (immutable; derivations are new rows)."""
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import grpc
 from prometheus_client import Counter, Histogram, start_http_server
 
-from asset_svc import file_ops, remote
+from asset_svc import file_ops, remote, upload_tokens
 from asset_svc.blobs import Blobs, open_store
 from asset_svc.db import open_engine
 from asset_svc.errors import AssetError
@@ -117,6 +117,13 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
     @rpc
     async def Upload(self, request: asset_pb2.UploadRequest) -> asset_pb2.FileReply:
         self._check_webhook(request.webhook_url)
+        if request.client_token:
+            await upload_tokens.claim(
+                self.library.sessions,
+                request.account,
+                request.client_token,
+                request.client_token_expire,
+            )
         data = await self._fetch_url(request.url) if request.url else request.data
         return await self._with_extensions(await self.library.upload(request, data), request)
 

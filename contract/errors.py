@@ -44,6 +44,7 @@ HTTP_STATUS: dict[str, int] = {
     "signature_required": 401,
     "invalid_signature": 401,
     "url_expired": 401,
+    "upload_token_used": 401,  # a client-side upload token replayed
     "missing_api_key": 401,
     "quota_exceeded": 402,
     "invalid_api_key": 403,

@@ -4,7 +4,7 @@ ImageKit's Upload/Files API (HTTP Basic, the key as user name; the password the
 SDK sends is ignored).
 
 Keys come from a JSON file (``--api-keys`` / ``IMGMESH_API_KEYS``):
-``{"<key>": {"plan": "plus", "images": 1000, "id": "acme"}}``; without one, a
+``{"<key>": {"plan": "plus", "images": 1000, "id": "acme", "public_key": "..."}}``; without one, a
 single development key (:data:`DEV_KEY`, printed by ``make run``). ``id`` is the
 account's media-library URL endpoint (``<base>/<id>/<filePath>``), by default
 the first 12 hex digits of the key's SHA-256. Usage is counted by asset_svc, in
@@ -27,16 +27,20 @@ DEV_KEY = "imgmesh-dev-key"
 DEV_PLAN = "dev"
 DEV_IMAGES = 100_000
 DEV_ID = "dev"
+DEV_PUBLIC_KEY = "imgmesh-dev-public-key"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True)
 class Account:
-    """One key's plan, monthly image allowance (REST API) and library id."""
+    """One key's plan, monthly image allowance (REST API), library id and
+    public key (ImageKit's pair: client-side uploads name the public key and
+    are signed with the private one; "" = none)."""
 
     plan: str
     images: int
     id: str
+    public_key: str = ""
 
 
 class AuthError(Exception):
@@ -90,23 +94,39 @@ class ApiKeys:
                 not 1..64 of a-z 0-9 _ -, or used twice).
         """
         if path is None:
-            return cls({DEV_KEY: Account(DEV_PLAN, DEV_IMAGES, DEV_ID)})
+            return cls({DEV_KEY: Account(DEV_PLAN, DEV_IMAGES, DEV_ID, DEV_PUBLIC_KEY)})
         raw = json.loads(path.read_text())
         accounts = {
             key: Account(
-                str(v.get("plan", "basic")), int(v["images"]), str(v.get("id", default_id(key)))
+                str(v.get("plan", "basic")),
+                int(v["images"]),
+                str(v.get("id", default_id(key))),
+                str(v.get("public_key", "")),
             )
             for key, v in raw.items()
         }
         ids = [a.id for a in accounts.values()]
         if len(set(ids)) != len(ids) or not all(_ID.match(i) for i in ids):
             raise ValueError("account ids must be unique, 1..64 of a-z 0-9 _ -")
+        public = [a.public_key for a in accounts.values() if a.public_key]
+        if len(set(public)) != len(public) or set(public) & set(accounts):
+            raise ValueError("public keys must be unique and differ from every private key")
         return cls(accounts)
+
+    def by_public_key(self, public_key: str) -> tuple[str, Account] | None:
+        """(private key, account) of the pair whose public key is ``public_key``."""
+        if not public_key:
+            return None
+        return next(((k, a) for k, a in self._accounts.items() if a.public_key == public_key), None)
 
     def key_for_id(self, account_id: str) -> str | None:
         """The key of the account with library id ``account_id`` (it signs that
         library's private URLs, as an ImageKit private key does)."""
         return next((k for k, a in self._accounts.items() if a.id == account_id), None)
+
+    def known(self, key: str | None) -> bool:
+        """True when ``key`` is one of the private keys."""
+        return key is not None and key in self._accounts
 
     def check(self, key: str | None) -> Account:
         """The caller's account.

@@ -16,16 +16,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Work = Callable[[web.Request, Account], Awaitable[web.StreamResponse]]
 
 
-def keyed(work: Work, **extra: str) -> Handler:
-    """``work(request, account)`` for the caller's account; 401/403 for keys,
-    400 for a :class:`RequestError`, 413 for a body over the limit, asset_svc's
-    own codes (503 ``asset_unavailable`` when it is down). ``extra`` fields
-    (e.g. ImageKit's ``help``) go into every error body."""
+def guarded(work: Handler, **extra: str) -> Handler:
+    """``work(request)`` with every failure answered in the one JSON error
+    shape: 401/403 for keys, 400 for a :class:`RequestError`, 413 for a body
+    over the limit, asset_svc's own codes (503 ``asset_unavailable`` when it
+    is down). ``extra`` fields (e.g. ImageKit's ``help``) go into every error body."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
         try:
-            account = request.app[API_KEYS].check(key_of(request))
-            return await work(request, account)
+            return await work(request)
         except AuthError as exc:
             return error_response(exc.code, exc.message, **extra)
         except RequestError as exc:
@@ -36,6 +35,16 @@ def keyed(work: Work, **extra: str) -> Handler:
             return from_rpc_error(exc, "asset_unavailable", **extra)
 
     return handler
+
+
+def keyed(work: Work, **extra: str) -> Handler:
+    """``work(request, account)`` for the caller's account (its key in
+    ``x-api-key`` or HTTP Basic), failures answered as :func:`guarded` does."""
+
+    async def with_account(request: web.Request) -> web.StreamResponse:
+        return await work(request, request.app[API_KEYS].check(key_of(request)))
+
+    return guarded(with_account, **extra)
 
 
 def public_base(request: web.Request) -> str:

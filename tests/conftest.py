@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from gateway.accounts import DEV_KEY
+from gateway.accounts import DEV_KEY, DEV_PUBLIC_KEY
 from mesh.fetch_samples import SAMPLE_PHOTOS
 from mesh.processes import Mesh, Ports
 from tests.helpers import HAVE_SHARED, SAMPLES, SHARED_DATA, extra_gateway
@@ -206,7 +206,7 @@ def base_url(mesh: Mesh) -> str:
 # that one key never sees the other's files and images.
 OTHER_KEY = "imgmesh-other-key"
 API_KEYS = {
-    DEV_KEY: {"plan": "dev", "images": 100_000, "id": "dev"},
+    DEV_KEY: {"plan": "dev", "images": 100_000, "id": "dev", "public_key": DEV_PUBLIC_KEY},
     OTHER_KEY: {"plan": "basic", "images": 100, "id": "other"},
 }
 

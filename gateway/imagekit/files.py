@@ -25,11 +25,12 @@ from aiohttp import web
 
 from contract.file_object import file_json
 from gateway import value_parsers
-from gateway.accounts import Account
-from gateway.app_state import ASSET_CLIENT
-from gateway.authenticated import Handler, Work, keyed, public_base
+from gateway.accounts import Account, key_of
+from gateway.app_state import API_KEYS, ASSET_CLIENT
+from gateway.authenticated import Handler, Work, guarded, keyed, public_base
 from gateway.errors import RequestError
 from gateway.forms import read_form
+from gateway.imagekit import client_upload
 from imgmesh.v1 import asset_pb2
 
 HELP = "For support kindly contact us at support@imagekit.io ."  # ImageKit's own help text
@@ -320,6 +321,29 @@ async def upload(request: web.Request, account: Account) -> web.StreamResponse:
     return _file_reply(request, reply)
 
 
+async def client_side_upload(request: web.Request) -> web.StreamResponse:
+    """An upload authenticated by :mod:`gateway.imagekit.client_upload`'s
+    parameters instead of the private key."""
+    texts, files = await read_form(request)
+    if "publicKey" not in texts:  # neither a key nor client-side parameters: 401 / 403
+        request.app[API_KEYS].check(key_of(request))
+    account, token, expire = client_upload.authenticate(request.app[API_KEYS], texts)
+    req = upload_request(account, texts, files)
+    req.client_token, req.client_token_expire = token, expire
+    reply = await request.app[ASSET_CLIENT].stub.Upload(req, timeout=120)
+    return _file_reply(request, reply)
+
+
+async def upload_route(request: web.Request) -> web.StreamResponse:
+    """``POST /api/v1/files/upload``: with a private key (HTTP Basic or
+    ``x-api-key``), else with client-side upload parameters (an SDK built
+    with a placeholder key sends that key too: an unknown key then counts
+    as none)."""
+    if request.app[API_KEYS].known(key_of(request)):
+        return await _keyed(upload)(request)
+    return await guarded(client_side_upload, help=HELP)(request)
+
+
 async def get_details(request: web.Request, account: Account) -> web.StreamResponse:
     ref = asset_pb2.FileRef(account=account.id, file_id=request.match_info["file_id"])
     return _file_reply(request, await request.app[ASSET_CLIENT].stub.GetFile(ref, timeout=30))
@@ -363,7 +387,7 @@ def _keyed(work: Work) -> Handler:
 
 def add_routes(app: web.Application) -> None:
     """Register the Upload and Files routes (before the URL API's catch-all)."""
-    app.router.add_post("/api/v1/files/upload", _keyed(upload), name="imagekit_upload")
+    app.router.add_post("/api/v1/files/upload", upload_route, name="imagekit_upload")
     app.router.add_get("/v1/files", _keyed(list_files), name="imagekit_list")
     details = "/v1/files/{file_id}/details"
     app.router.add_get(details, _keyed(get_details), name="imagekit_details")

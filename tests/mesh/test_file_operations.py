@@ -210,3 +210,52 @@ def test_concurrent_moves_renames_and_uploads_leave_a_consistent_tree(
         assert get(f"{base_url}/dev{f.file_path}").status == 200
     for where in sources:
         assert ik.assets.list(path=where) == []
+
+
+def test_client_side_upload_with_the_sdks_authentication_parameters(
+    ik: imagekitio.ImageKit, base_url: str
+) -> None:
+    """The app's server makes the parameters with the SDK's helper; the
+    browser posts them with no private key; each token works once."""
+    import time
+
+    from gateway.accounts import DEV_PUBLIC_KEY
+    from tests.helpers import post_form
+
+    url = f"{base_url}/api/v1/files/upload"
+    where = folder()
+
+    def form(params: dict, name: str) -> dict[str, str]:
+        return {
+            "fileName": name,
+            "folder": where,
+            "useUniqueFileName": "false",
+            "publicKey": DEV_PUBLIC_KEY,
+            "token": params["token"],
+            "expire": str(params["expire"]),
+            "signature": params["signature"],
+        }
+
+    params = ik.helper.get_authentication_parameters()
+    done = post_form(url, form(params, "c.png"), {"file": png((0, 200, 0))})
+    assert done.status == 200, done.body
+    assert done.json()["filePath"] == f"{where}/c.png"
+    replay = post_form(url, form(params, "d.png"), {"file": png((0, 200, 0))})
+    assert replay.status == 401 and replay.json()["code"] == "upload_token_used"
+    # a placeholder private key in the SDK's Basic header does not stand in the way
+    fresh = ik.helper.get_authentication_parameters()
+    placeholder = {"Authorization": "Basic cGxhY2Vob2xkZXI6"}  # "placeholder:"
+    assert post_form(url, form(fresh, "e.png"), {"file": png((1, 1, 1))}, placeholder).status == 200
+    bad = dict(ik.helper.get_authentication_parameters())
+    bad["signature"] = "0" * 40
+    assert post_form(url, form(bad, "f.png"), {"file": png((1, 1, 1))}).status == 401
+    late = ik.helper.get_authentication_parameters(expire=int(time.time()) + 7200)
+    r = post_form(url, form(late, "g.png"), {"file": png((1, 1, 1))})
+    assert r.status == 400 and r.json()["parameter"] == "expire"
+    past = ik.helper.get_authentication_parameters(expire=int(time.time()) - 5)
+    assert post_form(url, form(past, "h.png"), {"file": png((1, 1, 1))}).status == 400
+    unknown = {**form(ik.helper.get_authentication_parameters(), "i.png"), "publicKey": "nope"}
+    assert post_form(url, unknown, {"file": png((1, 1, 1))}).status == 403
+    # neither a key nor the parameters: 401 as before
+    assert post_form(url, {"fileName": "j.png"}, {"file": png((1, 1, 1))}).status == 401
+    assert sorted(f.name for f in ik.assets.list(path=where)) == ["c.png", "e.png"]
