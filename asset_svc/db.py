@@ -82,6 +82,20 @@ class VersionRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
 
 
+class FolderRow(Base):
+    """A media-library folder (ImageKit's Folder): it exists once created,
+    even empty; a file's folder is one too (made on upload, copy or move)."""
+
+    __tablename__ = "folders"
+    __table_args__ = (UniqueConstraint("account", "path"),)
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    path: Mapped[str] = mapped_column(String(1024))  # "/a/b/"
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
 class UploadTokenRow(Base):
     """A client-side upload's ``token``, accepted once until its ``expire``
     (ImageKit's upload authentication parameters)."""

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import grpc
 from prometheus_client import Counter, Histogram, start_http_server
 
-from asset_svc import file_ops, remote, upload_tokens
+from asset_svc import file_ops, folders, remote, upload_tokens
 from asset_svc.blobs import Blobs, open_store
 from asset_svc.db import open_engine
 from asset_svc.errors import AssetError
@@ -216,6 +216,31 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
         except file_ops.MissingFilesError as exc:
             return asset_pb2.BulkReply(missing_file_ids=exc.missing)
         return asset_pb2.BulkReply(file_ids=ids)
+
+    @rpc
+    async def CreateFolder(self, request: asset_pb2.FolderRequest) -> asset_pb2.DeleteReply:
+        await folders.create(
+            self.library, request.account, request.folder_name, request.parent_path
+        )
+        return asset_pb2.DeleteReply()
+
+    @rpc
+    async def DeleteFolder(self, request: asset_pb2.FolderRequest) -> asset_pb2.DeleteReply:
+        await folders.delete_folder(self.library, request.account, request.folder_path)
+        return asset_pb2.DeleteReply()
+
+    @rpc
+    async def ListFolders(self, request: asset_pb2.FolderRequest) -> asset_pb2.ListFoldersReply:
+        found = await folders.list_folders(self.library, request.account, request.folder_path)
+        return asset_pb2.ListFoldersReply(folders=found)
+
+    @rpc
+    async def RunFolderJob(self, request: asset_pb2.FolderJobRequest) -> asset_pb2.JobReply:
+        return await folders.run_job(self.library, request)
+
+    @rpc
+    async def GetJob(self, request: asset_pb2.JobRef) -> asset_pb2.JobReply:
+        return await folders.get_job(self.library, request.account, request.job_id)
 
     @rpc
     async def Fetch(self, request: asset_pb2.FetchRequest) -> asset_pb2.FetchReply:

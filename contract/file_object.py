@@ -60,3 +60,15 @@ def file_json(file: asset_pb2.File, base_url: str, *, current: bool = True) -> d
         "createdAt": file.created_at,
         "updatedAt": file.updated_at,
     }
+
+
+def folder_json(folder: asset_pb2.Folder) -> dict[str, Any]:
+    """ImageKit's Folder object (``type: "folder"``) as ``assets.list`` lists it."""
+    return {
+        "type": "folder",
+        "folderId": folder.folder_id or None,
+        "name": folder.name,
+        "folderPath": folder.folder_path,
+        "createdAt": folder.created_at or None,
+        "updatedAt": folder.updated_at or None,
+    }

@@ -20,6 +20,7 @@ from gateway.cloudinary import handlers as cloudinary
 from gateway.errors import error_response
 from gateway.imagekit import file_ops as imagekit_file_ops
 from gateway.imagekit import files as imagekit_files
+from gateway.imagekit import folders as imagekit_folders
 from gateway.imagekit.handlers import image_handler
 from gateway.imgprocessing import handlers as imgprocessing
 from gateway.imgproxy import handlers as imgproxy
@@ -202,6 +203,7 @@ def create_app(
     add_routes(app)
     imagekit_files.add_routes(app)
     imagekit_file_ops.add_routes(app)
+    imagekit_folders.add_routes(app)
     imgprocessing.add_routes(app)
     thumbor.add_routes(app)
     imgproxy.add_routes(app)

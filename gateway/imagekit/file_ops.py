@@ -60,7 +60,12 @@ async def json_body(request: web.Request, fields: dict[str, type]) -> dict[str, 
     return body
 
 
-def _required(body: dict[str, Any], *names: str) -> None:
+def required(body: dict[str, Any], *names: str) -> None:
+    """Each of ``names`` present and not empty in ``body``.
+
+    Raises:
+        RequestError: invalid_parameter naming the first one missing.
+    """
     for name in names:
         if not body.get(name):
             raise RequestError("invalid_parameter", f"{name} is required", name)
@@ -102,7 +107,7 @@ def _copier(move: bool) -> Any:
         if not move:
             fields["includeFileVersions"] = bool
         body = await json_body(request, fields)
-        _required(body, "sourceFilePath", "destinationPath")
+        required(body, "sourceFilePath", "destinationPath")
         req = asset_pb2.CopyFileRequest(
             account=account.id,
             source_file_path=body["sourceFilePath"],
@@ -118,7 +123,7 @@ def _copier(move: bool) -> Any:
 
 async def rename(request: web.Request, account: Account) -> web.StreamResponse:
     body = await json_body(request, {"filePath": str, "newFileName": str, "purgeCache": bool})
-    _required(body, "filePath", "newFileName")
+    required(body, "filePath", "newFileName")
     req = asset_pb2.RenameFileRequest(
         account=account.id, file_path=body["filePath"], new_file_name=body["newFileName"]
     )
@@ -134,7 +139,7 @@ def _bulk(action: str, values_field: str | None, reply_field: str) -> Any:
         if values_field:
             fields[values_field] = list
         body = await json_body(request, fields)
-        _required(body, "fileIds", *([values_field] if values_field else []))
+        required(body, "fileIds", *([values_field] if values_field else []))
         req = asset_pb2.BulkRequest(
             account=account.id,
             file_ids=body["fileIds"],

@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from contract.file_object import file_json
+from contract.file_object import file_json, folder_json
 from gateway import value_parsers
 from gateway.accounts import Account, key_of
 from gateway.app_state import API_KEYS, ASSET_CLIENT
@@ -249,10 +249,10 @@ def list_request(account: Account, query: dict[str, str]) -> asset_pb2.ListFiles
     for name in query:
         if name not in LIST_QUERY:
             raise RequestError("unknown_parameter", f"unknown parameter {name!r}", name)
-    if query.get("type", "file") not in ("file", "all"):
+    if query.get("type", "file") not in ("file", "file-version", "folder", "all"):
         raise RequestError(
             "invalid_parameter",
-            "type is file or all (versions: GET /v1/files/{fileId}/versions)",
+            "type is file, folder or all (versions: GET /v1/files/{fileId}/versions)",
             "type",
         )
     req = asset_pb2.ListFilesRequest(
@@ -359,10 +359,20 @@ async def update_details(request: web.Request, account: Account) -> web.StreamRe
 
 
 async def list_files(request: web.Request, account: Account) -> web.StreamResponse:
+    """``assets.list``: files, or with ``type=folder`` / ``all`` the folders
+    inside ``path`` (first) too."""
     req = list_request(account, dict(request.query))
-    reply = await request.app[ASSET_CLIENT].stub.ListFiles(req, timeout=30)
-    base = public_base(request)
-    return web.json_response([file_json(f, base) for f in reply.files])
+    kind = request.query.get("type", "file")
+    listed: list[dict[str, Any]] = []
+    if kind in ("folder", "all"):
+        ref = asset_pb2.FolderRequest(account=account.id, folder_path=req.path or "/")
+        found = await request.app[ASSET_CLIENT].stub.ListFolders(ref, timeout=30)
+        listed = [folder_json(f) for f in found.folders]
+    if kind != "folder":
+        reply = await request.app[ASSET_CLIENT].stub.ListFiles(req, timeout=30)
+        base = public_base(request)
+        listed += [file_json(f, base) for f in reply.files]
+    return web.json_response(listed)
 
 
 async def delete_file(request: web.Request, account: Account) -> web.StreamResponse:

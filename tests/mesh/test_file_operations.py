@@ -259,3 +259,40 @@ def test_client_side_upload_with_the_sdks_authentication_parameters(
     # neither a key nor the parameters: 401 as before
     assert post_form(url, {"fileName": "j.png"}, {"file": png((1, 1, 1))}).status == 401
     assert sorted(f.name for f in ik.assets.list(path=where)) == ["c.png", "e.png"]
+
+
+def test_folders_create_list_copy_move_rename_and_delete(
+    ik: imagekitio.ImageKit, other: imagekitio.ImageKit, base_url: str
+) -> None:
+    root = folder()
+    ik.folders.create(folder_name="empty", parent_folder_path=root)
+    listed = ik.assets.list(path=root, type="folder")
+    assert [f.folder_path for f in listed] == [f"{root}/empty"]  # an empty folder exists
+    upload(ik, f"{root}/src/inner", "deep.png", (0, 0, 200))
+    upload(ik, f"{root}/src", "top.png", (200, 0, 0))
+    job = ik.folders.copy(destination_path=f"{root}/dst", source_folder_path=f"{root}/src")
+    status = ik.folders.job.get(job.job_id)
+    assert (status.type, status.status) == ("COPY_FOLDER", "Completed")
+    assert colour(f"{base_url}/dev{root}/dst/src/inner/deep.png") == [0, 0, 200]
+    assert colour(f"{base_url}/dev{root}/src/top.png") == [200, 0, 0]  # the copy keeps it
+    ik.folders.move(destination_path=f"{root}/empty", source_folder_path=f"{root}/src")
+    assert get(f"{base_url}/dev{root}/src/top.png").status == 404
+    assert colour(f"{base_url}/dev{root}/empty/src/top.png") == [200, 0, 0]
+    renamed = ik.folders.rename(folder_path=f"{root}/empty/src", new_folder_name="moved")
+    assert ik.folders.job.get(renamed.job_id).type == "RENAME_FOLDER"
+    assert colour(f"{base_url}/dev{root}/empty/moved/inner/deep.png") == [0, 0, 200]
+    paths = {f.folder_path for f in ik.assets.list(path=root, type="folder")}
+    assert f"{root}/src" not in paths and f"{root}/empty/moved/inner" in paths
+    # another account sees neither the folder nor the job
+    with pytest.raises(imagekitio.NotFoundError):
+        other.folders.job.get(job.job_id)
+    with pytest.raises(imagekitio.NotFoundError):
+        other.folders.delete(folder_path=f"{root}/empty")
+    with pytest.raises(imagekitio.BadRequestError):
+        ik.folders.move(destination_path=f"{root}/empty/moved", source_folder_path=f"{root}/empty")
+    ik.folders.delete(folder_path=f"{root}/empty")
+    assert get(f"{base_url}/dev{root}/empty/moved/inner/deep.png").status == 404
+    left = sorted(f.file_path for f in ik.assets.list(path=root))
+    assert left == [f"{root}/dst/src/inner/deep.png", f"{root}/dst/src/top.png"]
+    with pytest.raises(imagekitio.NotFoundError):
+        ik.folders.delete(folder_path=f"{root}/empty")
