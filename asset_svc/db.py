@@ -96,6 +96,23 @@ class FolderRow(Base):
     updated_at: Mapped[float] = mapped_column(Float)
 
 
+class DefinitionRow(Base):
+    """An account's named definition: a named transformation, a saved
+    extension or a custom metadata field (ImageKit's three per-account
+    registries), its fields as the API shows them in ``body``."""
+
+    __tablename__ = "definitions"
+    __table_args__ = (UniqueConstraint("account", "kind", "name"),)
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(256))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
 class UploadTokenRow(Base):
     """A client-side upload's ``token``, accepted once until its ``expire``
     (ImageKit's upload authentication parameters)."""

@@ -129,7 +129,7 @@ async def copy_file(
             return
         except IntegrityError:  # the destination path was taken meanwhile: append to it
             continue
-    raise AssetError("file_conflict", "the destination changed during the copy; try again")
+    raise AssetError("name_conflict", "the destination changed during the copy; try again")
 
 
 async def _copy_once(
@@ -228,7 +228,7 @@ async def rename_file(lib: Library, account: str, file_path: str, new_name: str)
     name = new_name.strip()
     if not name or "/" in name or name in (".", "..") or len(name) > 255:
         raise invalid("newFileName", "newFileName is a file name without '/'")
-    conflict = AssetError("file_conflict", "File with the same name already exists.", "newFileName")
+    conflict = AssetError("name_conflict", "File with the same name already exists.", "newFileName")
     try:
         async with lib.sessions.begin() as session:
             row = await lib._by_path(session, account, path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 import grpc
 from prometheus_client import Counter, Histogram, start_http_server
 
-from asset_svc import file_ops, folders, remote, upload_tokens
+from asset_svc import definitions, file_ops, folders, metadata_schema, remote, upload_tokens
 from asset_svc.blobs import Blobs, open_store
 from asset_svc.db import open_engine
 from asset_svc.errors import AssetError
@@ -21,7 +22,7 @@ from asset_svc.extensions import KIND as EXTENSION
 from asset_svc.extensions import Extensions
 from asset_svc.images import Images
 from asset_svc.jobs import JobQueue, run_worker
-from asset_svc.library import Library
+from asset_svc.library import Library, parse_metadata
 from asset_svc.migrate import upgrade
 from asset_svc.settings import AssetSettings
 from asset_svc.transform import TransformPort
@@ -117,6 +118,9 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
     @rpc
     async def Upload(self, request: asset_pb2.UploadRequest) -> asset_pb2.FileReply:
         self._check_webhook(request.webhook_url)
+        request.custom_metadata_json = await self._checked_metadata(
+            request.account, request.custom_metadata_json
+        )
         if request.client_token:
             await upload_tokens.claim(
                 self.library.sessions,
@@ -146,7 +150,20 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
     @rpc
     async def UpdateFile(self, request: asset_pb2.UpdateFileRequest) -> asset_pb2.FileReply:
         self._check_webhook(request.webhook_url)
+        if request.HasField("custom_metadata_json"):
+            request.custom_metadata_json = await self._checked_metadata(
+                request.account, request.custom_metadata_json
+            )
         return await self._with_extensions(await self.library.update(request), request)
+
+    async def _checked_metadata(self, account: str, metadata_json: str) -> str:
+        """``customMetadata`` checked against the account's custom metadata
+        fields, defaults filled in (it replaces the file's whole set)."""
+        fields = await definitions.metadata_fields(self.library.sessions, account)
+        if not fields:
+            return metadata_json
+        values = parse_metadata(metadata_json)
+        return json.dumps(metadata_schema.apply(values, fields, creating=True))
 
     @rpc
     async def ListFiles(self, request: asset_pb2.ListFilesRequest) -> asset_pb2.ListFilesReply:
@@ -241,6 +258,30 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
     @rpc
     async def GetJob(self, request: asset_pb2.JobRef) -> asset_pb2.JobReply:
         return await folders.get_job(self.library, request.account, request.job_id)
+
+    @rpc
+    async def PutDefinition(self, request: asset_pb2.DefinitionRequest) -> asset_pb2.Definition:
+        if request.kind == "custom_metadata_field":
+            metadata_schema.check_schema(json.loads(request.body_json or "{}").get("schema"))
+        return await definitions.put(self.library.sessions, request)
+
+    @rpc
+    async def GetDefinition(self, request: asset_pb2.DefinitionRef) -> asset_pb2.Definition:
+        return await definitions.get(
+            self.library.sessions, request.account, request.kind, request.id
+        )
+
+    @rpc
+    async def ListDefinitions(
+        self, request: asset_pb2.DefinitionRef
+    ) -> asset_pb2.ListDefinitionsReply:
+        found = await definitions.list_kind(self.library.sessions, request.account, request.kind)
+        return asset_pb2.ListDefinitionsReply(definitions=found)
+
+    @rpc
+    async def DeleteDefinition(self, request: asset_pb2.DefinitionRef) -> asset_pb2.DeleteReply:
+        await definitions.delete(self.library.sessions, request.account, request.kind, request.id)
+        return asset_pb2.DeleteReply()
 
     @rpc
     async def Fetch(self, request: asset_pb2.FetchRequest) -> asset_pb2.FetchReply:

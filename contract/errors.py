@@ -40,7 +40,7 @@ HTTP_STATUS: dict[str, int] = {
     "limit_exceeded": 400,
     "invalid_request": 400,
     "file_exists": 400,  # upload with overwriteFile=false onto an existing path
-    "file_conflict": 409,  # rename onto a name its folder already has (ImageKit's 409)
+    "name_conflict": 409,  # a file or definition name already taken (ImageKit's 409)
     "signature_required": 401,
     "invalid_signature": 401,
     "url_expired": 401,

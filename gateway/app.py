@@ -18,6 +18,7 @@ from gateway.app_state import API_KEYS, ASSET_CLIENT, LIMITS, NAMED, SETTINGS, T
 from gateway.asset_client import AssetClient
 from gateway.cloudinary import handlers as cloudinary
 from gateway.errors import error_response
+from gateway.imagekit import definitions as imagekit_definitions
 from gateway.imagekit import file_ops as imagekit_file_ops
 from gateway.imagekit import files as imagekit_files
 from gateway.imagekit import folders as imagekit_folders
@@ -204,6 +205,7 @@ def create_app(
     imagekit_files.add_routes(app)
     imagekit_file_ops.add_routes(app)
     imagekit_folders.add_routes(app)
+    imagekit_definitions.add_routes(app)
     imgprocessing.add_routes(app)
     thumbor.add_routes(app)
     imgproxy.add_routes(app)

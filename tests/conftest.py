@@ -205,9 +205,13 @@ def base_url(mesh: Mesh) -> str:
 # Two accounts: the development key (library "dev") and a second one, to show
 # that one key never sees the other's files and images.
 OTHER_KEY = "imgmesh-other-key"
+# A third account whose registries (custom metadata fields, named
+# transformations) no other test's uploads depend on.
+REGISTRY_KEY = "imgmesh-registry-key"
 API_KEYS = {
     DEV_KEY: {"plan": "dev", "images": 100_000, "id": "dev", "public_key": DEV_PUBLIC_KEY},
     OTHER_KEY: {"plan": "basic", "images": 100, "id": "other"},
+    REGISTRY_KEY: {"plan": "basic", "images": 100, "id": "registry"},
 }
 
 

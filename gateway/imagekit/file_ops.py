@@ -24,7 +24,7 @@ from gateway.accounts import Account
 from gateway.app_state import ASSET_CLIENT
 from gateway.authenticated import keyed, public_base
 from gateway.errors import RequestError
-from gateway.imagekit.files import HELP
+from gateway.imagekit.support import HELP
 from imgmesh.v1 import asset_pb2
 
 MAX_BODY = 1 << 20  # bytes of a JSON body

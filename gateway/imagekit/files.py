@@ -30,10 +30,10 @@ from gateway.app_state import API_KEYS, ASSET_CLIENT
 from gateway.authenticated import Handler, Work, guarded, keyed, public_base
 from gateway.errors import RequestError
 from gateway.forms import read_form
-from gateway.imagekit import client_upload
+from gateway.imagekit import client_upload, definitions
+from gateway.imagekit.support import HELP
 from imgmesh.v1 import asset_pb2
 
-HELP = "For support kindly contact us at support@imagekit.io ."  # ImageKit's own help text
 UPLOAD_FIELDS = frozenset(
     {
         "file",
@@ -316,9 +316,17 @@ def _file_reply(request: web.Request, reply: asset_pb2.FileReply) -> web.Respons
 
 async def upload(request: web.Request, account: Account) -> web.StreamResponse:
     texts, files = await read_form(request)
+    await _expand_saved(request, account, texts)
     req = upload_request(account, texts, files)
     reply = await request.app[ASSET_CLIENT].stub.Upload(req, timeout=120)
     return _file_reply(request, reply)
+
+
+async def _expand_saved(request: web.Request, account: Account, texts: dict[str, str]) -> None:
+    if texts.get("extensions"):
+        texts["extensions"] = await definitions.expand_saved_extensions(
+            request.app, account.id, texts["extensions"]
+        )
 
 
 async def client_side_upload(request: web.Request) -> web.StreamResponse:
@@ -328,6 +336,7 @@ async def client_side_upload(request: web.Request) -> web.StreamResponse:
     if "publicKey" not in texts:  # neither a key nor client-side parameters: 401 / 403
         request.app[API_KEYS].check(key_of(request))
     account, token, expire = client_upload.authenticate(request.app[API_KEYS], texts)
+    await _expand_saved(request, account, texts)
     req = upload_request(account, texts, files)
     req.client_token, req.client_token_expire = token, expire
     reply = await request.app[ASSET_CLIENT].stub.Upload(req, timeout=120)
@@ -354,6 +363,10 @@ async def update_details(request: web.Request, account: Account) -> web.StreamRe
         body = await request.json()
     except ValueError:
         raise RequestError("invalid_request", "the body must be JSON", "body") from None
+    if isinstance(body, dict) and "extensions" in body:
+        body["extensions"] = await definitions.expand_saved_extensions(
+            request.app, account.id, body["extensions"]
+        )
     req = update_request(account, request.match_info["file_id"], body)
     return _file_reply(request, await request.app[ASSET_CLIENT].stub.UpdateFile(req, timeout=120))
 

@@ -19,7 +19,7 @@ from gateway.accounts import Account
 from gateway.app_state import ASSET_CLIENT
 from gateway.authenticated import keyed
 from gateway.imagekit.file_ops import json_body, required
-from gateway.imagekit.files import HELP
+from gateway.imagekit.support import HELP
 from imgmesh.v1 import asset_pb2
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+import grpc
 from aiohttp import web
 
 from contract.facts import graph_facts
@@ -17,8 +18,10 @@ from gateway.app_state import API_KEYS, NAMED, SETTINGS
 from gateway.errors import (
     RequestError,
     error_response,
+    from_rpc_error,
     request_error_response,
 )
+from gateway.imagekit.definitions import account_named
 from gateway.imagekit.signing import SignatureError, verify
 from gateway.imagekit.urlgrammar import ClientHints, build_graph, split_request
 from gateway.negotiation import accepted_formats, client_hint
@@ -74,8 +77,15 @@ async def image_handler(request: web.Request) -> web.StreamResponse:
     if library is not None:
         raw_path = raw_path[len(first) + 1 :]
         signing_key = keys.key_for_id(library)
+    named = request.app[NAMED]
+    tr = raw_tr(raw_query)
+    if library is not None and "n-" in f"{raw_path}?{tr}":  # the account's own names too
+        try:
+            named = await account_named(request.app, library)
+        except grpc.aio.AioRpcError as exc:
+            return from_rpc_error(exc, "asset_unavailable")
     try:
-        chain, source = split_request(raw_path, raw_tr(raw_query), request.app[NAMED])
+        chain, source = split_request(raw_path, tr, named)
         built = build_graph(
             chain, source, accepted_formats(request.headers.get("Accept")), client_hints(request)
         )

@@ -125,11 +125,11 @@ async def test_file_operations_on_both_databases(library: Library, tmp_path: Pat
     assert len(copied) == 1 and len(await library.versions("acme", copied[0].file_id)) == 2
     with pytest.raises(AssetError) as taken:
         await file_ops.rename_file(library, "acme", "/a/x.png", "x.png")
-    assert taken.value.code == "file_conflict"
+    assert taken.value.code == "name_conflict"
     await library.upload(upload("y.png"), PNG)
     with pytest.raises(AssetError) as conflict:
         await file_ops.rename_file(library, "acme", "/a/x.png", "y.png")
-    assert conflict.value.code == "file_conflict"
+    assert conflict.value.code == "name_conflict"
     with pytest.raises(file_ops.MissingFilesError):
         await file_ops.bulk_tags(library, "acme", [first.file_id, "f" * 24], "add_tags", ["t"])
     assert list((await library.get("acme", first.file_id)).tags) == []
