@@ -22,6 +22,7 @@ from gateway.imagekit import definitions as imagekit_definitions
 from gateway.imagekit import file_ops as imagekit_file_ops
 from gateway.imagekit import files as imagekit_files
 from gateway.imagekit import folders as imagekit_folders
+from gateway.imagekit import metadata as imagekit_metadata
 from gateway.imagekit.handlers import image_handler
 from gateway.imgprocessing import handlers as imgprocessing
 from gateway.imgproxy import handlers as imgproxy
@@ -206,6 +207,7 @@ def create_app(
     imagekit_file_ops.add_routes(app)
     imagekit_folders.add_routes(app)
     imagekit_definitions.add_routes(app)
+    imagekit_metadata.add_routes(app)
     imgprocessing.add_routes(app)
     thumbor.add_routes(app)
     imgproxy.add_routes(app)

@@ -1,6 +1,6 @@
 """``Analyze``: the object classes in a source image (auto-tagging), and
-on request the faces and objects with their boxes and the mean colour
-(imgproxy's ``/info``).
+on request the faces and objects with their boxes, the mean and dominant
+colours (imgproxy's ``/info``) and the perceptual hash (ImageKit's metadata).
 
 The source is decoded and fitted to the detectors' 512 px by a render worker
 (crash-contained, like every decode of untrusted bytes); this process only
@@ -24,6 +24,7 @@ from transform_svc.context import RenderContext
 from transform_svc.detections import DETECTION_SIDE, detect, letterbox
 from transform_svc.errors import model_unavailable
 from transform_svc.origin import Origin
+from transform_svc.phash import phash
 from transform_svc.workers import RenderPool
 
 
@@ -128,6 +129,8 @@ async def analyze(
             colours = palette.dominant_colors(rgba[rgba[:, 3] > 0, :3])
             for name, (r, g, b) in colours.items():
                 reply.dominant_colors[name].CopyFrom(edit_pb2.Color(r=r, g=g, b=b, a=255))
+    if request.phash:
+        reply.phash = await asyncio.to_thread(phash, image)
     if request.detect_objects:
         await _objects(request, reply, image, ctx)
     if not request.skip_labels:

@@ -116,3 +116,36 @@ def test_custom_metadata_fields_are_enforced(ik: imagekitio.ImageKit) -> None:
     ik.custom_metadata_fields.delete(colour.id)
     free = ik.files.upload(file=png((5, 5, 5)), file_name="c.png", custom_metadata={"any": 1})
     assert free.custom_metadata == {"any": 1}  # no fields left: free-form again
+
+
+def test_metadata_of_a_stored_file_and_of_a_url(
+    ik: imagekitio.ImageKit, other: imagekitio.ImageKit, http_origin: str, origin_root
+) -> None:
+    import pyvips
+
+    xy = pyvips.Image.xyz(400, 300)
+    image = (xy[0] * 0.6).bandjoin([xy[1] * 0.8, xy[0] * 0 + 90]).cast("uchar")
+    image = image.draw_rect([250, 20, 20], 40, 60, 120, 90, fill=True).copy()
+    image.set_type(pyvips.GValue.gint_type, "orientation", 6)
+    image.set_type(pyvips.GValue.gstr_type, "exif-ifd0-Artist", "Ann Example")
+    data = image.jpegsave_buffer(Q=90)
+    stored = ik.files.upload(file=data, file_name="exif.jpg", folder=unique("/meta"))
+    meta = ik.files.metadata.get(stored.file_id)
+    assert (meta.width, meta.height, meta.size, meta.format) == (300, 400, len(data), "jpg")
+    assert meta.has_transparency is False and len(meta.p_hash or "") == 16
+    assert meta.exif is not None and meta.exif.image is not None
+    assert meta.exif.image.to_dict().get("Artist") == "Ann Example"
+    with pytest.raises(imagekitio.NotFoundError):
+        other.files.metadata.get(stored.file_id)
+    (origin_root / "meta").mkdir(exist_ok=True)
+    (origin_root / "meta" / "exif.jpg").write_bytes(data)
+    remote = ik.files.metadata.get_from_url(url=f"{http_origin}/meta/exif.jpg")
+    assert remote.p_hash == meta.p_hash and remote.size == len(data)
+    # the perceptual hash survives a rescale and tells different images apart
+    smaller = ik.files.upload(file=image.resize(0.5).jpegsave_buffer(), file_name="s.jpg")
+    small_hash = ik.files.metadata.get(smaller.file_id).p_hash or ""
+    distance = bin(int(small_hash, 16) ^ int(meta.p_hash or "0", 16)).count("1")
+    assert distance <= 6
+    for target in ("http://169.254.169.254/x.jpg", "http://10.0.0.1/x.jpg", "ftp://x/y.jpg"):
+        with pytest.raises((imagekitio.PermissionDeniedError, imagekitio.BadRequestError)):
+            ik.files.metadata.get_from_url(url=target)
