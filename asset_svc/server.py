@@ -26,7 +26,7 @@ from asset_svc.library import Library, parse_metadata
 from asset_svc.migrate import upgrade
 from asset_svc.settings import AssetSettings
 from asset_svc.transform import TransformPort
-from asset_svc.usage import add_usage, read_usage
+from asset_svc.usage import add_usage, library_usage, read_usage
 from asset_svc.webhooks import KIND as WEBHOOK
 from asset_svc.webhooks import WebhookSender
 from contract.errors import (
@@ -335,7 +335,13 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
 
     @rpc
     async def GetUsage(self, request: asset_pb2.UsageRequest) -> asset_pb2.UsageReply:
-        return await self._usage(request.account)
+        reply = await self._usage(request.account)
+        if request.end_unix:
+            async with self.library.sessions() as session:
+                reply.storage_bytes, reply.extension_units = await library_usage(
+                    session, request.account, request.start_unix, request.end_unix
+                )
+        return reply
 
     async def _usage(self, account: str) -> asset_pb2.UsageReply:
         async with self.library.sessions() as session:

@@ -5,11 +5,13 @@ first calls never collide on its row."""
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from asset_svc.db import UsageRow
+from asset_svc.db import FileRow, JobRow, UsageRow, VersionRow
+from asset_svc.extensions import KIND as EXTENSION
 from imgmesh.v1 import asset_pb2
 
 
@@ -34,3 +36,24 @@ async def read_usage(session: AsyncSession, account: str) -> asset_pb2.UsageRepl
     if row is None:
         return asset_pb2.UsageReply()
     return asset_pb2.UsageReply(images_used=row.images_used, operations=row.operations)
+
+
+async def library_usage(
+    session: AsyncSession, account: str, start_unix: float, end_unix: float
+) -> tuple[int, int]:
+    """(bytes of every stored version of the account's files, extension jobs
+    queued in [start_unix, end_unix)) for ImageKit's ``accounts.usage``."""
+    stored = await session.scalar(
+        select(func.coalesce(func.sum(VersionRow.size), 0))
+        .join(FileRow, FileRow.id == VersionRow.file_id)
+        .where(FileRow.account == account)
+    )
+    jobs = await session.scalars(
+        select(JobRow.payload).where(
+            JobRow.kind == EXTENSION,
+            JobRow.created_at >= start_unix,
+            JobRow.created_at < end_unix,
+        )
+    )
+    units = sum(1 for payload in jobs if payload.get("account") == account)
+    return int(stored or 0), units

@@ -23,6 +23,7 @@ from gateway.imagekit import file_ops as imagekit_file_ops
 from gateway.imagekit import files as imagekit_files
 from gateway.imagekit import folders as imagekit_folders
 from gateway.imagekit import metadata as imagekit_metadata
+from gateway.imagekit import usage as imagekit_usage
 from gateway.imagekit.handlers import image_handler
 from gateway.imgprocessing import handlers as imgprocessing
 from gateway.imgproxy import handlers as imgproxy
@@ -208,6 +209,7 @@ def create_app(
     imagekit_folders.add_routes(app)
     imagekit_definitions.add_routes(app)
     imagekit_metadata.add_routes(app)
+    imagekit_usage.add_routes(app)
     imgprocessing.add_routes(app)
     thumbor.add_routes(app)
     imgproxy.add_routes(app)

@@ -149,3 +149,21 @@ def test_metadata_of_a_stored_file_and_of_a_url(
     for target in ("http://169.254.169.254/x.jpg", "http://10.0.0.1/x.jpg", "ftp://x/y.jpg"):
         with pytest.raises((imagekitio.PermissionDeniedError, imagekitio.BadRequestError)):
             ik.files.metadata.get_from_url(url=target)
+
+
+def test_account_usage_counts_the_librarys_bytes(ik: imagekitio.ImageKit) -> None:
+    import datetime as dt
+
+    today = dt.date.today()
+    window = {"start_date": today - dt.timedelta(days=1), "end_date": today + dt.timedelta(days=1)}
+    before = ik.accounts.usage.get(**window)
+    data = png((3, 3, 3), 120, 90)
+    ik.files.upload(file=data, file_name="u.png", extensions=[{"name": "google-auto-tagging"}])
+    after = ik.accounts.usage.get(**window)
+    assert (after.media_library_storage_bytes or 0) - (
+        before.media_library_storage_bytes or 0
+    ) == len(data)
+    assert (after.extension_units_count or 0) >= (before.extension_units_count or 0)
+    assert after.bandwidth_bytes == 0
+    with pytest.raises(imagekitio.BadRequestError):
+        ik.accounts.usage.get(start_date=today, end_date=today - dt.timedelta(days=2))
