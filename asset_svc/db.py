@@ -208,6 +208,9 @@ def open_engine(url: str) -> tuple[AsyncEngine, async_sessionmaker[Any]]:
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # LIKE (SQLAlchemy's startswith: folder prefixes) as PostgreSQL
+            # matches it: "/PHOTOS/" is no prefix of "/photos/"
+            cursor.execute("PRAGMA case_sensitive_like=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
     else:

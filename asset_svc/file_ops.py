@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from asset_svc.db import FileRow, VersionRow
 from asset_svc.errors import AssetError, invalid, not_found
-from asset_svc.library import MAX_PATH, Library, new_id, normalise_folder, to_proto
+from asset_svc.library import MAX_PATH, Library, file_name, new_id, normalise_folder, to_proto
 from imgmesh.v1 import asset_pb2
 
 MAX_BULK = 100  # ImageKit's limit on fileIds per bulk call
@@ -50,7 +50,8 @@ async def restore_version(
     lib: Library, account: str, file_id: str, version_id: str
 ) -> asset_pb2.File:
     """Make ``version_id`` the current version again: the file's URL serves
-    its bytes (a new source version, so new cache keys).
+    its bytes (the source's version is part of every result-cache key, so
+    nothing rendered from the version it replaces is served).
 
     Raises:
         AssetError: not_found.
@@ -151,10 +152,16 @@ async def _copy_once(
             moved.folder, moved.file_path = folder, folder + moved.name
             moved.updated_at = time.time()
         return
+    if len(folder + row.name) > MAX_PATH:
+        raise invalid("destinationPath", f"folder + name is at most {MAX_PATH} characters")
     copies = [(version, f"files/{new_id()}") for version in versions]
-    for version, key in copies:
-        await lib.blobs.put(key, await lib.blobs.get(version.blob_key))
     try:
+        for version, key in copies:
+            try:
+                data = await lib.blobs.get(version.blob_key)
+            except FileNotFoundError:  # the source changed meanwhile
+                raise not_found() from None
+            await lib.blobs.put(key, data)
         async with lib.sessions.begin() as session:
             await _append_copies(session, lib, account, row, target, folder, copies)
     except BaseException:
@@ -225,9 +232,11 @@ async def rename_file(lib: Library, account: str, file_path: str, new_name: str)
             file_exists (409: a file already has that name there).
     """
     path = _file_path(file_path, "filePath")
-    name = new_name.strip()
-    if not name or "/" in name or name in (".", "..") or len(name) > 255:
+    if not new_name.strip() or "/" in new_name or len(new_name) > 255:
         raise invalid("newFileName", "newFileName is a file name without '/'")
+    name = file_name(new_name, unique=False)  # unsafe characters become "_", as on upload
+    if len(path.rpartition("/")[0] + "/" + name) > MAX_PATH:
+        raise invalid("newFileName", f"folder + name is at most {MAX_PATH} characters")
     conflict = AssetError("name_conflict", "File with the same name already exists.", "newFileName")
     try:
         async with lib.sessions.begin() as session:

@@ -217,7 +217,7 @@ async def get_job(lib: Library, account: str, job_id: str) -> asset_pb2.JobReply
     Raises:
         AssetError: not_found (also another account's job).
     """
-    if not job_id.isdigit() or len(job_id) > 18:
+    if not (job_id.isascii() and job_id.isdigit()) or len(job_id) > 18:
         raise AssetError("not_found", "No job found with this jobId")
     async with lib.sessions() as session:
         job = await session.get(JobRow, int(job_id))

@@ -35,7 +35,12 @@ def _date(name: str, value: Any) -> dt.datetime:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value) and abs(value) < 1e15
+    except OverflowError:  # an integer beyond any float
+        return False
 
 
 def check_value(name: str, value: Any, schema: Mapping[str, Any]) -> None:
@@ -97,6 +102,15 @@ def check_schema(schema: Any) -> None:
     for key in ("minLength", "maxLength"):
         if key in schema and not (_number(schema[key]) and schema[key] >= 0):
             raise invalid("schema", f"schema.{key} is a number >= 0")
+    for key in ("minValue", "maxValue"):
+        if key not in schema:
+            continue
+        if kind == "Number" and not _number(schema[key]):
+            raise invalid("schema", f"schema.{key} is a number for a Number field")
+        if kind == "Date":
+            _date(key, schema[key])
+    if schema.get("selectOptions") is not None and not isinstance(schema["selectOptions"], list):
+        raise invalid("schema", "selectOptions is a list")
     if schema.get("defaultValue") is not None:
         check_value("defaultValue", schema["defaultValue"], schema)
 
@@ -104,8 +118,9 @@ def check_schema(schema: Any) -> None:
 def apply(
     values: Mapping[str, Any], fields: Mapping[str, Mapping[str, Any]], *, creating: bool
 ) -> dict[str, Any]:
-    """``values`` checked against ``fields``; on ``creating`` (an upload) the
-    defaults filled in for the fields not given.
+    """``values`` checked against ``fields``; with ``creating`` (an upload,
+    or an update, which replaces the whole set) the defaults filled in for
+    the fields not given and the required ones insisted on.
 
     Raises:
         AssetError: invalid_parameter: a key that names no field, a value

@@ -121,7 +121,8 @@ class Origin:
         """
         kind = source.WhichOneof("kind")
         if kind == "origin_path":
-            return await asyncio.to_thread(self.stat_local, self.local_name(source))
+            name = await asyncio.to_thread(self.local_name, source)
+            return await asyncio.to_thread(self.stat_local, name)
         if kind == "inline_bytes":
             return SourceInfo(hashlib.sha256(source.inline_bytes).hexdigest())
         if kind == "library":
@@ -231,8 +232,12 @@ class Origin:
         rel = relative.lstrip("/")
         if not rel or "\x00" in rel:
             raise not_found()
-        candidate = (self.root / rel).resolve()
-        if not candidate.is_relative_to(self.root) or not candidate.is_file():
+        try:
+            candidate = (self.root / rel).resolve()
+            inside = candidate.is_relative_to(self.root) and candidate.is_file()
+        except OSError:  # a name longer than the file system allows, and the like
+            inside = False
+        if not inside:
             raise not_found()
         return candidate
 

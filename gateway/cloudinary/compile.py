@@ -450,7 +450,8 @@ def turned_for(value: str, c: Component) -> list[edit_pb2.Step]:
     parts = value.split(".")
     turn = next((p for p in parts if p in ("auto_right", "auto_left", "auto")), None)
     w, h = c.get("w") or "", c.get("h") or ""
-    if turn is None or not (w.isdigit() and h.isdigit()) or int(w) == int(h):
+    digits = all(v.isascii() and v.isdigit() and len(v) < 10 for v in (w, h))
+    if turn is None or not digits or int(w) == int(h):
         return []
     degrees = 270.0 if turn == "auto_left" else 90.0
     landscape_box = int(w) > int(h)

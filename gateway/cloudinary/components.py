@@ -23,6 +23,9 @@ from imgmesh.v1 import edit_pb2
 VARIABLE = re.compile(r"\$[A-Za-z][A-Za-z0-9]*")
 MAX_NAMED_DEPTH = 5  # t_ inside t_ inside ...
 MAX_COMPONENTS = 64  # after expanding t_
+MAX_VARIABLES = 32  # $name definitions per URL
+MAX_VARIABLE_VALUE = 1000  # characters of one variable's value, substituted
+MAX_CONDITION_PARTS = 8  # _and_ conjuncts per alternative, and _or_ alternatives
 COMPARISONS = {
     "eq": edit_pb2.Condition.EQ,
     "ne": edit_pb2.Condition.NE,
@@ -87,7 +90,16 @@ def split(raw: str, variables: dict[str, str]) -> Component:
         if key.startswith("$"):
             if not VARIABLE.fullmatch(key):
                 raise invalid(key, value, "$<letters and digits>_<value>")
-            variables[key] = substitute(unquote(value), variables)
+            resolved = substitute(unquote(value), variables)
+            if len(resolved) > MAX_VARIABLE_VALUE or (
+                key not in variables and len(variables) >= MAX_VARIABLES
+            ):
+                raise invalid(
+                    key,
+                    value[:40],
+                    f"at most {MAX_VARIABLES} variables of {MAX_VARIABLE_VALUE} characters",
+                )
+            variables[key] = resolved
             continue
         decoded = value if key in ("l", "u") else unquote(value)
         items.append((key, substitute(decoded, variables)))
@@ -168,6 +180,10 @@ def conditional(
             served (``fc`` face count, ``pc`` pages, tags...).
     """
     alternatives = text.split("_or_")
+    if len(alternatives) > MAX_CONDITION_PARTS or any(
+        a.count("_and_") >= MAX_CONDITION_PARTS for a in alternatives
+    ):
+        raise invalid("if", text[:60], f"at most {MAX_CONDITION_PARTS} _and_ / _or_ parts")
     else_branch = list(else_steps)
     for alternative in reversed(alternatives):
         conjuncts = alternative.split("_and_")

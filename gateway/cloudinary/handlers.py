@@ -74,16 +74,21 @@ class CloudinaryConfig:
 CONFIG = web.AppKey("cloudinary_config", CloudinaryConfig)
 
 
+def header_text(message: str) -> str:
+    """``message`` fit for a header value: printable ASCII, 200 characters."""
+    return "".join(c if " " <= c <= "~" else " " for c in message)[:200]
+
+
 def cld_error(code: str, message: str) -> web.Response:
     """The error response, with Cloudinary's ``X-Cld-Error`` header."""
     response = error_response(code, message)
-    response.headers["X-Cld-Error"] = message.replace("\r", " ").replace("\n", " ")[:200]
+    response.headers["X-Cld-Error"] = header_text(message)
     return response
 
 
 def _request_error(exc: RequestError) -> web.Response:
     response = request_error_response(exc)
-    response.headers["X-Cld-Error"] = exc.message[:200]
+    response.headers["X-Cld-Error"] = header_text(exc.message)
     return response
 
 
@@ -146,7 +151,7 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
     def source_for(public_id: str) -> edit_pb2.Source:
         if library:
             file = edit_pb2.LibraryFile(account=library, path=public_id, signed=signed)
-            return edit_pb2.Source(library=file)
+            return edit_pb2.Source(library=file, by_stem=True)  # kept by an origin fallback
         return edit_pb2.Source(origin_path=public_id, by_stem=True)
 
     accepted = accepted_formats(request.headers.get("Accept"))
@@ -179,7 +184,7 @@ async def serve(request: web.Request, prefix: str) -> web.StreamResponse:
             return cld_error("source_not_found", f"Resource not found - {unquote(path.public_id)}")
         message = reply.text or ""
         try:
-            reply.headers["X-Cld-Error"] = json.loads(message).get("message", "")[:200]
+            reply.headers["X-Cld-Error"] = header_text(str(json.loads(message).get("message", "")))
         except (ValueError, AttributeError):
             pass
         return reply

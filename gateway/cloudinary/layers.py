@@ -55,7 +55,11 @@ def _text(text_style: str, raw_text: str) -> edit_pb2.TextLayer:
             layer.align = word
         elif word in ("letter", "line", "antialias", "hinting") and i + 2 <= len(words):
             if word == "line" and i + 2 < len(words) and words[i + 1] == "spacing":
-                layer.line_height = max(0, int(words[i + 2])) if words[i + 2].isdigit() else 0
+                layer.line_height = (
+                    max(0, int(words[i + 2]))
+                    if words[i + 2].isascii() and words[i + 2].isdigit() and len(words[i + 2]) < 6
+                    else 0
+                )
             i += 2 if word in ("antialias", "hinting") else 3
             continue
         elif word not in _STYLE_FLAGS and word not in _ALIGN:

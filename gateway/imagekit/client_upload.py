@@ -48,7 +48,10 @@ def authenticate(
     private_key, account = pair
     if len(values["token"]) > MAX_TOKEN:
         raise RequestError("invalid_parameter", f"token is 1..{MAX_TOKEN} characters", "token")
-    if not values["expire"].isdigit() or len(values["expire"]) > 12:
+    if (
+        not (values["expire"].isascii() and values["expire"].isdigit())
+        or len(values["expire"]) > 12
+    ):
         raise RequestError("invalid_parameter", "expire is a unix time in seconds", "expire")
     expire = int(values["expire"])
     now = time.time() if now is None else now

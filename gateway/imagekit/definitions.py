@@ -59,6 +59,8 @@ def _field_body(body: dict[str, Any], named: Mapping[str, str]) -> dict[str, Any
 
 
 def _extension_body(body: dict[str, Any], named: Mapping[str, str]) -> dict[str, Any]:
+    if "name" in body and not 1 <= len(body["name"]) <= 200:
+        raise RequestError("invalid_parameter", "name is 1..200 characters", "name")
     config = body.get("config")
     if config is not None and (
         not isinstance(config, dict) or not isinstance(config.get("name"), str)
@@ -156,7 +158,9 @@ def _handlers(path: str) -> dict[str, Any]:
 
 async def account_named(app: web.Application, account: str) -> dict[str, str]:
     """The file-based named transformations with the account's enabled ones
-    over them (``n-<name>`` in the account's file URLs)."""
+    over them (``n-<name>`` in the account's file URLs); an account's
+    disabled one hides a file-based one of the same name, so its URLs fail
+    as ImageKit's do."""
     ref = asset_pb2.DefinitionRef(account=account, kind="named_transformation")
     found = await app[ASSET_CLIENT].stub.ListDefinitions(ref, timeout=10)
     named = dict(app[NAMED])
@@ -192,9 +196,10 @@ async def expand_saved_extensions(app: web.Application, account: str, raw: Any) 
     out = []
     for item in items:
         if isinstance(item, dict) and item.get("name") == SAVED_EXTENSION:
-            if item.get("id") not in saved:
+            ident = item.get("id")
+            if not isinstance(ident, str) or ident not in saved:
                 raise RequestError(
-                    "invalid_parameter", f"no saved extension {item.get('id')!r}", "extensions"
+                    "invalid_parameter", f"no saved extension {str(ident)[:40]!r}", "extensions"
                 )
             item = saved[item["id"]]
         out.append(item)

@@ -249,7 +249,7 @@ def list_request(account: Account, query: dict[str, str]) -> asset_pb2.ListFiles
     for name in query:
         if name not in LIST_QUERY:
             raise RequestError("unknown_parameter", f"unknown parameter {name!r}", name)
-    if query.get("type", "file") not in ("file", "file-version", "folder", "all"):
+    if query.get("type", "file") not in ("file", "folder", "all"):
         raise RequestError(
             "invalid_parameter",
             "type is file, folder or all (versions: GET /v1/files/{fileId}/versions)",

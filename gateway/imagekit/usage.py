@@ -32,7 +32,7 @@ def _date(query: dict[str, str], name: str) -> dt.date:
 async def usage(request: web.Request, account: Account) -> web.StreamResponse:
     query = dict(request.query)
     start, end = _date(query, "startDate"), _date(query, "endDate")
-    if end < start or (end - start).days > MAX_DAYS:
+    if end < start or (end - start).days > MAX_DAYS or end >= dt.date(9999, 12, 31):
         raise RequestError(
             "invalid_parameter",
             f"endDate is on or after startDate, at most {MAX_DAYS} days later",

@@ -380,6 +380,11 @@ def test_paths_clouds_and_statuses(cld: str) -> None:
     assert (
         pixels(f"{cld}/cloudinary/{CLOUD}/image/upload/w_20/v1/synthetic/geometry").shape[1] == 20
     )
+    # a decoded CR/LF never reaches a header (the route itself refuses it: 404)
+    r = get(f"{cld}/cloudinary/{CLOUD}/image/upload/c_fill,g_auto:%0D%0Ax,h_9,w_9/{GEOMETRY}")
+    assert r.status == 404 and r.json()["code"] == "not_found"
+    r = get(f"{cld}/cloudinary/{CLOUD}/image/upload/c_fill,g_auto:%09x,h_9,w_9/{GEOMETRY}")
+    assert r.status == 501 and "\t" not in r.headers["x-cld-error"]
     # iu: the SDKs' shortened image/upload
     assert get(f"{cld}/cloudinary/{CLOUD}/iu/w_20/v1/{GEOMETRY}").status == 200
 

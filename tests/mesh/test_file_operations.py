@@ -296,3 +296,14 @@ def test_folders_create_list_copy_move_rename_and_delete(
     assert left == [f"{root}/dst/src/inner/deep.png", f"{root}/dst/src/top.png"]
     with pytest.raises(imagekitio.NotFoundError):
         ik.folders.delete(folder_path=f"{root}/empty")
+
+
+def test_folder_paths_are_case_sensitive_on_every_database(ik: imagekitio.ImageKit) -> None:
+    where = folder()
+    upload(ik, f"{where}/photos", "a.png", (1, 2, 3))
+    with pytest.raises(imagekitio.NotFoundError):
+        ik.folders.delete(folder_path=f"{where}/PHOTOS")
+    assert [f.name for f in ik.assets.list(path=f"{where}/photos")] == ["a.png"]
+    renamed = ik.files.rename(file_path=f"{where}/photos/a.png", new_file_name="b?c#d.png")
+    assert renamed is not None
+    assert [f.name for f in ik.assets.list(path=f"{where}/photos")] == ["b_c_d.png"]

@@ -152,3 +152,22 @@ def test_random_components_are_refused_cleanly(raw: list[str]) -> None:
         compile_components(raw, {"n": "w_10"}, _request("png"))
     except RequestError as exc:
         assert exc.code in ("invalid_parameter", "cloudinary_not_supported"), exc.code
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # each variable ten times the one before: refused, not built
+        ["$a_xxxxxxxxxx,$b_" + "$a" * 10 + ",$c_" + "$b" * 10 + ",$d_" + "$c" * 10 + ",w_$d"],
+        [",".join(f"$v{i}_1" for i in range(40))],
+        ["if_" + "_and_".join(["w_gt_1"] * 50) + ",w_10"],
+        ["if_" + "_or_".join(["w_gt_1"] * 20) + ",w_10"],
+        ["a_auto_right,w_\u00b2,h_100"],
+        ["g_auto:\r\nx,w_100,h_100,c_fill"],
+    ],
+)
+def test_hostile_components_are_refused_quickly(raw: list[str]) -> None:
+    try:
+        compile_components(raw, {}, _request("png"))
+    except RequestError as exc:
+        assert exc.code in ("invalid_parameter", "cloudinary_not_supported")
