@@ -24,6 +24,24 @@ OPERATORS = {
     "pow": (E.POWER, 3),
 }
 MAX_EXPRESSION_TERMS = 15
+# What a condition compares (ImageKit's if-w_gt_300 and Cloudinary's
+# if_w_gt_300 spell them alike): the image as the step gets it, and the input.
+CONDITION_PROPERTIES = {
+    "w": E.CURRENT_WIDTH,
+    "h": E.CURRENT_HEIGHT,
+    "ar": E.CURRENT_ASPECT_RATIO,
+    "iw": E.INPUT_WIDTH,
+    "ih": E.INPUT_HEIGHT,
+    "iar": E.INPUT_ASPECT_RATIO,
+}
+COMPARISONS = {
+    "eq": edit_pb2.Condition.EQ,
+    "ne": edit_pb2.Condition.NE,
+    "gt": edit_pb2.Condition.GT,
+    "gte": edit_pb2.Condition.GTE,
+    "lt": edit_pb2.Condition.LT,
+    "lte": edit_pb2.Condition.LTE,
+}
 
 
 def postfix(

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from gateway import expressions
 from gateway.cloudinary.effects import not_supported
 from gateway.cloudinary.path import is_component
 from gateway.cloudinary.values import OPERANDS, number
@@ -26,14 +27,6 @@ MAX_COMPONENTS = 64  # after expanding t_
 MAX_VARIABLES = 32  # $name definitions per URL
 MAX_VARIABLE_VALUE = 1000  # characters of one variable's value, substituted
 MAX_CONDITION_PARTS = 8  # _and_ conjuncts per alternative, and _or_ alternatives
-COMPARISONS = {
-    "eq": edit_pb2.Condition.EQ,
-    "ne": edit_pb2.Condition.NE,
-    "gt": edit_pb2.Condition.GT,
-    "gte": edit_pb2.Condition.GTE,
-    "lt": edit_pb2.Condition.LT,
-    "lte": edit_pb2.Condition.LTE,
-}
 # Conditions Cloudinary has on what imgmesh does not track (face and page
 # counts, tags, context and structured metadata, video durations).
 NOT_SERVED_PROPERTIES = (
@@ -159,11 +152,11 @@ def _condition(text: str) -> edit_pb2.Condition:
     parts = text.split("_")
     if parts[0] in NOT_SERVED_PROPERTIES or text.startswith("!"):
         raise not_supported(f"condition on {parts[0]}")
-    if len(parts) != 3 or parts[0] not in OPERANDS or parts[1] not in COMPARISONS:
+    if len(parts) != 3 or parts[0] not in OPERANDS or parts[1] not in expressions.COMPARISONS:
         raise invalid("if", text, CONDITION_HELP)
     return edit_pb2.Condition(
         property=OPERANDS[parts[0]],
-        comparison=COMPARISONS[parts[1]],
+        comparison=expressions.COMPARISONS[parts[1]],
         value=number("if", parts[2], -1e9, 1e9),
     )
 

@@ -17,14 +17,7 @@ E = edit_pb2.Expression
 # Cloudinary's predefined variables usable in arithmetic
 # (https://cloudinary.com/documentation/user_defined_variables#predefined_variables):
 # w/h/ar are the image as the component receives it, iw/ih/iar the original.
-OPERANDS = {
-    "w": E.CURRENT_WIDTH,
-    "h": E.CURRENT_HEIGHT,
-    "ar": E.CURRENT_ASPECT_RATIO,
-    "iw": E.INPUT_WIDTH,
-    "ih": E.INPUT_HEIGHT,
-    "iar": E.INPUT_ASPECT_RATIO,
-}
+OPERANDS = expressions.CONDITION_PROPERTIES
 EXPRESSION_HELP = (
     "a number or an arithmetic expression of "
     + "|".join(OPERANDS)

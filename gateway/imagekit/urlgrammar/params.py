@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from contract import vocabulary
 from contract.object_classes import COCO_CLASSES, object_class
+from gateway import expressions
 from gateway.errors import RequestError, invalid
 from gateway.imagekit.urlgrammar.split import Param
 from gateway.imagekit.urlgrammar.values import (
@@ -540,22 +541,8 @@ def parse_step(params: list[Param]) -> StepSpec:
     return spec
 
 
-CONDITION_PROPERTIES = {
-    "w": edit_pb2.Expression.CURRENT_WIDTH,
-    "h": edit_pb2.Expression.CURRENT_HEIGHT,
-    "ar": edit_pb2.Expression.CURRENT_ASPECT_RATIO,
-    "iw": edit_pb2.Expression.INPUT_WIDTH,
-    "ih": edit_pb2.Expression.INPUT_HEIGHT,
-    "iar": edit_pb2.Expression.INPUT_ASPECT_RATIO,
-}
-COMPARISONS = {
-    "eq": edit_pb2.Condition.EQ,
-    "ne": edit_pb2.Condition.NE,
-    "gt": edit_pb2.Condition.GT,
-    "gte": edit_pb2.Condition.GTE,
-    "lt": edit_pb2.Condition.LT,
-    "lte": edit_pb2.Condition.LTE,
-}
+CONDITION_PROPERTIES = expressions.CONDITION_PROPERTIES
+COMPARISONS = expressions.COMPARISONS
 
 
 def condition(value: str) -> edit_pb2.Condition:
