@@ -24,10 +24,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from asset_svc import upload_checks
 from asset_svc.blobs import Blobs
 from asset_svc.db import FileRow, VersionRow
 from asset_svc.errors import AssetError, invalid, not_found
 from asset_svc.transform import TransformPort
+from asset_svc.upload_checks import Check
 from imgmesh.v1 import asset_pb2
 
 # ImageKit: names keep letters, digits, "-", "_" and "."; anything else becomes "_".
@@ -195,11 +197,14 @@ class Library(Store):
             "file_type": "image",
         }
 
-    async def upload(self, req: asset_pb2.UploadRequest, data: bytes) -> asset_pb2.File:
-        """Store ``data`` as a new file or a new version of the file at the same path.
+    async def upload(
+        self, req: asset_pb2.UploadRequest, data: bytes, check: Check | None = None
+    ) -> asset_pb2.File:
+        """Store ``data`` as a new file or a new version of the file at the same
+        path; ``check`` (the upload's checks) first, on what would be stored.
 
         Raises:
-            AssetError: invalid_parameter, file_exists, image_too_large.
+            AssetError: invalid_parameter, file_exists, image_too_large, checks_failed.
         """
         folder = normalise_folder(req.folder or "/")
         name = file_name(req.file_name, req.use_unique_file_name)
@@ -208,6 +213,8 @@ class Library(Store):
         check_coordinates(req.custom_coordinates)
         parse_metadata(req.custom_metadata_json)
         described = await self.describe(data, name)
+        if check is not None:
+            upload_checks.enforce(check, upload_checks.facts(folder, name, described))
         blob_key = f"files/{new_id()}"
         await self.blobs.put(blob_key, data)
         try:

@@ -14,16 +14,26 @@ from typing import Any, TypeVar
 import grpc
 from prometheus_client import Counter, Histogram, start_http_server
 
-from asset_svc import definitions, file_ops, folders, metadata_schema, remote, upload_tokens
+from asset_svc import (
+    definitions,
+    file_ops,
+    folders,
+    metadata_schema,
+    remote,
+    upload_checks,
+    upload_tokens,
+)
 from asset_svc.blobs import Blobs, open_store
 from asset_svc.db import open_engine
-from asset_svc.errors import AssetError
+from asset_svc.errors import AssetError, invalid
 from asset_svc.extensions import KIND as EXTENSION
 from asset_svc.extensions import Extensions
 from asset_svc.images import Images
 from asset_svc.jobs import JobQueue, run_worker
 from asset_svc.library import Library, parse_metadata
 from asset_svc.migrate import upgrade
+from asset_svc.post_transformations import KIND as POST
+from asset_svc.post_transformations import MAX_POST, PostTransformations
 from asset_svc.settings import AssetSettings
 from asset_svc.transform import TransformPort
 from asset_svc.usage import add_usage, library_usage, read_usage
@@ -35,7 +45,7 @@ from contract.errors import (
     PARAMETER_METADATA_KEY,
 )
 from grpcutil import channels, serving
-from imgmesh.v1 import asset_pb2, asset_pb2_grpc
+from imgmesh.v1 import asset_pb2, asset_pb2_grpc, edit_pb2, transform_pb2
 from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
 
 log = logging.getLogger("asset_svc")
@@ -101,12 +111,18 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
     """Each RPC = one Library / Images / Extensions call (errors: :func:`rpc`)."""
 
     def __init__(
-        self, library: Library, images: Images, extensions: Extensions, webhooks: WebhookSender
+        self,
+        library: Library,
+        images: Images,
+        extensions: Extensions,
+        webhooks: WebhookSender,
+        post: PostTransformations,
     ) -> None:
         self.library = library
         self.images = images
         self.extensions = extensions
         self.webhooks = webhooks
+        self.post = post
 
     def _check_webhook(self, url: str) -> None:
         if url and (reason := self.webhooks.check(url)) is not None:
@@ -128,8 +144,32 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
                 request.client_token,
                 request.client_token_expire,
             )
+        if len(request.post_transformations) > MAX_POST:
+            raise invalid("transformation", f"transformation.post has at most {MAX_POST} items")
+        check = upload_checks.parse(request.checks) if request.checks else None
         data = await self._fetch_url(request.url) if request.url else request.data
-        return await self._with_extensions(await self.library.upload(request, data), request)
+        if request.HasField("pre_transformation"):  # what is stored is the transformed file
+            graph = request.pre_transformation
+            graph.source.inline_bytes = data
+            data = (await self.transform_pre(graph)).image
+        file = await self.library.upload(request, data, check)
+        await self.post.start(
+            file, request.post_transformations, request.webhook_url, file.version_id
+        )
+        return await self._with_extensions(file, request)
+
+    async def transform_pre(self, graph: edit_pb2.EditGraph) -> transform_pb2.RenderReply:
+        """Render the upload's pre-transformation.
+
+        Raises:
+            AssetError: transform_svc's code, named ``transformation``.
+        """
+        try:
+            return await self.library.transform.render(graph)
+        except AssetError as exc:
+            raise AssetError(
+                exc.code, f"transformation.pre: {exc.message}", "transformation"
+            ) from exc
 
     async def _with_extensions(
         self,
@@ -383,12 +423,15 @@ async def serve(
         settings.tagging_budget_ms / 1000,
         settings.webhook_retry_window_s,
     )
+    post = PostTransformations(
+        library, transform, queue, settings.url_endpoint, settings.webhook_retry_window_s
+    )
     server = channels.new_server()
     asset_pb2_grpc.add_AssetsServicer_to_server(
-        AssetsServicer(library, images, extensions, webhooks), server
+        AssetsServicer(library, images, extensions, webhooks, post), server
     )
     workers_stop = asyncio.Event()
-    handlers = {EXTENSION: extensions.run, WEBHOOK: webhooks.deliver}
+    handlers = {EXTENSION: extensions.run, WEBHOOK: webhooks.deliver, POST: post.run}
     address = f"{settings.asset_host}:{settings.asset_port}"
     try:
         async with serving.serving(server, address, SERVICE_NAME, log, ready):

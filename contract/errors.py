@@ -39,6 +39,7 @@ HTTP_STATUS: dict[str, int] = {
     "cloudinary_not_supported": 501,
     "limit_exceeded": 400,
     "invalid_request": 400,
+    "checks_failed": 400,  # an upload that fails its ImageKit upload checks
     "file_exists": 400,  # upload with overwriteFile=false onto an existing path
     "name_conflict": 409,  # a file or definition name already taken (ImageKit's 409)
     "signature_required": 401,

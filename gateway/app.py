@@ -18,6 +18,7 @@ from gateway.app_state import API_KEYS, ASSET_CLIENT, LIMITS, NAMED, SETTINGS, T
 from gateway.asset_client import AssetClient
 from gateway.cloudinary import handlers as cloudinary
 from gateway.errors import error_response
+from gateway.imagekit import cache_purge as imagekit_cache_purge
 from gateway.imagekit import definitions as imagekit_definitions
 from gateway.imagekit import file_ops as imagekit_file_ops
 from gateway.imagekit import files as imagekit_files
@@ -204,6 +205,7 @@ def create_app(
     app.router.add_get("/readyz", readyz, name="readyz")
     app.router.add_get("/metrics", metrics, name="metrics")
     add_routes(app)
+    imagekit_cache_purge.add_routes(app)
     imagekit_files.add_routes(app)
     imagekit_file_ops.add_routes(app)
     imagekit_folders.add_routes(app)

@@ -68,6 +68,15 @@ class TransformClient:
         """
         return await self._call(self.stub.Analyze, request)
 
+    async def purge(self, request: transform_pb2.PurgeRequest) -> transform_pb2.PurgeReply:
+        """Purge the result cache for a source (idempotent, retried as
+        :meth:`render` is).
+
+        Raises:
+            grpc.aio.AioRpcError: the service failed or is unreachable.
+        """
+        return await self._call(self.stub.Purge, request)
+
     async def _call(self, method: Callable[..., Awaitable[R]], request: Message) -> R:
         deadline = time.monotonic() + self.timeout_s
         try:

@@ -29,7 +29,7 @@ from grpcutil.deadline import DEADLINE
 from imgmesh.v1 import edit_pb2, transform_pb2
 from transform_svc.cache import ResultCache
 from transform_svc.context import RenderContext
-from transform_svc.errors import TransformError, limit_exceeded, too_large
+from transform_svc.errors import TransformError, invalid, limit_exceeded, too_large
 from transform_svc.ops.model_edit import require_model
 from transform_svc.origin import Fetched, Origin, SourceInfo
 from transform_svc.workers import RenderPool
@@ -56,6 +56,23 @@ def result_key(graph: edit_pb2.EditGraph, info: SourceInfo, layers: list[str]) -
     """Cache key: the graph, the source's version and every layer source's version."""
     text = "|".join([graph_digest(graph), info.validator, *layers])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def purge_key(source: edit_pb2.Source) -> str | None:
+    """The result-cache entry that holds a source's purge stamp: a library
+    file by account and path (any version, signed or not), a local-origin file
+    by its path, a URL by itself; None for sources no URL names (inline
+    bytes, canvases)."""
+    kind = source.WhichOneof("kind")
+    if kind == "library":
+        name = f"library|{source.library.account}|{source.library.path}"
+    elif kind == "origin_path":
+        name = f"origin|{source.origin_path}"
+    elif kind == "url":
+        name = f"url|{source.url}"
+    else:
+        return None
+    return hashlib.sha256(b"purge|" + name.encode()).hexdigest()
 
 
 def etag_for(key: str) -> str:
@@ -138,7 +155,9 @@ class Renderer:
         if info.custom_coordinates:
             set_custom_focus(facts, info.custom_coordinates)
         layers = [await self.origin.stat(src) for src in facts.layer_sources]
-        key = result_key(graph, info, [layer.validator if layer else "" for layer in layers])
+        layer_versions = [layer.validator if layer else "" for layer in layers]
+        stamp = await self._purge_stamp(graph.source)
+        key = result_key(graph, info, [*layer_versions, stamp] if stamp else layer_versions)
         if request.if_none_match and request.if_none_match == etag_for(key):
             return transform_pb2.RenderReply(
                 not_modified=True, etag=etag_for(key), last_modified_unix=info.last_modified_unix
@@ -191,6 +210,29 @@ class Renderer:
         if len(self._probes) > MAX_PROBES:
             self._probes.popitem(last=False)
         return reply
+
+    async def purge(self, source: edit_pb2.Source) -> None:
+        """Make every cached render of ``source`` miss: a new purge stamp goes
+        into the result cache, and the stamp is part of every result key of
+        that source. With Redis the stamp reaches every replica at once; a
+        disk cache is one replica's own. Old entries are never read again and
+        age out by LRU before the stamp does, since the stamp is read on every
+        render of the source. Memoised failures of the source are dropped.
+
+        Raises:
+            TransformError: invalid for a source no URL names.
+        """
+        key = purge_key(source)
+        if key is None:
+            raise invalid("only a file or URL source can be purged")
+        await self.cache.set(key, str(time.time_ns()).encode(), None)
+        self._failures.clear()
+
+    async def _purge_stamp(self, source: edit_pb2.Source) -> str:
+        """The source's purge stamp ("" when it was never purged)."""
+        key = purge_key(source)
+        stamp = await self.cache.get(key) if key else None
+        return stamp.decode() if stamp else ""
 
     async def preflight(self, facts: GraphFacts) -> None:
         """Refuse before any work when a step's model slot is empty (501).

@@ -127,6 +127,13 @@ class TransformServicer(transform_pb2_grpc.TransformServicer):
             DEADLINE.set(time.monotonic() + remaining)
         return await _answer(context, "probe", self._admitted(self.renderer.probe(request)))
 
+    async def Purge(  # noqa: N802 - gRPC method name
+        self, request: transform_pb2.PurgeRequest, context: grpc.aio.ServicerContext
+    ) -> transform_pb2.PurgeReply:
+        """Every cached render of the source misses from now on (Renderer.purge)."""
+        await _answer(context, "purge", self.renderer.purge(request.source))
+        return transform_pb2.PurgeReply()
+
     async def _admitted(self, call: Coroutine[Any, Any, T]) -> T:
         """``call`` in one of the ``max_inflight`` slots Render also uses.
 

@@ -26,11 +26,11 @@ from aiohttp import web
 from contract.file_object import file_json, folder_json
 from gateway import value_parsers
 from gateway.accounts import Account, key_of
-from gateway.app_state import API_KEYS, ASSET_CLIENT
+from gateway.app_state import API_KEYS, ASSET_CLIENT, NAMED
 from gateway.authenticated import Handler, Work, guarded, keyed, public_base
 from gateway.errors import RequestError
 from gateway.forms import read_form
-from gateway.imagekit import client_upload, definitions
+from gateway.imagekit import client_upload, definitions, upload_jwt, upload_transformation
 from gateway.imagekit.support import HELP
 from imgmesh.v1 import asset_pb2
 
@@ -53,6 +53,8 @@ UPLOAD_FIELDS = frozenset(
         "overwriteTags",
         "overwriteCustomMetadata",
         "responseFields",
+        "transformation",
+        "checks",
     }
 )
 UPLOAD_BOOLEANS = {
@@ -187,6 +189,7 @@ def upload_request(
             setattr(req, attr, value_parsers.boolean(field, texts[field]))
     if texts.get("extensions"):
         req.extensions.extend(parse_extensions(texts["extensions"]))
+    req.checks = texts.get("checks", "")
     return req
 
 
@@ -318,8 +321,25 @@ async def upload(request: web.Request, account: Account) -> web.StreamResponse:
     texts, files = await read_form(request)
     await _expand_saved(request, account, texts)
     req = upload_request(account, texts, files)
+    await _compile_transformation(request, account, texts, req)
     reply = await request.app[ASSET_CLIENT].stub.Upload(req, timeout=120)
     return _file_reply(request, reply)
+
+
+async def _compile_transformation(
+    request: web.Request, account: Account, texts: dict[str, str], req: asset_pb2.UploadRequest
+) -> None:
+    """``transformation`` -> ``req.pre_transformation`` and ``post_transformations``."""
+    raw = texts.get("transformation", "")
+    if not raw.strip():
+        return
+    named = request.app[NAMED]
+    if "n-" in raw:  # the account's own named transformations too
+        named = await definitions.account_named(request.app, account.id)
+    pre, post = upload_transformation.parse(raw, named)
+    if pre is not None:
+        req.pre_transformation.CopyFrom(pre)
+    req.post_transformations.extend(post)
 
 
 async def _expand_saved(request: web.Request, account: Account, texts: dict[str, str]) -> None:
@@ -338,6 +358,7 @@ async def client_side_upload(request: web.Request) -> web.StreamResponse:
     account, token, expire = client_upload.authenticate(request.app[API_KEYS], texts)
     await _expand_saved(request, account, texts)
     req = upload_request(account, texts, files)
+    await _compile_transformation(request, account, texts, req)
     req.client_token, req.client_token_expire = token, expire
     reply = await request.app[ASSET_CLIENT].stub.Upload(req, timeout=120)
     return _file_reply(request, reply)
@@ -351,6 +372,28 @@ async def upload_route(request: web.Request) -> web.StreamResponse:
     if request.app[API_KEYS].known(key_of(request)):
         return await _keyed(upload)(request)
     return await guarded(client_side_upload, help=HELP)(request)
+
+
+async def jwt_upload(request: web.Request) -> web.StreamResponse:
+    """A v2 upload authenticated by its JWT (:mod:`gateway.imagekit.upload_jwt`)."""
+    texts, files = await read_form(request)
+    if "token" not in texts:  # neither a key nor a token: 401 / 403
+        request.app[API_KEYS].check(key_of(request))
+    account, token, expire = upload_jwt.authenticate(request.app[API_KEYS], texts)
+    await _expand_saved(request, account, texts)
+    req = upload_request(account, texts, files)
+    await _compile_transformation(request, account, texts, req)
+    req.client_token, req.client_token_expire = token, expire
+    reply = await request.app[ASSET_CLIENT].stub.Upload(req, timeout=120)
+    return _file_reply(request, reply)
+
+
+async def upload_v2_route(request: web.Request) -> web.StreamResponse:
+    """``POST /api/v2/files/upload`` (``beta.v2.files.upload``): with a private
+    key as v1, else with the form's JWT ``token``."""
+    if request.app[API_KEYS].known(key_of(request)):
+        return await _keyed(upload)(request)
+    return await guarded(jwt_upload, help=HELP)(request)
 
 
 async def get_details(request: web.Request, account: Account) -> web.StreamResponse:
@@ -411,6 +454,7 @@ def _keyed(work: Work) -> Handler:
 def add_routes(app: web.Application) -> None:
     """Register the Upload and Files routes (before the URL API's catch-all)."""
     app.router.add_post("/api/v1/files/upload", upload_route, name="imagekit_upload")
+    app.router.add_post("/api/v2/files/upload", upload_v2_route, name="imagekit_upload_v2")
     app.router.add_get("/v1/files", _keyed(list_files), name="imagekit_list")
     details = "/v1/files/{file_id}/details"
     app.router.add_get(details, _keyed(get_details), name="imagekit_details")
