@@ -65,6 +65,7 @@ monitor-deps:
 # the monitoring tests need Prometheus.
 test-deps: monitor-deps
 	command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } || echo "redis-server unavailable: the Redis cache test will be skipped"
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || echo "chromium unavailable: the console's browser tests will be skipped"
 
 # The import rules of docs/architecture.md (pyproject.toml [tool.importlinter]) first.
 test: setup test-deps

@@ -17,6 +17,7 @@ from gateway.accounts import ApiKeys
 from gateway.app_state import API_KEYS, ASSET_CLIENT, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
 from gateway.asset_client import AssetClient
 from gateway.cloudinary import handlers as cloudinary
+from gateway.console import routes as console
 from gateway.errors import error_response
 from gateway.imagekit import cache_purge as imagekit_cache_purge
 from gateway.imagekit import definitions as imagekit_definitions
@@ -204,6 +205,7 @@ def create_app(
     app.router.add_get("/healthz", healthz, name="healthz")
     app.router.add_get("/readyz", readyz, name="readyz")
     app.router.add_get("/metrics", metrics, name="metrics")
+    console.add_routes(app)
     add_routes(app)
     imagekit_cache_purge.add_routes(app)
     imagekit_files.add_routes(app)

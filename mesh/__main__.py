@@ -48,6 +48,7 @@ def main() -> None:
             f"{mesh.gateway_url}/api/v1/files/upload\n"
             f"  then {mesh.gateway_url}/dev/cat_<suffix>.png?tr=w-200 (the url it returns)"
         )
+        print(f"Web console: {mesh.gateway_url}/console (API key {DEV_KEY})")
         print(
             f"metrics: {mesh.gateway_url}/metrics, http://127.0.0.1:{mesh.ports.transform_metrics}"
             f"/metrics, {mesh.triton_metrics_url}"
