@@ -194,6 +194,12 @@ class Extensions:
             if ext["name"] == REMOVE_BG:
                 data = await self.library.current_bytes(p["account"], p["file_id"])
                 reply = await self.transform.render(cutout_graph(data, ext))
+                if len(reply.image) > self.library.max_upload_bytes:  # would be unservable
+                    raise AssetError(
+                        "image_too_large",
+                        f"the cut-out is over {self.library.max_upload_bytes} bytes;"
+                        " the file keeps its current version",
+                    )
                 described = {
                     "mime": reply.content_type,
                     "size": len(reply.image),

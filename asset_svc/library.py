@@ -10,8 +10,10 @@ https://imagekit.io/docs/api-reference/digital-asset-management-dam/managing-ass
 
 from __future__ import annotations
 
+import asyncio
 import json
 import mimetypes
+import random
 import re
 import secrets
 import string
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from asset_svc import upload_checks
@@ -30,6 +32,7 @@ from asset_svc.db import FileRow, VersionRow
 from asset_svc.errors import AssetError, invalid, not_found
 from asset_svc.transform import TransformPort
 from asset_svc.upload_checks import Check
+from contract import json_text
 from imgmesh.v1 import asset_pb2
 
 # ImageKit: names keep letters, digits, "-", "_" and "."; anything else becomes "_".
@@ -47,8 +50,16 @@ SORTS = {
     "ASC_SIZE": VersionRow.size.asc(),
     "DESC_SIZE": VersionRow.size.desc(),
 }
+STORE_ATTEMPTS = 16  # tries of an upload's transaction against concurrent writers
 MAX_LIST = 1000  # ImageKit's limit maximum
 MAX_PATH = 1024  # characters of folder + name (FileRow.file_path)
+# Per-file bounds (ImageKit documents none; these keep one file's details, and
+# so a page of MAX_LIST files, small): tags, characters per tag, description
+# characters, bytes of customMetadata JSON.
+MAX_TAGS = 100
+MAX_TAG = 128
+MAX_DESCRIPTION = 1024
+MAX_METADATA = 10 * 1024
 
 
 def new_id() -> str:
@@ -102,6 +113,22 @@ def check_coordinates(value: str) -> str:
     return value
 
 
+def check_details(tags: Sequence[str], description: str, metadata_json: str) -> None:
+    """Refuse details over the per-file bounds.
+
+    Raises:
+        AssetError: invalid_parameter naming tags, description or customMetadata.
+    """
+    if len(tags) > MAX_TAGS:
+        raise invalid("tags", f"a file has at most {MAX_TAGS} tags")
+    if any(len(t) > MAX_TAG for t in tags):
+        raise invalid("tags", f"a tag is at most {MAX_TAG} characters")
+    if len(description) > MAX_DESCRIPTION:
+        raise invalid("description", f"description is at most {MAX_DESCRIPTION} characters")
+    if len(metadata_json.encode()) > MAX_METADATA:
+        raise invalid("customMetadata", f"customMetadata is at most {MAX_METADATA} bytes of JSON")
+
+
 def parse_metadata(value: str) -> dict[str, Any]:
     """``customMetadata``: a JSON object (empty text = ``{}``).
 
@@ -111,9 +138,11 @@ def parse_metadata(value: str) -> dict[str, Any]:
     if not value:
         return {}
     try:
-        parsed = json.loads(value)
-    except ValueError:
-        parsed = None
+        parsed = json_text.loads(value)
+    except json_text.JsonTextError as exc:
+        raise invalid(
+            "customMetadata", f"customMetadata must be a JSON object ({exc.reason})"
+        ) from None
     if not isinstance(parsed, dict):
         raise invalid("customMetadata", "customMetadata must be a JSON object")
     return parsed
@@ -211,6 +240,7 @@ class Library(Store):
         if len(folder + name) > MAX_PATH:
             raise invalid("folder", f"folder + fileName is at most {MAX_PATH} characters")
         check_coordinates(req.custom_coordinates)
+        check_details(req.tags, req.description, req.custom_metadata_json)
         parse_metadata(req.custom_metadata_json)
         described = await self.describe(data, name)
         if check is not None:
@@ -218,10 +248,18 @@ class Library(Store):
         blob_key = f"files/{new_id()}"
         await self.blobs.put(blob_key, data)
         try:
-            try:
-                return await self._store(req, folder, name, described, blob_key)
-            except IntegrityError:  # a concurrent upload to the same path won: overwrite it
-                return await self._store(req, folder, name, described, blob_key)
+            for attempt in range(STORE_ATTEMPTS):
+                try:
+                    return await self._store(req, folder, name, described, blob_key)
+                except (IntegrityError, OperationalError):
+                    # A concurrent upload to the same path took the path or the
+                    # version number (or held SQLite's write lock): read again.
+                    if attempt == STORE_ATTEMPTS - 1:
+                        raise AssetError(
+                            "overloaded", "the file is being written by others; retry"
+                        ) from None
+                    await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+            raise AssertionError("unreachable")
         except BaseException:
             await self.blobs.delete(blob_key)
             raise
@@ -309,6 +347,7 @@ class Library(Store):
         Raises:
             AssetError: not_found, invalid_parameter.
         """
+        check_details(req.tags, req.description, req.custom_metadata_json)
         async with self.sessions.begin() as session:
             row, version = await self._current(session, req.account, req.file_id)
             if req.replace_tags:
@@ -473,29 +512,37 @@ class Library(Store):
         await self.blobs.put(blob_key, data)
         described = {k: v for k, v in described.items() if k != "file_type"}
         try:
-            async with self.sessions.begin() as session:
-                row, _ = await self._current(session, account, file_id, lock=True)
-                version = VersionRow(
-                    id=new_id(),
-                    file_id=row.id,
-                    number=await self._next_number(session, row.id),
-                    blob_key=blob_key,
-                    job_id=job_id,
-                    created_at=time.time(),
-                    **described,
-                )
-                session.add(version)
-                row.version_id = version.id
-                row.updated_at = version.created_at
-                return to_proto(row, version)
-        except IntegrityError:  # a second run of the same job got there first
-            await self.blobs.delete(blob_key)
-            async with self.sessions() as session:
-                done = await session.scalar(select(VersionRow).where(VersionRow.job_id == job_id))
-                row, _ = await self._current(session, account, file_id)
-                assert done is not None
-                return to_proto(row, done)
-        except AssetError:
+            for attempt in range(STORE_ATTEMPTS):
+                try:
+                    async with self.sessions.begin() as session:
+                        row, _ = await self._current(session, account, file_id, lock=True)
+                        version = VersionRow(
+                            id=new_id(),
+                            file_id=row.id,
+                            number=await self._next_number(session, row.id),
+                            blob_key=blob_key,
+                            job_id=job_id,
+                            created_at=time.time(),
+                            **described,
+                        )
+                        session.add(version)
+                        row.version_id = version.id
+                        row.updated_at = version.created_at
+                        return to_proto(row, version)
+                except (IntegrityError, OperationalError):
+                    # Either a second run of the same job got there first (its
+                    # version is the answer) or an upload took the number.
+                    async with self.sessions() as session:
+                        done = await session.scalar(
+                            select(VersionRow).where(VersionRow.job_id == job_id)
+                        )
+                        if done is not None:
+                            await self.blobs.delete(blob_key)
+                            row, _ = await self._current(session, account, file_id)
+                            return to_proto(row, done)
+                    await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+            raise AssetError("overloaded", "the file is being written by others; retry")
+        except BaseException:
             await self.blobs.delete(blob_key)
             raise
 

@@ -15,6 +15,9 @@ from telemetry.tracing import (
     setup_tracing,
 )
 
+MAX_REQUEST_LINE = 32 * 1024  # bytes of "GET <url> HTTP/1.1"
+MAX_HEADER_FIELD = 16 * 1024  # bytes of one header line
+
 
 def main() -> None:
     settings = CliApp.run(GatewaySettings)
@@ -30,6 +33,10 @@ def main() -> None:
         port=settings.gateway_port,
         shutdown_timeout=10,
         access_log=None,
+        # Long signed URLs and layer chains reach the handlers (and get the
+        # API's JSON answers) instead of aiohttp's text/plain 400 at 8 KB.
+        max_line_size=MAX_REQUEST_LINE,
+        max_field_size=MAX_HEADER_FIELD,
     )
 
 

@@ -4,6 +4,7 @@ middlewares, health and metrics."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
@@ -43,6 +44,7 @@ REQUEST_SECONDS = Histogram(
     ["route", "dialect", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16),
 )
+LOG = logging.getLogger("imgmesh.gateway")
 # What the HorizontalPodAutoscaler scales on besides CPU (k8s/base/gateway.yaml).
 IN_FLIGHT = Gauge(
     "imgmesh_gateway_requests_in_flight", "HTTP requests in progress (health and metrics excluded)"
@@ -107,6 +109,18 @@ async def json_errors_middleware(request: web.Request, handler: Handler) -> web.
         response.set_status(exc.status if code == "invalid_request" else HTTP_STATUS[code])
         response.headers.update(extra)
         return response
+    except (RecursionError, MemoryError):  # a hostile body no parser guard caught
+        LOG.exception("request refused: %s %s", request.method, request.path)
+        return error_response("invalid_request", "the request is too large or too deeply nested")
+    except Exception:
+        LOG.exception("unexpected error: %s %s", request.method, request.path)
+        return error_response("internal", "internal error")
+
+
+async def nosniff(_request: web.Request, response: web.StreamResponse) -> None:
+    """Every response carries ``X-Content-Type-Options: nosniff``: a browser
+    never runs an image (or an error body) as a script or page it guessed."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
 
 
 EXEMPT_ROUTES = frozenset({"healthz", "readyz", "metrics"})
@@ -185,6 +199,7 @@ def create_app(
         ],
         client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024,
     )
+    app.on_response_prepare.append(nosniff)
     app[SETTINGS] = settings
     app[NAMED] = settings.named()
     app[API_KEYS] = api_keys or ApiKeys.load(settings.api_keys)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 import grpc
@@ -25,6 +25,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def port_free(port: int) -> bool:
+    """True when nothing listens on (or holds) TCP ``port`` of 127.0.0.1."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is free
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def tree_pids(root: int) -> list[int]:
@@ -91,8 +102,9 @@ class Ports:
     def defaults(cls) -> Ports:
         """The ports of ``make run``: the services' settings (``IMGMESH_GATEWAY_PORT``,
         ``IMGMESH_TRANSFORM_PORT``, ``IMGMESH_TRANSFORM_METRICS_PORT``, the port of
-        ``IMGMESH_TRITON_URL``, ``IMGMESH_ASSET_PORT``, ``IMGMESH_ASSET_METRICS_PORT``)
-        and Triton's own HTTP / metrics ports, 8000 / 8002."""
+        ``IMGMESH_TRITON_URL``, ``IMGMESH_TRITON_HTTP_PORT``,
+        ``IMGMESH_TRITON_METRICS_PORT``, ``IMGMESH_ASSET_PORT``,
+        ``IMGMESH_ASSET_METRICS_PORT``)."""
         from asset_svc.settings import AssetSettings
         from gateway.settings import GatewaySettings
         from transform_svc.settings import TransformSettings
@@ -105,8 +117,8 @@ class Ports:
             transform.transform_port,
             transform.transform_metrics_port,
             triton_grpc,
-            8000,
-            8002,
+            transform.triton_http_port,
+            transform.triton_metrics_port,
             asset.asset_port,
             asset.asset_metrics_port,
         )
@@ -160,6 +172,12 @@ class Mesh:
                 (its log is in ``log_dir``).
         """
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        taken = [p for p in astuple(self.ports) if not port_free(p)]
+        if taken:  # another mesh (or anything) would answer our readiness probes
+            raise RuntimeError(
+                f"ports already in use: {', '.join(map(str, taken))}; move them with the "
+                "IMGMESH_*_PORT settings (README, Configuration)"
+            )
         try:
             self.start_triton(timeout_s)
             self.start_transform(timeout_s)

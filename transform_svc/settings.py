@@ -48,6 +48,12 @@ class TransformSettings(Limits):
         "", description="S3-compatible server for s3:// sources (empty: AWS_ENDPOINT_URL or AWS)"
     )
     triton_url: str = Field("127.0.0.1:8001", description="Triton gRPC host:port")
+    triton_http_port: int = Field(
+        8000, ge=1, le=65535, description="Triton's HTTP port (make run starts Triton on it)"
+    )
+    triton_metrics_port: int = Field(
+        8002, ge=1, le=65535, description="Triton's metrics port (make run starts Triton on it)"
+    )
     asset_address: str = Field(
         "127.0.0.1:50052", description="asset_svc host:port (media-library sources)"
     )

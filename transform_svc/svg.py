@@ -4,7 +4,7 @@ An SVG is XML that may carry scripts, event handlers, external references
 (``href``/``xlink:href``, CSS ``url()``/``@import``) and entity expansion
 ("billion laughs"). librsvg does not run scripts, but it may resolve
 references, and an SVG passed through (``orig-true``) reaches browsers. We
-refuse DOCTYPEs outright (entities need one), then keep only elements and
+parse with defusedxml (no DTD, entities or external references), then keep only elements and
 attributes that cannot reach outside the document: the approach of
 DOMPurify's SVG profile, reduced to the parts a raster server needs.
 """
@@ -14,6 +14,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 import zlib
+
+import defusedxml.ElementTree
+import pyvips
+from defusedxml import DefusedXmlException
 
 from transform_svc.errors import too_large, unsupported
 
@@ -62,8 +66,21 @@ def _decompress(buffer: bytes) -> bytes:
     return data
 
 
+def libvips_loader(buffer: bytes) -> str:
+    """The libvips loader that would open ``buffer`` (e.g.
+    ``VipsForeignLoadSvgBuffer``), "" when none: libvips' own sniffing
+    (``vips_foreign_find_load_buffer``), which reads only the first bytes, so
+    nothing is parsed yet."""
+    name = pyvips.vips_lib.vips_foreign_find_load_buffer(buffer, len(buffer))
+    return "" if name == pyvips.ffi.NULL else pyvips.ffi.string(name).decode()
+
+
 def is_svg(buffer: bytes) -> bool:
-    """True for SVG text, or gzip whose start decompresses to SVG (SVGZ)."""
+    """True for anything libvips would load as SVG (whatever its prolog:
+    ``<!DOCTYPE html>``, processing instructions, kilobytes of whitespace),
+    and for SVG text or SVGZ by their start."""
+    if "Svg" in libvips_loader(buffer):
+        return True
     head = buffer[:4096]
     if head[:2] == b"\x1f\x8b":
         try:
@@ -96,14 +113,19 @@ def sanitise(buffer: bytes) -> bytes:
     if len(data) > MAX_SVG_BYTES:
         raise too_large(f"SVG is over {MAX_SVG_BYTES} bytes")
     # A plain DOCTYPE (no internal subset) is harmless and common (Inkscape,
-    # Illustrator): drop it. Entities need an internal subset: refuse those.
+    # Illustrator): drop it. Anything else DTD-like (entities, an internal
+    # subset, external references) is refused by defusedxml's parser.
     data = _DOCTYPE.sub(b"", data, count=1)
-    if re.search(rb"<!(DOCTYPE|ENTITY)", data, re.IGNORECASE):
-        raise unsupported("SVG with entity declarations is refused")
     try:
-        root = ET.fromstring(data)
+        root = defusedxml.ElementTree.fromstring(
+            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+    except DefusedXmlException:
+        raise unsupported("SVG with a DTD or entity declarations is refused") from None
     except ET.ParseError as exc:
-        raise unsupported(f"SVG is not well-formed XML: {exc}") from exc
+        raise unsupported(
+            f"SVG is not well-formed XML ({exc.position[0]}:{exc.position[1]})"
+        ) from None
     for parent in root.iter():
         for child in list(parent):
             if not isinstance(child.tag, str) or _local(child.tag) in FORBIDDEN_ELEMENTS:

@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
+from contract import json_text
 from gateway.accounts import Account
 from gateway.app_state import ASSET_CLIENT, NAMED
 from gateway.authenticated import keyed
@@ -183,8 +184,8 @@ async def expand_saved_extensions(app: web.Application, account: str, raw: Any) 
     """
     text = isinstance(raw, str)
     try:
-        items = json.loads(raw) if text else raw
-    except ValueError:
+        items = json_text.loads(raw) if text else raw
+    except json_text.JsonTextError:
         return raw  # parse_extensions names the error
     if not isinstance(items, list) or not any(
         isinstance(e, dict) and e.get("name") == SAVED_EXTENSION for e in items

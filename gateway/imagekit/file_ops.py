@@ -14,11 +14,11 @@ A bulk call naming a file id the account does not hold answers 404 with
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
+from contract import json_text
 from contract.file_object import file_json
 from gateway.accounts import Account
 from gateway.app_state import ASSET_CLIENT
@@ -42,9 +42,11 @@ async def json_body(request: web.Request, fields: dict[str, type]) -> dict[str, 
     if len(raw) > MAX_BODY:
         raise RequestError("invalid_request", f"the body is at most {MAX_BODY} bytes", "body")
     try:
-        body = json.loads(raw or b"{}")
-    except (ValueError, RecursionError):
-        raise RequestError("invalid_request", "the body must be a JSON object", "body") from None
+        body = json_text.loads(raw or b"{}")
+    except json_text.JsonTextError as exc:
+        raise RequestError(
+            "invalid_request", f"the body must be a JSON object ({exc.reason})", "body"
+        ) from None
     if not isinstance(body, dict):
         raise RequestError("invalid_request", "the body must be a JSON object", "body")
     for name, value in body.items():

@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
+from contract import json_text
 from contract.file_object import file_json, folder_json
 from gateway import value_parsers
 from gateway.accounts import Account, key_of
@@ -78,6 +79,9 @@ UPDATE_FIELDS = frozenset(
         "publish",
     }
 )
+MAX_EXTENSIONS = 10  # per upload or update; repeats of one name are merged first
+MAX_EXTENSION_NAME = 64
+MAX_URL = 2048  # characters of bg_image_url
 LIST_QUERY = frozenset({"path", "searchQuery", "skip", "limit", "sort", "fileType", "type"})
 
 
@@ -91,17 +95,27 @@ def parse_extensions(raw: Any) -> list[asset_pb2.Extension]:
     """
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
-        except ValueError:
+            raw = json_text.loads(raw)
+        except json_text.JsonTextError:
             raw = None
     allowed = 'a JSON array of {"name": ..., ...} objects'
-    if not isinstance(raw, list) or not all(isinstance(e, dict) and "name" in e for e in raw):
+    if not isinstance(raw, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("name"), str) for e in raw
+    ):
         raise RequestError(
             "invalid_parameter", "extensions must be " + allowed, "extensions", allowed
         )
+    if len(raw) > MAX_EXTENSIONS:
+        raise RequestError(
+            "invalid_parameter", f"extensions holds at most {MAX_EXTENSIONS} items", "extensions"
+        )
     out = []
+    seen: set[str] = set()
     for item in raw:
-        ext = asset_pb2.Extension(name=str(item["name"]))
+        if item["name"] in seen:  # one run per extension: a repeat is merged into the first
+            continue
+        seen.add(item["name"])
+        ext = asset_pb2.Extension(name=item["name"][:MAX_EXTENSION_NAME])
         max_tags = item.get("maxTags", item.get("max_tags"))
         min_conf = item.get("minConfidence", item.get("min_confidence"))
         if max_tags is not None:
@@ -122,7 +136,14 @@ def parse_extensions(raw: Any) -> list[asset_pb2.Extension]:
                 value_parsers.css_color("extensions.options.bg_color", str(options["bg_color"]))
             )
         if options.get("bg_image_url"):
-            ext.bg_image_url = str(options["bg_image_url"])
+            url = str(options["bg_image_url"])
+            if not url.lower().startswith(("http://", "https://")) or len(url) > MAX_URL:
+                raise RequestError(
+                    "invalid_parameter",
+                    f"bg_image_url is an http(s) URL of at most {MAX_URL} characters",
+                    "extensions.options.bg_image_url",
+                )
+            ext.bg_image_url = url
         out.append(ext)
     return out
 
@@ -218,7 +239,14 @@ def update_request(account: Account, file_id: str, body: Any) -> asset_pb2.Updat
             raise RequestError(
                 "invalid_parameter", 'removeAITags is a list of names or "all"', "removeAITags"
             )
-        req.remove_ai_tags.extend(str(t) for t in remove)
+        if not all(isinstance(t, str) for t in remove):
+            raise RequestError(
+                "invalid_parameter", 'removeAITags is a list of names or "all"', "removeAITags"
+            )
+        req.remove_ai_tags.extend(remove)
+    for field in ("customCoordinates", "description", "webhookUrl"):
+        if body.get(field) is not None and not isinstance(body[field], str):
+            raise RequestError("invalid_parameter", f"{field} must be a string", field)
     if "customCoordinates" in body:
         req.custom_coordinates = str(body["customCoordinates"] or "")
     if "customMetadata" in body:
@@ -403,9 +431,11 @@ async def get_details(request: web.Request, account: Account) -> web.StreamRespo
 
 async def update_details(request: web.Request, account: Account) -> web.StreamResponse:
     try:
-        body = await request.json()
-    except ValueError:
-        raise RequestError("invalid_request", "the body must be JSON", "body") from None
+        body = json_text.loads(await request.read())
+    except json_text.JsonTextError as exc:
+        raise RequestError(
+            "invalid_request", f"the body must be JSON ({exc.reason})", "body"
+        ) from None
     if isinstance(body, dict) and "extensions" in body:
         body["extensions"] = await definitions.expand_saved_extensions(
             request.app, account.id, body["extensions"]

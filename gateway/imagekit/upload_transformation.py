@@ -9,10 +9,10 @@ https://imagekit.io/docs/api-reference/upload-file/upload-file#transformation
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from contract import json_text
 from contract.facts import graph_facts
 from gateway import model_choice
 from gateway.errors import RequestError
@@ -50,8 +50,8 @@ def parse(raw: str, named: Mapping[str, str]) -> tuple[edit_pb2.EditGraph | None
             grammar's error for a value).
     """
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = json_text.loads(raw)
+    except json_text.JsonTextError:
         value = None
     if not isinstance(value, dict) or set(value) - {"pre", "post"}:
         raise RequestError("invalid_parameter", f"{FIELD} is {ALLOWED}", FIELD, ALLOWED)

@@ -7,14 +7,13 @@ seed 003). Keys as ``x-api-key``; one key never sees another key's images
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import grpc
 from aiohttp import web
 
-from contract import vocabulary
+from contract import json_text, vocabulary
 from gateway import value_parsers
 from gateway.accounts import Account, AuthError, key_of
 from gateway.app_state import API_KEYS, ASSET_CLIENT
@@ -63,8 +62,8 @@ async def json_body(request: web.Request, *, required: bool) -> dict[str, Any]:
             )
         return {}
     try:
-        body = json.loads(raw)
-    except ValueError:
+        body = json_text.loads(raw)
+    except json_text.JsonTextError:
         body = None
     if not isinstance(body, dict):
         raise RequestError("invalid_request", "the body must be a JSON object", "body")

@@ -57,8 +57,11 @@ def test_environment_and_flags(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_make_run_ports_follow_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMGMESH_GATEWAY_PORT", "8090")
     monkeypatch.setenv("IMGMESH_TRITON_URL", "127.0.0.1:9001")
+    monkeypatch.setenv("IMGMESH_TRITON_HTTP_PORT", "9000")
+    monkeypatch.setenv("IMGMESH_TRITON_METRICS_PORT", "9002")
     ports = Ports.defaults()
     assert ports.gateway == 8090 and ports.triton_grpc == 9001 and ports.transform == 50051
+    assert (ports.triton_http, ports.triton_metrics) == (9000, 9002)
 
 
 def test_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,3 +113,20 @@ def test_a_bad_thumbor_conf_is_refused(
     monkeypatch.setenv("IMGMESH_THUMBOR_CONF", str(conf))
     with pytest.raises(error):
         GatewaySettings()
+
+
+def test_a_mesh_refuses_to_start_on_ports_another_holds(tmp_path) -> None:
+    """make run beside another mesh: a clear error naming the port, not a
+    readiness probe answered by the other mesh's Triton (issue [18], row 10)."""
+    import socket
+
+    from mesh.processes import Mesh
+
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        taken = other.getsockname()[1]
+        mesh = Mesh(ports=Ports(triton_http=taken), log_dir=tmp_path)
+        with pytest.raises(RuntimeError, match=str(taken)):
+            mesh.start()
+        assert mesh.triton is None and mesh.procs == {}

@@ -1,0 +1,250 @@
+"""Issue [18], the rows about hostile and careless input, at the HTTP level
+against the real mesh: JSON that nests 100,000 deep or holds NaN is a 400
+naming the field (not a 500 or invalid JSON echoed back), every response
+carries ``nosniff``, a 9,000-character query gets the API's JSON answer,
+fields and extension lists are bounded (repeats merged), and 8 concurrent
+uploads to one path all land as versions."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import imagekitio
+import pytest
+
+from gateway.accounts import DEV_KEY
+from mesh.processes import Mesh
+from tests.helpers import get, post_form, send
+from tests.mesh.test_file_operations import png
+from tests.mesh.test_media_library import Receiver
+from tests.mesh.test_upload_options import folder
+
+KEY = {"x-api-key": DEV_KEY}
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.fixture(scope="module")
+def ik(mesh: Mesh) -> imagekitio.ImageKit:
+    return imagekitio.ImageKit(private_key=DEV_KEY, base_url=mesh.gateway_url, max_retries=0)
+
+
+def upload(base: str, **fields: str):
+    form = {"fileName": "h.png", "folder": folder(), "useUniqueFileName": "false", **fields}
+    return post_form(f"{base}/api/v1/files/upload", form, {"file": png((9, 9, 9))}, KEY)
+
+
+def assert_json_error(reply, status: int, parameter: str | None = None) -> dict:
+    assert reply.status == status, reply.body[:300]
+    assert reply.headers["content-type"].startswith("application/json"), reply.headers
+    body = reply.json()
+    assert body["code"] and "Traceback" not in body["message"]
+    if parameter is not None:
+        assert body.get("parameter") == parameter, body
+    return body
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/photos/skimage/coffee.png?tr=w-20", "/photos/nothing.png", "/v1/files", "/console"],
+)
+def test_every_response_carries_nosniff(base_url: str, path: str) -> None:
+    assert get(base_url + path).headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("customMetadata", DEEP),
+        ("customMetadata", '{"a": NaN}'),
+        ("customMetadata", '{"a": Infinity}'),
+        ("extensions", DEEP),
+        ("transformation", DEEP),
+    ],
+)
+def test_hostile_json_in_an_upload_field_is_a_400(base_url: str, field: str, value: str) -> None:
+    assert_json_error(upload(base_url, **{field: value}), 400, field)
+
+
+@pytest.mark.parametrize("body", [DEEP, '{"customMetadata": {"a": NaN}}', "[1, NaN]"])
+def test_hostile_json_bodies_are_a_400(base_url: str, ik: imagekitio.ImageKit, body: str) -> None:
+    file_id = upload(base_url).json()["fileId"]
+    headers = {**KEY, "Content-Type": "application/json"}
+    for method, path in (
+        ("PATCH", f"/v1/files/{file_id}/details"),
+        ("POST", "/v1/files/addTags"),
+        ("POST", "/v1/images"),
+    ):
+        reply = send(base_url + path, method, body.encode(), headers)
+        assert_json_error(reply, 400)
+    details = ik.files.get(file_id)  # still valid JSON, unchanged
+    assert details.custom_metadata == {}
+
+
+def test_a_9000_character_query_gets_the_apis_json_answer(base_url: str) -> None:
+    reply = get(f"{base_url}/photos/skimage/coffee.png?tr=w-20&x={'a' * 9000}")
+    assert reply.status < 500
+    assert reply.headers["content-type"].startswith(("application/json", "image/"))
+
+
+@pytest.mark.parametrize(
+    ("fields", "parameter"),
+    [
+        ({"description": "d" * 3_000_000}, None),  # over the form's limits: 413 or 400
+        ({"description": "d" * 1025}, "description"),
+        ({"tags": ",".join(f"t{i}" for i in range(101))}, "tags"),
+        ({"tags": "x" * 129}, "tags"),
+        ({"customMetadata": json.dumps({"k": "v" * 11_000})}, "customMetadata"),
+        (
+            {"extensions": json.dumps([{"name": f"ext-{i}"} for i in range(11)])},
+            "extensions",
+        ),
+        (
+            {
+                "extensions": json.dumps(
+                    [{"name": "remove-bg", "options": {"bg_image_url": "file:///etc/passwd"}}]
+                )
+            },
+            "extensions.options.bg_image_url",
+        ),
+    ],
+)
+def test_fields_over_their_bounds_are_refused(
+    base_url: str, fields: dict[str, str], parameter: str | None
+) -> None:
+    reply = upload(base_url, **fields)
+    assert reply.status in (400, 413), reply.body[:300]
+    assert_json_error(reply, reply.status, parameter)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"description": {"a": 1}},
+        {"removeAITags": [{"name": "x"}]},
+        {"customCoordinates": 5},
+        {"tags": ["x"] * 101},
+    ],
+)
+def test_update_fields_of_the_wrong_type_or_size_are_refused(base_url: str, body: dict) -> None:
+    file_id = upload(base_url).json()["fileId"]
+    headers = {**KEY, "Content-Type": "application/json"}
+    reply = send(
+        f"{base_url}/v1/files/{file_id}/details", "PATCH", json.dumps(body).encode(), headers
+    )
+    assert_json_error(reply, 400, next(iter(body)))
+
+
+def test_repeated_extensions_are_merged(base_url: str) -> None:
+    extensions = json.dumps([{"name": "google-auto-tagging", "maxTags": 3}] * 10)
+    reply = upload(base_url, extensions=extensions)
+    assert reply.status == 200, reply.body[:300]
+    assert list(reply.json()["extensionStatus"]) == ["google-auto-tagging"]
+
+
+def test_concurrent_uploads_to_one_path_all_become_versions(
+    base_url: str, ik: imagekitio.ImageKit
+) -> None:
+    where = folder()
+
+    def one(i: int):
+        form = {"fileName": "same.png", "folder": where, "useUniqueFileName": "false"}
+        return post_form(f"{base_url}/api/v1/files/upload", form, {"file": png((i, 0, 0))}, KEY)
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(one, range(8)))
+    assert [r.status for r in replies] == [200] * 8, [r.body[:200] for r in replies]
+    ids = {r.json()["fileId"] for r in replies}
+    assert len(ids) == 1
+    versions = ik.files.versions.list(ids.pop())
+    assert len(versions) == 8
+    assert len({v.version_info.id for v in versions}) == 8
+
+
+SVG_BODY = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30" onload="alert(1)">'
+    b'<script>alert(2)</script><rect width="40" height="30" fill="red"/></svg>'
+)
+# Each prolog a browser or librsvg accepts in front of an SVG; a new trick is one line.
+SVG_PROLOGS = {
+    "plain": b"",
+    "xml": b'<?xml version="1.0"?>',
+    "doctype-html": b"<!DOCTYPE html>",
+    "doctype-foo": b"<!DOCTYPE foo>",
+    "processing-instruction": b"<?foo bar?>",
+    "whitespace": b" " * 5000,
+    "comment": b"<!-- hi -->",
+}
+ENTITY_PROLOGS = {
+    "lolz": b'<!DOCTYPE lolz [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>',
+    "xxe": b'<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    "external-dtd": b'<!DOCTYPE svg SYSTEM "http://127.0.0.1:9/x.dtd">',
+}
+
+
+def upload_svg(base: str, data: bytes) -> dict:
+    form = {"fileName": "x.svg", "folder": folder(), "useUniqueFileName": "false"}
+    reply = post_form(f"{base}/api/v1/files/upload", form, {"file": data}, KEY)
+    assert reply.status == 200, reply.body[:300]
+    return reply.json()
+
+
+@pytest.mark.parametrize("prolog", SVG_PROLOGS.values(), ids=SVG_PROLOGS.keys())
+def test_svg_scripts_are_never_served_whatever_the_prolog(base_url: str, prolog: bytes) -> None:
+    file = upload_svg(base_url, prolog + SVG_BODY)
+    for url in (file["url"], file["url"] + "?tr=orig-true", file["url"] + "?tr=w-20,f-png"):
+        reply = get(url)
+        assert reply.status in (200, 415), (url, reply.body[:200])
+        assert b"<script" not in reply.body and b"onload" not in reply.body, url
+        assert reply.headers["x-content-type-options"] == "nosniff"
+    rendered = get(file["url"] + "?tr=w-20,f-png")
+    assert rendered.status == 200 and rendered.pixels()[5, 5, :3].tolist() == [255, 0, 0]
+
+
+@pytest.mark.parametrize("prolog", ENTITY_PROLOGS.values(), ids=ENTITY_PROLOGS.keys())
+def test_svg_with_entities_or_a_dtd_is_refused(base_url: str, prolog: bytes) -> None:
+    file = upload_svg(base_url, prolog + SVG_BODY.replace(b"</svg>", b"<text>&b;</text></svg>"))
+    assert file["fileType"] == "non-image"  # never decoded as an image
+    for url in (file["url"] + "?tr=w-20", file["url"] + "?tr=orig-true"):
+        reply = get(url)
+        body = assert_json_error(reply, 415)
+        assert not any(
+            word in body["message"].lower() for word in ("glib", "libxml", "rsvg", "vips")
+        )
+
+
+def test_a_remove_bg_job_racing_uploads_ends_in_one_reported_outcome(
+    base_url: str, ik: imagekitio.ImageKit
+) -> None:
+    hook = Receiver([])
+    try:
+        where = folder()
+        form = {
+            "fileName": "race.png",
+            "folder": where,
+            "useUniqueFileName": "false",
+            "extensions": json.dumps([{"name": "remove-bg"}]),
+            "webhookUrl": hook.url,
+        }
+        first = post_form(
+            f"{base_url}/api/v1/files/upload", form, {"file": png((200, 10, 10), 64, 48)}, KEY
+        )
+        assert first.status == 200 and first.json()["extensionStatus"] == {"remove-bg": "pending"}
+
+        def again(i: int):
+            plain = {"fileName": "race.png", "folder": where, "useUniqueFileName": "false"}
+            return post_form(
+                f"{base_url}/api/v1/files/upload", plain, {"file": png((i, 9, 9))}, KEY
+            )
+
+        with ThreadPoolExecutor(8) as pool:
+            assert [r.status for r in pool.map(again, range(8))] == [200] * 8
+        hook.wait(1, timeout_s=120)
+        time.sleep(1)  # a duplicate delivery would arrive by now
+        events = [json.loads(body) for _, body, _ in hook.deliveries]
+        assert len(events) == 1 and events[0]["status"] in ("SUCCESS", "FAILURE"), events
+        versions = ik.files.versions.list(first.json()["fileId"])
+        assert len(versions) == 9 + (events[0]["status"] == "SUCCESS")
+    finally:
+        hook.close()
