@@ -384,6 +384,19 @@ async def client_side_upload(request: web.Request) -> web.StreamResponse:
     if "publicKey" not in texts:  # neither a key nor client-side parameters: 401 / 403
         request.app[API_KEYS].check(key_of(request))
     account, token, expire = client_upload.authenticate(request.app[API_KEYS], texts)
+    return await _token_upload(request, account, texts, files, token, expire)
+
+
+async def _token_upload(
+    request: web.Request,
+    account: Account,
+    texts: dict[str, str],
+    files: dict[str, bytes],
+    token: str,
+    expire: float,
+) -> web.StreamResponse:
+    """The upload of an authenticated client-side form; ``token`` is claimed
+    by asset_svc (single use)."""
     await _expand_saved(request, account, texts)
     req = upload_request(account, texts, files)
     await _compile_transformation(request, account, texts, req)
@@ -408,12 +421,7 @@ async def jwt_upload(request: web.Request) -> web.StreamResponse:
     if "token" not in texts:  # neither a key nor a token: 401 / 403
         request.app[API_KEYS].check(key_of(request))
     account, token, expire = upload_jwt.authenticate(request.app[API_KEYS], texts)
-    await _expand_saved(request, account, texts)
-    req = upload_request(account, texts, files)
-    await _compile_transformation(request, account, texts, req)
-    req.client_token, req.client_token_expire = token, expire
-    reply = await request.app[ASSET_CLIENT].stub.Upload(req, timeout=120)
-    return _file_reply(request, reply)
+    return await _token_upload(request, account, texts, files, token, expire)
 
 
 async def upload_v2_route(request: web.Request) -> web.StreamResponse:

@@ -24,7 +24,8 @@ export class ApiError extends Error {
   }
 }
 
-async function errorOf(response) {
+/** The ApiError of a failed fetch() response (its JSON body, if any). */
+export async function errorOf(response) {
   let body = {};
   try {
     body = await response.json();

@@ -1,7 +1,7 @@
 // Photoroom's /v2/edit as a form (https://www.photoroom.com/api/docs):
 // multipart with imageFile or imageUrl, the key in x-api-key.
 
-import { apiKey, ApiError } from "./api.js";
+import { apiKey, errorOf } from "./api.js";
 import { $, say, formatBytes } from "./dom.js";
 
 const FIELDS = {
@@ -31,15 +31,7 @@ async function submit(ev) {
   const started = performance.now();
   try {
     const response = await fetch("/v2/edit", { method: "POST", headers: { "x-api-key": apiKey() }, body: form });
-    if (!response.ok) {
-      let body = {};
-      try {
-        body = await response.json();
-      } catch {
-        body = { message: `HTTP ${response.status}` };
-      }
-      throw new ApiError(response.status, body);
-    }
+    if (!response.ok) throw await errorOf(response);
     const blob = await response.blob();
     const img = $("#pr-result");
     img.src = URL.createObjectURL(blob);
