@@ -161,10 +161,15 @@ class JobRow(Base):
     """
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_claim", "status", "run_after"),)
+    __table_args__ = (
+        Index("ix_jobs_claim", "status", "run_after"),
+        Index("ix_jobs_account_status", "account", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(32))  # extension | webhook
+    kind: Mapped[str] = mapped_column(String(32))  # extension | webhook | post-transformation
+    # whose job it is: each account gets at most a fixed number of workers at once
+    account: Mapped[str] = mapped_column(String(64), default="", server_default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -136,7 +136,7 @@ class Extensions:
                             "message": f"imgmesh serves no model for the {ext.name} extension",
                         },
                     }
-                    jobs.append(webhook_job(webhook_url, body, self.retry_window_s))
+                    jobs.append(webhook_job(file.account, webhook_url, body, self.retry_window_s))
             elif ext.name in TAGGING and self.tagging_budget_s > 0:
                 try:
                     await self.tag(
@@ -147,10 +147,10 @@ class Extensions:
                     if exc.code not in TRANSIENT:
                         status[ext.name] = "failed"
                         continue
-                    jobs.append(NewJob(KIND, payload, self.retry_window_s))
+                    jobs.append(NewJob(KIND, payload, self.retry_window_s, account=file.account))
                     status[ext.name] = "pending"
             else:
-                jobs.append(NewJob(KIND, payload, self.retry_window_s))
+                jobs.append(NewJob(KIND, payload, self.retry_window_s, account=file.account))
                 status[ext.name] = "pending"
         if jobs:
             await self.queue.enqueue(jobs)
@@ -226,7 +226,6 @@ class Extensions:
                 "fileId": p["file_id"],
                 "error": {"code": exc.code, "message": exc.message},
             }
-        follow = (
-            [webhook_job(p["webhook_url"], body, self.retry_window_s)] if p["webhook_url"] else []
-        )
+        url = p["webhook_url"]
+        follow = [webhook_job(p["account"], url, body, self.retry_window_s)] if url else []
         return Outcome(follow)

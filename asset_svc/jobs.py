@@ -8,6 +8,15 @@ compare-and-set on the attempt count. A job's handler makes its effect
 idempotent by keying it on the job id (``VersionRow.job_id``), and the job is
 finished, together with any follow-up jobs, in one transaction: a crash
 mid-job re-runs it after the lease and the effect still happens once.
+
+Workers are shared fairly between accounts: a queue can hold at most
+``per_account`` running jobs of one account, so one account's backlog or
+hanging webhook receiver occupies that many workers and leaves the rest to
+the others (a worker skips the jobs of an account at its cap). A queue may
+serve only some job ``kinds``, so webhook deliveries and renders run in
+separate lanes. Within one replica the cap is exact (claims are serialised);
+across replicas it is checked against the database and may be passed by one
+job per concurrent claim.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from asset_svc.db import JobRow
@@ -34,7 +43,11 @@ log = logging.getLogger("asset_svc.jobs")
 # against it (they end at the job's retry window).
 MAX_CLAIMS = 5
 
-JOBS = Counter("imgmesh_asset_jobs_total", "Jobs run, by kind and outcome", ["kind", "outcome"])
+JOBS = Counter(
+    "imgmesh_asset_jobs_total",
+    "Job runs, by kind, account and outcome",
+    ["kind", "account", "outcome"],
+)
 JOB_SECONDS = Histogram(
     "imgmesh_asset_job_seconds",
     "Job run time, seconds",
@@ -55,12 +68,14 @@ class RetryLaterError(Exception):
 
 @dataclass
 class NewJob:
-    """A job to enqueue: its kind, payload, and how long it may be retried."""
+    """A job to enqueue: its kind, payload, how long it may be retried (s),
+    and the account it runs for ("" for none)."""
 
     kind: str
     payload: dict[str, Any]
     retry_window_s: float = 86_400.0
     delay_s: float = 0.0
+    account: str = ""
 
 
 @dataclass
@@ -80,6 +95,7 @@ def add_jobs(session: AsyncSession, jobs: list[NewJob]) -> None:
         session.add(
             JobRow(
                 kind=job.kind,
+                account=job.account,
                 payload=job.payload,
                 status="queued",
                 attempts=0,
@@ -98,12 +114,24 @@ class JobQueue:
     Args:
         sessions: async session factory of the asset database.
         lease_s: how long a claim lasts without being finished, s.
+        per_account: the most running jobs one account may have in this
+            queue's kinds at once (0 = no cap).
+        kinds: the job kinds this queue claims (None = every kind).
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], lease_s: float) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        lease_s: float,
+        per_account: int = 0,
+        kinds: frozenset[str] | None = None,
+    ) -> None:
         self.sessions = sessions
         self.lease_s = lease_s
+        self.per_account = per_account
+        self.kinds = kinds
         self.owner = secrets.token_hex(8)
+        self._claiming = asyncio.Lock()
 
     async def enqueue(self, jobs: list[NewJob]) -> None:
         """Add jobs in their own transaction."""
@@ -111,17 +139,33 @@ class JobQueue:
             add_jobs(session, jobs)
 
     async def claim(self) -> JobRow | None:
-        """The oldest due job, now leased to this queue; None when there is none."""
+        """The oldest due job of an account below its cap, now leased to this
+        queue; None when there is none."""
+        async with self._claiming:
+            return await self._claim()
+
+    async def _claim(self) -> JobRow | None:
         now = time.time()
         due = or_(
             and_(JobRow.status == "queued", JobRow.run_after <= now),
             and_(JobRow.status == "running", JobRow.lease_until < now),
         )
+        candidates = select(JobRow).where(due)
+        if self.kinds is not None:
+            candidates = candidates.where(JobRow.kind.in_(sorted(self.kinds)))
+        if self.per_account:
+            busy = (
+                select(JobRow.account)
+                .where(JobRow.status == "running", JobRow.lease_until >= now)
+                .group_by(JobRow.account)
+                .having(func.count() >= self.per_account)
+            )
+            if self.kinds is not None:
+                busy = busy.where(JobRow.kind.in_(sorted(self.kinds)))
+            candidates = candidates.where(JobRow.account.not_in(busy))
         async with self.sessions.begin() as session:
             job = await session.scalar(
-                select(JobRow)
-                .where(due)
-                .order_by(JobRow.run_after, JobRow.id)
+                candidates.order_by(JobRow.run_after, JobRow.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
@@ -211,7 +255,7 @@ async def run_worker(
             await _run_one(queue, handlers, job)
         except Exception:  # the database failed us: the job is left to its lease
             log.exception("job %d (%s): its outcome was not recorded", job.id, job.kind)
-            JOBS.labels(job.kind, "lost_lease").inc()
+            JOBS.labels(job.kind, job.account, "lost_lease").inc()
             await asyncio.sleep(poll_s)
         finally:
             JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - start)
@@ -227,15 +271,15 @@ async def _run_one(queue: JobQueue, handlers: dict[str, Handler], job: JobRow) -
         outcome = await handlers[job.kind](job)
     except RetryLaterError as exc:
         status = await queue.retry(job, exc.delay_s, exc.error)
-        JOBS.labels(job.kind, "retry" if status == "queued" else "failed").inc()
+        JOBS.labels(job.kind, job.account, "retry" if status == "queued" else "failed").inc()
         return
     except Exception as exc:
         log.exception("job %d (%s) failed", job.id, job.kind)
         await queue.retry(job, job.give_up_at - time.time() + 1, type(exc).__name__)
-        JOBS.labels(job.kind, "failed").inc()
+        JOBS.labels(job.kind, job.account, "failed").inc()
         return
     finished = await queue.finish(job, outcome)
-    JOBS.labels(job.kind, "done" if finished else "lost_lease").inc()
+    JOBS.labels(job.kind, job.account, "done" if finished else "lost_lease").inc()
 
 
 def backoff_s(base_s: float, attempt: int) -> float:

@@ -81,6 +81,7 @@ class PostTransformations:
                     "request_id": request_id,
                 },
                 self.retry_window_s,
+                account=file.account,
             )
             for item in post
         ]
@@ -142,4 +143,5 @@ class PostTransformations:
 
     def _outcome(self, payload: dict[str, Any], event: dict[str, Any]) -> Outcome:
         url = payload["webhook_url"]
-        return Outcome([webhook_job(url, event, self.retry_window_s)] if url else [])
+        job = webhook_job(payload["account"], url, event, self.retry_window_s)
+        return Outcome([job] if url else [])

@@ -407,7 +407,16 @@ async def serve(
     transform = TransformPort(settings.transform_address)
     library = Library(sessions, blobs, transform, settings.max_upload_bytes)
     images = Images(sessions, blobs, transform, settings.max_upload_bytes)
-    queue = JobQueue(sessions, settings.job_lease_s)
+    # two lanes, so a hanging webhook receiver never holds a render worker
+    queue = JobQueue(
+        sessions,
+        settings.job_lease_s,
+        settings.job_workers_per_account,
+        frozenset({EXTENSION, POST}),
+    )
+    webhook_lane = JobQueue(
+        sessions, settings.job_lease_s, settings.job_workers_per_account, frozenset({WEBHOOK})
+    )
     webhooks = WebhookSender(
         sessions,
         settings.webhook_secret,
@@ -435,9 +444,11 @@ async def serve(
     address = f"{settings.asset_host}:{settings.asset_port}"
     try:
         async with serving.serving(server, address, SERVICE_NAME, log, ready):
+            lanes = [(queue, settings.job_workers), (webhook_lane, settings.webhook_workers)]
             workers = [
-                asyncio.create_task(run_worker(queue, handlers, workers_stop))
-                for _ in range(settings.job_workers)
+                asyncio.create_task(run_worker(lane, handlers, workers_stop))
+                for lane, count in lanes
+                for _ in range(count)
             ]
             await serving.until_stopped(server, stop)
         workers_stop.set()  # a job in progress finishes, or its lease runs out

@@ -50,7 +50,15 @@ class AssetSettings(BaseSettings):
         86_400.0, gt=0, description="webhook retries stop this long after the first, s"
     )
     webhook_timeout_s: float = Field(30.0, gt=0, description="a webhook answer must come within, s")
-    job_workers: int = Field(1, ge=0, description="extension/webhook job workers (0 = none)")
+    job_workers: int = Field(
+        4, ge=0, description="workers running extensions and post-transformations (0 = none)"
+    )
+    webhook_workers: int = Field(8, ge=0, description="workers delivering webhooks (0 = none)")
+    job_workers_per_account: int = Field(
+        2,
+        ge=0,
+        description="the most workers of each kind one account holds at once (0 = no cap)",
+    )
     job_lease_s: float = Field(
         300.0, gt=0, description="a claimed job is re-run when its worker is silent this long, s"
     )

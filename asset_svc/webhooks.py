@@ -28,14 +28,16 @@ from asset_svc.jobs import NewJob, Outcome, RetryLaterError, backoff_s
 from outbound.ssrf import NonPublicAddressError, check_url, public_only_session
 
 KIND = "webhook"
+# a receiver that does not accept the connection within this is down, s
+CONNECT_TIMEOUT_S = 5.0
 
 
-def webhook_job(url: str, body: dict[str, Any], retry_window_s: float) -> NewJob:
-    """The job that delivers ``body`` to ``url`` (message id fixed now, so every
-    retry carries the same ``webhook-id`` and receivers can deduplicate)."""
-    return NewJob(
-        KIND, {"url": url, "body": body, "msg_id": "msg_" + secrets.token_hex(12)}, retry_window_s
-    )
+def webhook_job(account: str, url: str, body: dict[str, Any], retry_window_s: float) -> NewJob:
+    """The job that delivers ``body`` to ``url`` for ``account`` (message id
+    fixed now, so every retry carries the same ``webhook-id`` and receivers can
+    deduplicate)."""
+    payload = {"url": url, "body": body, "msg_id": "msg_" + secrets.token_hex(12)}
+    return NewJob(KIND, payload, retry_window_s, account=account)
 
 
 class WebhookSender:
@@ -45,7 +47,8 @@ class WebhookSender:
         sessions: where attempts are recorded.
         secret: the signing secret (its UTF-8 bytes are the key).
         private_hosts: hosts that may resolve to non-public addresses.
-        timeout_s: an answer must come within this, s.
+        timeout_s: an answer must come within this, s (connecting: at most
+            ``CONNECT_TIMEOUT_S`` of it).
         retry_base_s: first retry delay, s (doubles per attempt).
     """
 
@@ -93,7 +96,11 @@ class WebhookSender:
         else:
             if self._session is None:
                 self._session = public_only_session(
-                    self.private_hosts, aiohttp.ClientTimeout(total=self.timeout_s), limit=16
+                    self.private_hosts,
+                    aiohttp.ClientTimeout(
+                        total=self.timeout_s, sock_connect=min(CONNECT_TIMEOUT_S, self.timeout_s)
+                    ),
+                    limit=64,
                 )
             try:
                 async with self._session.post(

@@ -207,6 +207,39 @@ async def test_an_expired_lease_is_reclaimed_and_the_stale_worker_cannot_finish(
 
 
 @pytest.mark.asyncio
+async def test_an_account_at_its_cap_is_passed_over(database_url: str) -> None:
+    """Fair scheduling: an account holding ``per_account`` running jobs waits
+    while another account's younger job is claimed; its cap frees as it finishes."""
+    await asyncio.to_thread(upgrade, database_url)
+    engine, sessions = open_engine(database_url)
+    queue = JobQueue(sessions, lease_s=30, per_account=2)
+    await queue.enqueue([NewJob("x", {"n": n}, account="noisy") for n in range(3)])
+    await queue.enqueue([NewJob("x", {"n": 9}, account="quiet")])
+    claims = [await queue.claim() for _ in range(4)]
+    assert [c and c.account for c in claims] == ["noisy", "noisy", "quiet", None]
+    assert claims[0] is not None and await queue.finish(claims[0], Outcome())
+    third = await queue.claim()
+    assert third is not None and (third.account, third.payload["n"]) == ("noisy", 2)
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_lane_claims_only_its_kinds(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engine, sessions = open_engine(database_url)
+    renders = JobQueue(sessions, lease_s=30, per_account=1, kinds=frozenset({"render"}))
+    hooks = JobQueue(sessions, lease_s=30, per_account=1, kinds=frozenset({"webhook"}))
+    await renders.enqueue([NewJob("webhook", {}, account="a"), NewJob("render", {}, account="a")])
+    await renders.enqueue([NewJob("render", {}, account="a")])
+    render = await renders.claim()
+    assert render is not None and render.kind == "render"
+    assert await renders.claim() is None  # account a holds its one render worker
+    hook = await hooks.claim()  # ... which does not count against its webhook lane
+    assert hook is not None and hook.kind == "webhook" and await hooks.claim() is None
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
 async def test_retries_stop_at_the_window(database_url: str) -> None:
     await asyncio.to_thread(upgrade, database_url)
     engine, sessions = open_engine(database_url)

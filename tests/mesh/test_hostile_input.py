@@ -3,19 +3,23 @@ against the real mesh: JSON that nests 100,000 deep or holds NaN is a 400
 naming the field (not a 500 or invalid JSON echoed back), every response
 carries ``nosniff``, a 9,000-character query gets the API's JSON answer,
 fields and extension lists are bounded (repeats merged), and 8 concurrent
-uploads to one path all land as versions."""
+uploads to one path all land as versions; one account's hanging webhook
+receiver holds only its share of the job workers."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import imagekitio
 import pytest
 
 from gateway.accounts import DEV_KEY
 from mesh.processes import Mesh
+from tests.conftest import OTHER_KEY
 from tests.helpers import get, post_form, send
 from tests.mesh.test_file_operations import png
 from tests.mesh.test_media_library import Receiver
@@ -248,3 +252,81 @@ def test_a_remove_bg_job_racing_uploads_ends_in_one_reported_outcome(
         assert len(versions) == 9 + (events[0]["status"] == "SUCCESS")
     finally:
         hook.close()
+
+
+class HangingReceiver:
+    """A webhook endpoint that accepts every POST and answers nothing until
+    :meth:`release` (then 200), counting the requests it holds open."""
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.open_now = self.most_open = self.received = 0
+        lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers["Content-Length"]))
+                with lock:
+                    receiver.received += 1
+                    receiver.open_now += 1
+                    receiver.most_open = max(receiver.most_open, receiver.open_now)
+                receiver.released.wait(120)
+                with lock:
+                    receiver.open_now -= 1
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def release(self) -> None:
+        self.released.set()
+
+    def close(self) -> None:
+        self.release()
+        self.server.shutdown()
+
+
+def test_a_hanging_receiver_delays_only_its_own_account(base_url: str) -> None:
+    """Row 1: the noisy account queues more webhooks to a receiver that hangs
+    than there are webhook workers (8); it holds its cap (2) of them, and the
+    other account's webhook, queued after, arrives at once instead of after
+    the 30 s webhook timeout."""
+    hanging, quiet = HangingReceiver(), Receiver([])
+    # ai-auto-description fails at once (no captioning model), so each upload
+    # queues exactly one FAILURE webhook and no render
+    unsupported = json.dumps([{"name": "ai-auto-description"}])
+    try:
+        for _ in range(10):
+            noisy = {"fileName": "n.png", "folder": folder(), "webhookUrl": hanging.url}
+            reply = post_form(
+                f"{base_url}/api/v1/files/upload",
+                {**noisy, "extensions": unsupported},
+                {"file": png((1, 2, 3))},
+                {"x-api-key": OTHER_KEY},
+            )
+            assert reply.status == 200, reply.body[:300]
+        deadline = time.monotonic() + 20
+        while hanging.open_now < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        start = time.monotonic()
+        reply = upload(base_url, extensions=unsupported, webhookUrl=quiet.url)
+        assert reply.status == 200, reply.body[:300]
+        quiet.wait(1, timeout_s=20)
+        waited = time.monotonic() - start
+        assert waited < 10, f"the quiet account's webhook took {waited:.1f} s"
+        assert json.loads(quiet.deliveries[0][1])["status"] == "FAILURE"
+        assert (hanging.open_now, hanging.most_open) == (2, 2)
+        hanging.release()  # the held and the queued deliveries now succeed
+        deadline = time.monotonic() + 60
+        while hanging.received < 10 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert hanging.received == 10 and hanging.most_open == 2
+    finally:
+        hanging.close()
+        quiet.close()
