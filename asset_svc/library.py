@@ -468,15 +468,14 @@ class Library(Store):
         everything but the bytes.
 
         Raises:
-            AssetError: not_found (also unpublished files); source_forbidden
-                (a private file without a signed URL).
+            AssetError: source_not_found (also unpublished files, and a private
+                file without a signed URL: the answer of a missing path, so
+                unsigned requests cannot tell which private paths exist).
         """
         async with self.sessions() as session:
             row = await self._by_path(session, account, "/" + path.lstrip("/"))
-            if row is None or not row.is_published:
+            if row is None or not row.is_published or (row.is_private and not signed):
                 raise AssetError("source_not_found", "source image not found")
-            if row.is_private and not signed:
-                raise AssetError("source_forbidden", "this file is private: sign its URL")
             version = await session.get(VersionRow, version_id or row.version_id)
             if version is None or version.file_id != row.id:
                 raise AssetError("source_not_found", "no such version of this file")

@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 
 from contract.errors import HTTP_STATUS
 from contract.limits import Limits
+from gateway import route_fallbacks
 from gateway.accounts import ApiKeys
 from gateway.app_state import API_KEYS, ASSET_CLIENT, LIMITS, NAMED, SETTINGS, TRANSFORM_CLIENT
 from gateway.asset_client import AssetClient
@@ -233,6 +234,7 @@ def create_app(
     thumbor.add_routes(app)
     imgproxy.add_routes(app)
     cloudinary.add_routes(app)
+    route_fallbacks.add_routes(app)  # after every API route, before the image route
     root = {
         "thumbor": thumbor.root_handler,
         "imgproxy": imgproxy.root_handler,

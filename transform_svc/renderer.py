@@ -262,8 +262,17 @@ class Renderer:
             self._compute(key, graph, has_ai, fetched, info, self._timeout())
         )
         self._inflight[key] = task
-        task.add_done_callback(lambda _t: self._inflight.pop(key, None))
+        task.add_done_callback(lambda t: self._finished(key, t))
         return task
+
+    def _finished(self, key: str, task: asyncio.Task[transform_pb2.RenderReply]) -> None:
+        """Forget a finished render. Its exception is retrieved here: every
+        caller may have gone (deadline passed, client hung up) while the
+        shielded render ran on, and an unretrieved one would be logged as
+        "Task exception was never retrieved" (it is remembered by _compute)."""
+        self._inflight.pop(key, None)
+        if not task.cancelled():
+            task.exception()
 
     async def _compute(
         self,

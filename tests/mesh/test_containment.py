@@ -121,6 +121,8 @@ def test_render_past_its_deadline_is_504_and_burns_no_cpu(hardened: Mesh, tmp_pa
         time.sleep(2)
         burnt = tree_cpu_s(pid) - cpu_before
         assert burnt < 0.5, f"transform_svc used {burnt:.2f} s of CPU in 2 s after the deadline"
+        # the abandoned render's error was retrieved, not left for asyncio to complain of
+        assert "never retrieved" not in (hardened.log_dir / "transform_svc.log").read_text()
         assert get(f"{hardened.gateway_url}/photos/rocket.jpg?tr=w-210").status == 200
 
 

@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import imagekitio
 import pytest
@@ -330,3 +331,33 @@ def test_a_hanging_receiver_delays_only_its_own_account(base_url: str) -> None:
     finally:
         hanging.close()
         quiet.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "allow"),
+    [
+        ("GET", "/v1/files/0123456789abcdef01234567/unknown", 404, None),
+        ("GET", "/v1/folder/anything", 404, None),
+        ("PATCH", "/v1/images/img_1", 405, "DELETE,GET,HEAD"),
+        ("DELETE", "/v1/files", 405, "GET,HEAD"),
+        ("GET", "/api/v1/files/upload", 405, "POST"),
+        ("PUT", "/v2/edit", 405, "GET,HEAD,POST"),
+    ],
+)
+def test_unknown_api_routes_get_the_apis_own_answer(
+    base_url: str, method: str, path: str, status: int, allow: str | None
+) -> None:
+    """Not the image route's 404 ``source_not_found``: the API's JSON 404 or a
+    405 naming the methods the path has."""
+    reply = send(base_url + path, method, headers=KEY)
+    body = assert_json_error(reply, status)
+    assert body["code"] == ("not_found" if status == 404 else "method_not_allowed")
+    assert reply.headers.get("allow") == allow
+
+
+def test_image_urls_beside_an_api_family_still_render(base_url: str, origin_root: Path) -> None:
+    """``/v1/<name>`` outside every API family stays an image URL."""
+    (origin_root / "v1").mkdir(exist_ok=True)
+    (origin_root / "v1" / "pic.png").write_bytes(png((9, 9, 9), 40, 30))
+    reply = get(base_url + "/v1/pic.png?tr=w-10")
+    assert reply.status == 200 and reply.image().width == 10

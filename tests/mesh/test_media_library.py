@@ -278,8 +278,11 @@ def test_one_key_never_sees_another_keys_files(
 def test_private_file_needs_a_url_signed_with_its_key(ik: imagekitio.ImageKit) -> None:
     uploaded = ik.files.upload(file=halves_png(), file_name="private.png", is_private_file=True)
     assert uploaded.is_private_file is True
+    # unsigned, it answers what a missing path answers: private paths cannot be probed
     unsigned = get(uploaded.url + "?tr=w-20")
-    assert unsigned.status == 403 and unsigned.json()["code"] == "source_forbidden"
+    missing = get(uploaded.url.replace("private", "no-such-file") + "?tr=w-20")
+    assert unsigned.status == missing.status == 404
+    assert unsigned.json() == missing.json() and unsigned.json()["code"] == "source_not_found"
     after_endpoint = uploaded.url.split("/dev/", 1)[1]
     good = sign(DEV_KEY, after_endpoint, "tr=w-20")
     assert get(f"{uploaded.url}?tr=w-20&ik-s={good}").status == 200
@@ -291,7 +294,8 @@ def test_private_file_needs_a_url_signed_with_its_key(ik: imagekitio.ImageKit) -
     # a re-upload that does not repeat isPrivateFile keeps the file private
     again = ik.files.upload(file=halves_png(), file_name=uploaded.name, use_unique_file_name=False)
     assert again.file_id == uploaded.file_id and again.is_private_file is True
-    assert get(uploaded.url + "?tr=w-20").status == 403
+    assert get(uploaded.url + "?tr=w-20").status == 404
+    assert get(f"{uploaded.url}?tr=w-20&ik-s={good}").status == 200
 
 
 def test_upload_from_url_and_base64(
