@@ -16,7 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import imagekitio
+import numpy as np
 import pytest
+import pyvips
 
 from gateway.accounts import DEV_KEY
 from mesh.processes import Mesh
@@ -361,3 +363,39 @@ def test_image_urls_beside_an_api_family_still_render(base_url: str, origin_root
     (origin_root / "v1" / "pic.png").write_bytes(png((9, 9, 9), 40, 30))
     reply = get(base_url + "/v1/pic.png?tr=w-10")
     assert reply.status == 200 and reply.image().width == 10
+
+
+def noise_jpeg(side: int) -> bytes:
+    """A ``side`` x ``side`` px JPEG of random noise: small as a JPEG, yet its
+    RGBA cut-out as a PNG is about 4 bytes per pixel (noise does not compress)."""
+    pixels = np.random.default_rng(18).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    image = pyvips.Image.new_from_array(pixels).copy(interpretation="srgb")
+    return image.jpegsave_buffer(Q=85)
+
+
+def test_a_cut_out_over_the_upload_limit_is_a_failure_and_the_original_stays(
+    base_url: str, ik: imagekitio.ImageKit
+) -> None:
+    """Row 8: the 3000 x 3000 px cut-out (about 36 MB as PNG) would be over the
+    25 MB limit and unservable: FAILURE, and the JPEG stays current."""
+    data = noise_jpeg(3000)
+    assert len(data) < 25 * 1024 * 1024
+    hook = Receiver([])
+    try:
+        form = {
+            "fileName": "noise.jpg",
+            "folder": folder(),
+            "extensions": json.dumps([{"name": "remove-bg"}]),
+            "webhookUrl": hook.url,
+        }
+        reply = post_form(f"{base_url}/api/v1/files/upload", form, {"file": data}, KEY)
+        assert reply.status == 200, reply.body[:300]
+        uploaded = reply.json()
+        hook.wait(1, timeout_s=180)
+        event = json.loads(hook.deliveries[0][1])
+        assert event["status"] == "FAILURE" and event["error"]["code"] == "image_too_large"
+        assert len(ik.files.versions.list(uploaded["fileId"])) == 1
+        current = get(uploaded["url"] + "?tr=w-30")
+        assert current.status == 200 and current.headers["content-type"] == "image/jpeg"
+    finally:
+        hook.close()
