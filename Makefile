@@ -86,6 +86,7 @@ quality: setup
 # 2 minutes of mixed load at concurrency 16 with each service's RSS sampled.
 soak: setup
 	$(PY) -m bench.soak
+	$(PY) -m bench.soak_jobs
 
 # Regenerate k8s/'s generated files (settings ConfigMap, PrometheusRule, GPU model configs).
 k8s-files: setup

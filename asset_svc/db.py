@@ -163,7 +163,7 @@ class JobRow(Base):
     __tablename__ = "jobs"
     __table_args__ = (
         Index("ix_jobs_claim", "status", "run_after"),
-        Index("ix_jobs_account_status", "account", "status"),
+        Index("ix_jobs_status_account", "status", "account"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

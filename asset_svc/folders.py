@@ -199,6 +199,7 @@ async def run_job(lib: Library, req: asset_pb2.FolderJobRequest) -> asset_pb2.Jo
     async with lib.sessions.begin() as session:
         job = JobRow(
             kind=KIND,
+            account=req.account,
             payload={"account": req.account, "type": req.type},
             status="done",
             run_after=now,

@@ -14,9 +14,11 @@ Workers are shared fairly between accounts: a queue can hold at most
 hanging webhook receiver occupies that many workers and leaves the rest to
 the others (a worker skips the jobs of an account at its cap). A queue may
 serve only some job ``kinds``, so webhook deliveries and renders run in
-separate lanes. Within one replica the cap is exact (claims are serialised);
-across replicas it is checked against the database and may be passed by one
-job per concurrent claim.
+separate lanes. A worker renews its job's lease every third of
+``lease_s`` while the handler runs, so a long job is neither re-run
+concurrently nor dropped from its account's count. Within one replica the cap
+is exact (claims are serialised); across replicas it is checked against the
+database and may be passed by one job per concurrent claim.
 """
 
 from __future__ import annotations
@@ -192,6 +194,19 @@ class JobQueue:
         async with self.sessions() as session:
             return await session.get(JobRow, job.id)
 
+    async def renew(self, job: JobRow) -> bool:
+        """Extend ``job``'s lease by ``lease_s`` from now; False when this
+        queue no longer holds it."""
+        async with self.sessions.begin() as session:
+            renewed = await session.execute(
+                update(JobRow)
+                .where(JobRow.id == job.id, JobRow.lease_owner == self.owner)
+                .where(JobRow.attempts == job.attempts, JobRow.status == "running")
+                .values(lease_until=time.time() + self.lease_s)
+                .execution_options(synchronize_session=False)
+            )
+        return renewed.rowcount == 1  # type: ignore[attr-defined]
+
     async def finish(self, job: JobRow, outcome: Outcome) -> bool:
         """Mark ``job`` done and enqueue its follow-ups, atomically; False when
         this queue no longer holds its lease (another worker re-ran it)."""
@@ -251,6 +266,7 @@ async def run_worker(
                 pass
             continue
         start = time.perf_counter()
+        heartbeat = asyncio.create_task(_keep_leased(queue, job))
         try:
             await _run_one(queue, handlers, job)
         except Exception:  # the database failed us: the job is left to its lease
@@ -258,7 +274,19 @@ async def run_worker(
             JOBS.labels(job.kind, job.account, "lost_lease").inc()
             await asyncio.sleep(poll_s)
         finally:
+            heartbeat.cancel()
             JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - start)
+
+
+async def _keep_leased(queue: JobQueue, job: JobRow) -> None:
+    """Renew ``job``'s lease every third of ``queue.lease_s`` until cancelled
+    (a failed renewal is retried at the next beat; the lease may then lapse)."""
+    while True:
+        await asyncio.sleep(queue.lease_s / 3)
+        try:
+            await queue.renew(job)
+        except Exception:
+            log.exception("job %d (%s): renewing its lease failed", job.id, job.kind)
 
 
 async def _run_one(queue: JobQueue, handlers: dict[str, Handler], job: JobRow) -> None:

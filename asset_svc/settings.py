@@ -57,7 +57,8 @@ class AssetSettings(BaseSettings):
     job_workers_per_account: int = Field(
         2,
         ge=0,
-        description="the most workers of each kind one account holds at once (0 = no cap)",
+        description="the most workers of each lane (renders, webhooks) one account holds at once"
+        " (0 = no cap)",
     )
     job_lease_s: float = Field(
         300.0, gt=0, description="a claimed job is re-run when its worker is silent this long, s"

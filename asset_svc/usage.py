@@ -48,12 +48,13 @@ async def library_usage(
         .join(FileRow, FileRow.id == VersionRow.file_id)
         .where(FileRow.account == account)
     )
-    jobs = await session.scalars(
-        select(JobRow.payload).where(
+    jobs = await session.scalar(
+        select(func.count()).where(
             JobRow.kind == EXTENSION,
+            JobRow.account == account,
             JobRow.created_at >= start_unix,
             JobRow.created_at < end_unix,
         )
     )
-    units = sum(1 for payload in jobs if payload.get("account") == account)
+    units = jobs or 0
     return int(stored or 0), units

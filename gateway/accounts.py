@@ -29,6 +29,9 @@ DEV_IMAGES = 100_000
 DEV_ID = "dev"
 DEV_PUBLIC_KEY = "imgmesh-dev-public-key"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# first path segments of the APIs (gateway.route_fallbacks): an account's URL
+# endpoint named so would be shadowed by them
+RESERVED_IDS = frozenset({"v1", "v2", "api", "console", "thumbor", "imgproxy", "cloudinary"})
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class ApiKeys:
 
         Raises:
             OSError / ValueError: unreadable or malformed file (an ``id`` that is
-                not 1..64 of a-z 0-9 _ -, or used twice).
+                not 1..64 of a-z 0-9 _ -, used twice, or in RESERVED_IDS).
         """
         if path is None:
             return cls({DEV_KEY: Account(DEV_PLAN, DEV_IMAGES, DEV_ID, DEV_PUBLIC_KEY)})
@@ -108,6 +111,8 @@ class ApiKeys:
         ids = [a.id for a in accounts.values()]
         if len(set(ids)) != len(ids) or not all(_ID.match(i) for i in ids):
             raise ValueError("account ids must be unique, 1..64 of a-z 0-9 _ -")
+        if reserved := sorted(set(ids) & RESERVED_IDS):
+            raise ValueError(f"account ids {reserved} are reserved for the APIs' paths")
         public = [a.public_key for a in accounts.values() if a.public_key]
         if len(set(public)) != len(public) or set(public) & set(accounts):
             raise ValueError("public keys must be unique and differ from every private key")

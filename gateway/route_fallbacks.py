@@ -5,15 +5,15 @@ Every API route's first two path segments (``/v1/files``, ``/api/v1``,
 serves is the API's own JSON 404 ``not_found``, or 405 ``method_not_allowed``
 with ``Allow`` when the path exists with other methods, instead of falling
 through to the image route (whose 404 would be ``source_not_found``). Paths
-outside every family (``/v1/photo.jpg``) stay image URLs.
+outside every family (``/v1/photo.jpg``) stay image URLs; an account id may
+not be a family's first segment (``v1``, ``v2``, ``api``: see
+:data:`gateway.accounts.RESERVED_IDS`).
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractResource
-
-from gateway.errors import error_response
 
 
 def family(canonical: str) -> str | None:
@@ -30,18 +30,20 @@ def _served(resource: AbstractResource) -> bool:
 
 
 async def fallback(request: web.Request) -> web.Response:
-    """405 with ``Allow`` when another route serves this path with other
-    methods, else 404; both JSON with a stable ``code``."""
+    """Raise 405 with ``Allow`` when another route serves this path with other
+    methods, else 404 (the JSON errors middleware answers both).
+
+    Raises:
+        web.HTTPMethodNotAllowed, web.HTTPNotFound: always.
+    """
     allowed: set[str] = set()
     for resource in request.app.router.resources():
         if _served(resource) and family(resource.canonical) is not None:
             _match, methods = await resource.resolve(request)
             allowed |= methods
     if allowed:
-        response = error_response("method_not_allowed", f"{request.method} is not allowed here")
-        response.headers["Allow"] = ",".join(sorted(allowed))
-        return response
-    return error_response("not_found", "no such API route")
+        raise web.HTTPMethodNotAllowed(request.method, sorted(allowed))
+    raise web.HTTPNotFound(reason="no such API route")
 
 
 def add_routes(app: web.Application) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from transform_svc.errors import TransformError, invalid, limit_exceeded, too_la
 from transform_svc.ops.model_edit import require_model
 from transform_svc.origin import Fetched, Origin, SourceInfo
 from transform_svc.workers import RenderPool
+
+log = logging.getLogger("transform_svc.renderer")
 
 CACHE_LOOKUPS = Counter("imgmesh_transform_cache_lookups_total", "Result cache lookups", ["result"])
 
@@ -269,10 +272,14 @@ class Renderer:
         """Forget a finished render. Its exception is retrieved here: every
         caller may have gone (deadline passed, client hung up) while the
         shielded render ran on, and an unretrieved one would be logged as
-        "Task exception was never retrieved" (it is remembered by _compute)."""
+        "Task exception was never retrieved". A TransformError is remembered by
+        _compute; anything else is logged here."""
         self._inflight.pop(key, None)
-        if not task.cancelled():
-            task.exception()
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None and not isinstance(error, TransformError):
+            log.error("render %s failed", key[:16], exc_info=error)
 
     async def _compute(
         self,

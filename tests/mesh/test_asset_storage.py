@@ -240,6 +240,34 @@ async def test_a_lane_claims_only_its_kinds(database_url: str) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_job_running_past_its_lease_keeps_it(database_url: str) -> None:
+    """The worker renews the lease while the handler runs: a job three
+    leases long runs once and still counts against its account's cap."""
+    await asyncio.to_thread(upgrade, database_url)
+    engine, sessions = open_engine(database_url)
+    busy, other = (JobQueue(sessions, lease_s=0.3, per_account=1) for _ in range(2))
+    await busy.enqueue([NewJob("long", {}, account="a"), NewJob("long", {}, account="a")])
+    runs = 0
+
+    async def long(job: JobRow) -> Outcome:
+        nonlocal runs
+        runs += 1
+        await asyncio.sleep(1.0)
+        return Outcome()
+
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(busy, {"long": long}, stop, poll_s=0.05))
+    await asyncio.sleep(0.6)  # two leases in: the first job is still running
+    assert runs == 1 and await other.claim() is None  # neither expired nor under the cap
+    stop.set()
+    await worker
+    async with sessions() as session:
+        statuses = sorted((await session.scalars(select(JobRow.status))).all())
+    assert runs == 1 and statuses == ["done", "queued"]
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
 async def test_retries_stop_at_the_window(database_url: str) -> None:
     await asyncio.to_thread(upgrade, database_url)
     engine, sessions = open_engine(database_url)

@@ -21,10 +21,16 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("account", sa.String(length=64), server_default="", nullable=False)
         )
-        batch_op.create_index("ix_jobs_account_status", ["account", "status"], unique=False)
+        batch_op.create_index("ix_jobs_status_account", ["status", "account"], unique=False)
+    # jobs queued before this revision: their payload names the account
+    if op.get_bind().dialect.name == "sqlite":
+        account = "json_extract(payload, '$.account')"
+    else:
+        account = "payload->>'account'"
+    op.execute(f"UPDATE jobs SET account = COALESCE({account}, '')")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.drop_index("ix_jobs_account_status")
+        batch_op.drop_index("ix_jobs_status_account")
         batch_op.drop_column("account")
