@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from bench.inputs import ONE_MP_SOURCES, SHARED, TWELVE_MP
 from bench.load import FormPost, Result, http_load
+from bench.rss import RssSampler
 from gateway.accounts import DEV_KEY
 from mesh.processes import REPO_ROOT, Mesh, Ports, free_port, tree_rss_mb
 
@@ -171,30 +171,6 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-class PeakRss:
-    """Samples the RSS of process trees every 0.2 s while running; the peak per name, MB."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = pids
-        self.peak = dict.fromkeys(pids, 0.0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for name, pid in self.pids.items():
-                self.peak[name] = max(self.peak[name], tree_rss_mb(pid))
-            self._stop.wait(0.2)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 @dataclass
 class Pair:
     """One row pair of the table: the peer's run and imgmesh's, same work."""
@@ -230,7 +206,10 @@ def run(
             pids = {"thumbor": thumb.proc.pid, "rembg s": rem.proc.pid}
             services = {name: proc.pid for name, proc in mesh.procs.items()}
             triton = mesh.triton.process.pid if mesh.triton and mesh.triton.process else 0
-            with PeakRss(pids) as peers_rss, PeakRss({**services, "triton": triton}) as ours_rss:
+            with (
+                RssSampler(pids) as peers_rss,
+                RssSampler({**services, "triton": triton}) as ours_rss,
+            ):
                 pairs += _image_pairs(mesh.gateway_url, thumb.url, twelve_mp, concurrency)
                 pairs += _cutout_pairs(mesh.gateway_url, rem.url, origin, one_mp, concurrency)
             rss = dict(peers_rss.peak)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -19,8 +18,9 @@ from pathlib import Path
 import aiohttp
 
 from bench.__main__ import prepare_origin
+from bench.rss import RssSampler
 from gateway.accounts import DEV_KEY
-from mesh.processes import Mesh, Ports, tree_rss_mb
+from mesh.processes import Mesh, Ports
 
 ATTACKS = (  # each must be a 4xx, never a crash, a 5xx or a stall
     ("GET", "tr=" + ":".join(["e-sharpen"] * 60)),
@@ -93,21 +93,11 @@ def main() -> None:
                 "transform_svc": mesh.procs["transform_svc"].pid,
                 "triton (+ stubs)": mesh.triton.process.pid,
             }
-            samples: dict[str, list[tuple[float, float]]] = {k: [] for k in groups}
-            stop = threading.Event()
-            start = time.monotonic()
-
-            def sample() -> None:
-                while not stop.is_set():
-                    for name, pid in groups.items():
-                        samples[name].append((time.monotonic() - start, tree_rss_mb(pid)))
-                    stop.wait(1.0)
-
-            sampler = threading.Thread(target=sample, daemon=True)
-            sampler.start()
-            done, statuses = asyncio.run(load(mesh.gateway_url, names, a.seconds, a.concurrency))
-            stop.set()
-            sampler.join()
+            with RssSampler(groups, every_s=1.0) as sampler:
+                done, statuses = asyncio.run(
+                    load(mesh.gateway_url, names, a.seconds, a.concurrency)
+                )
+            samples = sampler.series
         finally:
             mesh.stop()
     server_errors = sum(n for status, n in statuses.items() if status >= 500)

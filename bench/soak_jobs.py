@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -27,8 +26,9 @@ import numpy as np
 import pyvips
 from aiohttp import web
 
+from bench.rss import RssSampler
 from gateway.accounts import DEV_KEY
-from mesh.processes import Mesh, Ports, tree_rss_mb
+from mesh.processes import Mesh, Ports
 
 NOISY_KEY = "imgmesh-noisy-key"
 EXTENSIONS = json.dumps(
@@ -199,26 +199,13 @@ def one_run(seconds: float, interval: float, noisy_uploads: int) -> tuple[dict, 
             gateway_args=[f"--api-keys={keys}"],
         )
         mesh.start()
-        rss: dict[str, list[float]] = {
-            name: [] for name in ("gateway", "asset_svc", "transform_svc")
-        }
-        stop = threading.Event()
-
-        def sample() -> None:
-            while not stop.is_set():
-                for name in rss:
-                    rss[name].append(tree_rss_mb(mesh.procs[name].pid))
-                stop.wait(1.0)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
+        pids = {name: mesh.procs[name].pid for name in ("gateway", "asset_svc", "transform_svc")}
         try:
-            result = asyncio.run(run(mesh.gateway_url, seconds, interval, noisy_uploads))
+            with RssSampler(pids, every_s=1.0) as sampler:
+                result = asyncio.run(run(mesh.gateway_url, seconds, interval, noisy_uploads))
         finally:
-            stop.set()
-            sampler.join()
             mesh.stop()
-    return result, rss
+    return result, {name: sampler.mb(name) for name in pids}
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -14,7 +14,7 @@ import pyvips
 from gateway.accounts import DEV_KEY, DEV_PUBLIC_KEY
 from mesh.fetch_samples import SAMPLE_PHOTOS
 from mesh.processes import Mesh, Ports
-from tests.helpers import HAVE_SHARED, SAMPLES, SHARED_DATA, extra_gateway
+from tests.helpers import HAVE_SHARED, SAMPLES, SHARED_DATA, extra_gateway, serve_on_loopback
 
 
 def build_origin(root: Path) -> None:
@@ -181,19 +181,14 @@ def mesh(origin_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 def http_origin(origin_root: Path) -> Iterator[str]:
     """The test origin served over HTTP on 127.0.0.1 (for imageUrl sources)."""
     import functools
-    import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import SimpleHTTPRequestHandler
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(origin_root))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server, url = serve_on_loopback(functools.partial(Quiet, directory=str(origin_root)))
+    yield url
     server.shutdown()
 
 

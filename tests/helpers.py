@@ -13,12 +13,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -214,3 +216,24 @@ def extra_gateway(
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that writes no access log to stderr."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve_on_loopback(
+    handler: Callable[..., BaseHTTPRequestHandler],
+) -> tuple[ThreadingHTTPServer, str]:
+    """Serve ``handler`` on 127.0.0.1 at a free port in a daemon thread.
+
+    Returns:
+        the server (the caller calls ``shutdown()``) and its base URL,
+        ``http://127.0.0.1:<port>``.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"

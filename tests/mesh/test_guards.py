@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import grpc
@@ -20,7 +18,7 @@ from gateway.errors import error_response
 from imgmesh.v1 import edit_pb2, transform_pb2, transform_pb2_grpc
 from mesh.processes import free_port
 from outbound.ssrf import is_public
-from tests.helpers import get, source_file
+from tests.helpers import QuietHandler, get, serve_on_loopback, source_file
 from transform_svc import svg
 from transform_svc.errors import TransformError
 from transform_svc.origin import Origin, OriginConfig
@@ -28,7 +26,7 @@ from transform_svc.origin import Origin, OriginConfig
 PNG = (pyvips.Image.black(8, 8, bands=3) + [0, 128, 255]).cast("uchar").pngsave_buffer()
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     """/img -> a PNG; /to?u=<url> -> 302 to url."""
 
     def do_GET(self) -> None:  # noqa: N802
@@ -43,14 +41,10 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(PNG)
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[int]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    httpd, _ = serve_on_loopback(Handler)
     yield httpd.server_address[1]
     httpd.shutdown()
 

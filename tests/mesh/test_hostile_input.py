@@ -12,7 +12,6 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import imagekitio
@@ -23,7 +22,7 @@ import pyvips
 from gateway.accounts import DEV_KEY
 from mesh.processes import Mesh
 from tests.conftest import OTHER_KEY
-from tests.helpers import get, post_form, send
+from tests.helpers import QuietHandler, get, post_form, send, serve_on_loopback
 from tests.mesh.test_file_operations import png
 from tests.mesh.test_media_library import Receiver
 from tests.mesh.test_upload_options import folder
@@ -267,7 +266,7 @@ class HangingReceiver:
         lock = threading.Lock()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 self.rfile.read(int(self.headers["Content-Length"]))
                 with lock:
@@ -280,12 +279,8 @@ class HangingReceiver:
                 self.send_response(200)
                 self.end_headers()
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.server, base = serve_on_loopback(Handler)
+        self.url = base + "/hook"
 
     def release(self) -> None:
         self.released.set()

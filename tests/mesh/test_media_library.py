@@ -11,10 +11,8 @@ import json
 import os
 import signal
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import imagekitio
@@ -27,7 +25,17 @@ from gateway.accounts import DEV_KEY
 from gateway.imagekit.signing import sign
 from mesh.processes import Mesh
 from tests.conftest import OTHER_KEY
-from tests.helpers import SAMPLES, SHARED_DATA, get, iou, post_form, send, shared_params
+from tests.helpers import (
+    SAMPLES,
+    SHARED_DATA,
+    QuietHandler,
+    get,
+    iou,
+    post_form,
+    send,
+    serve_on_loopback,
+    shared_params,
+)
 
 WEBHOOK_SECRET = "whsec_imgmesh-dev-secret"  # asset_svc's default (IMGMESH_WEBHOOK_SECRET)
 
@@ -79,7 +87,7 @@ class Receiver:
         self.deliveries: list[tuple[dict[str, str], bytes, int]] = []
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 status = receiver.script.pop(0) if receiver.script else 200
@@ -87,12 +95,8 @@ class Receiver:
                 self.send_response(status)
                 self.end_headers()
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.server, base = serve_on_loopback(Handler)
+        self.url = base + "/hook"
 
     def wait(self, count: int, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s
