@@ -16,9 +16,14 @@ the others (a worker skips the jobs of an account at its cap). A queue may
 serve only some job ``kinds``, so webhook deliveries and renders run in
 separate lanes. A worker renews its job's lease every third of
 ``lease_s`` while the handler runs, so a long job is neither re-run
-concurrently nor dropped from its account's count. Within one replica the cap
-is exact (claims are serialised); across replicas it is checked against the
-database and may be passed by one job per concurrent claim.
+concurrently nor dropped from its account's count. Within one replica claims
+are serialised by a lock; across replicas on PostgreSQL by a transaction-level
+advisory lock per lane, so the cap is exact there too (SQLite serves one
+replica).
+
+An account's backlog, its queued and running jobs of every kind, is bounded
+where requests add jobs (:func:`backlog`); follow-up jobs a finished job adds
+(one webhook per render) are not refused, so the bound holds within 2x.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import logging
 import random
 import secrets
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,6 +96,17 @@ class Outcome:
 Handler = Callable[[JobRow], Awaitable[Outcome]]
 
 
+async def backlog(sessions: async_sessionmaker[AsyncSession], account: str) -> int:
+    """How many jobs of ``account`` are queued or running (every kind)."""
+    async with sessions() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(JobRow)
+            .where(JobRow.status.in_(("queued", "running")), JobRow.account == account)
+        )
+    return int(count or 0)
+
+
 def add_jobs(session: AsyncSession, jobs: list[NewJob]) -> None:
     """Add ``jobs`` to ``session`` (they commit with the caller's transaction)."""
     now = time.time()
@@ -134,6 +151,9 @@ class JobQueue:
         self.kinds = kinds
         self.owner = secrets.token_hex(8)
         self._claiming = asyncio.Lock()
+        # one advisory lock key per lane, the same in every replica
+        lane = ",".join(sorted(kinds)) if kinds is not None else "*"
+        self._lane_key = zlib.crc32(f"imgmesh.jobs:{lane}".encode())
 
     async def enqueue(self, jobs: list[NewJob]) -> None:
         """Add jobs in their own transaction."""
@@ -166,6 +186,9 @@ class JobQueue:
                 busy = busy.where(JobRow.kind.in_(sorted(self.kinds)))
             candidates = candidates.where(JobRow.account.not_in(busy))
         async with self.sessions.begin() as session:
+            if self.per_account and session.get_bind().dialect.name == "postgresql":
+                # claims of this lane in every replica, one at a time until commit
+                await session.execute(select(func.pg_advisory_xact_lock(self._lane_key)))
             job = await session.scalar(
                 candidates.order_by(JobRow.run_after, JobRow.id)
                 .limit(1)

@@ -8,7 +8,7 @@ import functools
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -29,7 +29,7 @@ from asset_svc.errors import AssetError, invalid
 from asset_svc.extensions import KIND as EXTENSION
 from asset_svc.extensions import Extensions
 from asset_svc.images import Images
-from asset_svc.jobs import JobQueue, run_worker
+from asset_svc.jobs import JobQueue, backlog, run_worker
 from asset_svc.library import Library, parse_metadata
 from asset_svc.migrate import upgrade
 from asset_svc.post_transformations import KIND as POST
@@ -46,6 +46,7 @@ from contract.errors import (
 )
 from grpcutil import channels, serving
 from imgmesh.v1 import asset_pb2, asset_pb2_grpc, edit_pb2, transform_pb2
+from outbound.ssrf import check_origin_url
 from telemetry.tracing import instrument_grpc_aio_client, instrument_grpc_aio_server, setup_tracing
 
 log = logging.getLogger("asset_svc")
@@ -108,7 +109,14 @@ def rpc(
 
 
 class AssetsServicer(asset_pb2_grpc.AssetsServicer):
-    """Each RPC = one Library / Images / Extensions call (errors: :func:`rpc`)."""
+    """Each RPC = one Library / Images / Extensions call (errors: :func:`rpc`).
+
+    Args:
+        job_queue_per_account: the most queued and running jobs one account
+            may have before a request adding jobs is refused (0 = no bound).
+        allowed_hosts: origin hosts an extension's ``bg_image_url`` may name
+            (transform_svc fetches it under the same rule).
+    """
 
     def __init__(
         self,
@@ -117,23 +125,64 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
         extensions: Extensions,
         webhooks: WebhookSender,
         post: PostTransformations,
+        job_queue_per_account: int = 0,
+        allowed_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self.library = library
         self.images = images
         self.extensions = extensions
         self.webhooks = webhooks
         self.post = post
+        self.job_queue_per_account = job_queue_per_account
+        self.allowed_hosts = allowed_hosts
 
-    def _check_webhook(self, url: str) -> None:
-        if url and (reason := self.webhooks.check(url)) is not None:
+    async def _check_jobs(
+        self,
+        account: str,
+        webhook_url: str,
+        extensions: Sequence[asset_pb2.Extension],
+        post_transformations: int = 0,
+    ) -> None:
+        """Refuse, before anything is stored, a request whose jobs could not
+        run: a bad ``webhookUrl`` or ``bg_image_url``, or more jobs than the
+        account's backlog has room for.
+
+        Raises:
+            AssetError: invalid_parameter naming the field; job_queue_full (429).
+        """
+        if webhook_url and (reason := self.webhooks.check(webhook_url)) is not None:
             raise AssetError("invalid_parameter", f"webhookUrl: {reason}", "webhookUrl")
+        for ext in extensions:
+            if ext.bg_image_url and (
+                reason := check_origin_url(
+                    ext.bg_image_url, self.allowed_hosts, self.webhooks.private_hosts
+                )
+            ):
+                field = "extensions.options.bg_image_url"
+                raise AssetError("invalid_parameter", f"{field}: {reason}", field)
+        adding = len(extensions) + post_transformations
+        if adding and self.job_queue_per_account:
+            queued = await backlog(self.library.sessions, account)
+            if queued + adding > self.job_queue_per_account:
+                raise AssetError(
+                    "job_queue_full",
+                    f"this account has {queued} jobs queued or running, at most "
+                    f"{self.job_queue_per_account}; retry when they have run",
+                )
 
     async def _fetch_url(self, url: str) -> bytes:
         return await remote.fetch(url, self.webhooks.private_hosts, self.library.max_upload_bytes)
 
     @rpc
     async def Upload(self, request: asset_pb2.UploadRequest) -> asset_pb2.FileReply:
-        self._check_webhook(request.webhook_url)
+        if len(request.post_transformations) > MAX_POST:
+            raise invalid("transformation", f"transformation.post has at most {MAX_POST} items")
+        await self._check_jobs(
+            request.account,
+            request.webhook_url,
+            request.extensions,
+            len(request.post_transformations),
+        )
         request.custom_metadata_json = await self._checked_metadata(
             request.account, request.custom_metadata_json
         )
@@ -144,8 +193,6 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
                 request.client_token,
                 request.client_token_expire,
             )
-        if len(request.post_transformations) > MAX_POST:
-            raise invalid("transformation", f"transformation.post has at most {MAX_POST} items")
         check = upload_checks.parse(request.checks) if request.checks else None
         data = await self._fetch_url(request.url) if request.url else request.data
         if request.HasField("pre_transformation"):  # what is stored is the transformed file
@@ -189,7 +236,7 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
 
     @rpc
     async def UpdateFile(self, request: asset_pb2.UpdateFileRequest) -> asset_pb2.FileReply:
-        self._check_webhook(request.webhook_url)
+        await self._check_jobs(request.account, request.webhook_url, request.extensions)
         if request.HasField("custom_metadata_json"):
             request.custom_metadata_json = await self._checked_metadata(
                 request.account, request.custom_metadata_json
@@ -437,7 +484,16 @@ async def serve(
     )
     server = channels.new_server()
     asset_pb2_grpc.add_AssetsServicer_to_server(
-        AssetsServicer(library, images, extensions, webhooks, post), server
+        AssetsServicer(
+            library,
+            images,
+            extensions,
+            webhooks,
+            post,
+            settings.job_queue_per_account,
+            settings.allowed_hosts,
+        ),
+        server,
     )
     workers_stop = asyncio.Event()
     handlers = {EXTENSION: extensions.run, WEBHOOK: webhooks.deliver, POST: post.run}

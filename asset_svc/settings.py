@@ -39,6 +39,11 @@ class AssetSettings(BaseSettings):
         frozenset(),
         description="comma-separated hosts that may resolve to private addresses",
     )
+    allowed_hosts: HostList = Field(
+        frozenset(),
+        description="comma-separated http(s) origin hosts (transform_svc's, checked at upload "
+        "for bg_image_url)",
+    )
     webhook_secret: str = Field(
         "whsec_imgmesh-dev-secret",
         description="Standard Webhooks signing secret (its UTF-8 bytes are the HMAC key)",
@@ -59,6 +64,12 @@ class AssetSettings(BaseSettings):
         ge=0,
         description="the most workers of each lane (renders, webhooks) one account holds at once"
         " (0 = no cap)",
+    )
+    job_queue_per_account: int = Field(
+        1000,
+        ge=0,
+        description="the most queued and running jobs one account may have; a request that "
+        "would add more answers 429 (0 = no bound)",
     )
     job_lease_s: float = Field(
         300.0, gt=0, description="a claimed job is re-run when its worker is silent this long, s"

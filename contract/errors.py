@@ -54,6 +54,7 @@ HTTP_STATUS: dict[str, int] = {
     "not_found": 404,
     "method_not_allowed": 405,
     "image_too_large": 413,
+    "job_queue_full": 429,  # an account's job backlog is at its bound
     "unsupported_image": 415,
     "impossible_edit": 422,
     "internal": 500,

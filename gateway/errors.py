@@ -58,14 +58,19 @@ def request_error_response(exc: RequestError, **extra: object) -> web.Response:
     return web.json_response({**exc.to_json(), **extra}, status=HTTP_STATUS.get(exc.code, 400))
 
 
-RETRY_AFTER_S = 5  # seconds suggested to clients when a dependency is down
+RETRY_AFTER_S = 5  # seconds suggested to clients when a dependency is down or busy
+
+
+def retry_after(status: int) -> dict[str, str] | None:
+    """``Retry-After`` for a 429 or 503, else None."""
+    return {"Retry-After": str(RETRY_AFTER_S)} if status in (429, 503) else None
 
 
 def error_response(code: str, message: str, **extra: object) -> web.Response:
     """JSON ``{"code", "message", ...extra}`` with the status for ``code``;
-    503s carry ``Retry-After``."""
+    429s and 503s carry ``Retry-After``."""
     status = HTTP_STATUS.get(code, 500)
-    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    headers = retry_after(status)
     return web.json_response(
         {"code": code, "message": message, **extra}, status=status, headers=headers
     )
@@ -92,7 +97,7 @@ def from_rpc_error(
             return error_response(unavailable, "a backing service is unavailable", **extra)
         return error_response("internal", "internal error", **extra)
     http_status = error.http_status or HTTP_STATUS.get(error.code, 500)
-    headers = {"Retry-After": str(RETRY_AFTER_S)} if http_status == 503 else None
+    headers = retry_after(http_status)
     body: dict[str, object] = {"code": error.code, "message": exc.details() or error.code, **extra}
     if error.parameter:
         body["parameter"] = error.parameter

@@ -88,13 +88,35 @@ def check_url(url: str, private_hosts: frozenset[str]) -> str | None:
     """Why ``url`` may not be requested (not http(s), no host, a non-public IP
     literal not listed in ``private_hosts``), or None. Names resolved later are
     checked by :class:`PublicOnlyResolver`."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    host = http_host(url)
+    if host is None:
         return "the URL must be http(s) with a host"
-    host = parts.hostname.lower()
     if is_ip(host) and not is_public(host) and host not in private_hosts:
         return f"{host} is a non-public address"
     return None
+
+
+def check_origin_url(
+    url: str, allowed_hosts: frozenset[str], private_hosts: frozenset[str]
+) -> str | None:
+    """Why ``url`` may not be fetched as an edit graph's http(s) source: its
+    host is not in ``allowed_hosts`` (``IMGMESH_ALLOWED_HOSTS``; empty = none),
+    or a reason of :func:`check_url`; None when it may."""
+    host = http_host(url)
+    if host is not None and host not in allowed_hosts:
+        return f"host {host!r} is not an allowed origin"
+    return check_url(url, private_hosts)
+
+
+def http_host(url: str) -> str | None:
+    """The lower-case host of an http(s) URL; None for another scheme, no
+    host, or a URL ``urlsplit`` cannot parse (an unclosed ``[`` IPv6 host)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return host.lower() if parts.scheme in ("http", "https") and host else None
 
 
 def public_only_session(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import aiohttp
 import grpc
@@ -34,7 +34,12 @@ from contract.errors import public_error
 from contract.limits import Limits
 from grpcutil import channels
 from imgmesh.v1 import asset_pb2, asset_pb2_grpc, edit_pb2
-from outbound.ssrf import NonPublicAddressError, PublicOnlyResolver, is_ip, is_public
+from outbound.ssrf import (
+    NonPublicAddressError,
+    PublicOnlyResolver,
+    check_origin_url,
+    http_host,
+)
 from transform_svc.errors import ErrorCode, TransformError, not_found, too_large
 
 
@@ -254,21 +259,14 @@ class Origin:
         Raises:
             TransformError: invalid_parameter (not http(s)), source_forbidden.
         """
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if http_host(url) is None:
             raise TransformError(
                 ErrorCode.ERROR_CODE_INVALID_PARAMETER, "source URL must be http(s)"
             )
-        host = parts.hostname.lower()
-        if host not in self.config.allowed_hosts:
-            raise TransformError(
-                ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, f"host {host!r} is not an allowed origin"
-            )
         # aiohttp does not resolve IP literals, so the resolver never sees them.
-        if is_ip(host) and not is_public(host) and host not in self.config.private_hosts:
-            raise TransformError(
-                ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, f"{host} is a non-public address"
-            )
+        reason = check_origin_url(url, self.config.allowed_hosts, self.config.private_hosts)
+        if reason is not None:
+            raise TransformError(ErrorCode.ERROR_CODE_SOURCE_FORBIDDEN, reason)
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -19,7 +19,7 @@ from asset_svc import file_ops
 from asset_svc.blobs import Blobs, open_store
 from asset_svc.db import JobRow, open_engine
 from asset_svc.errors import AssetError
-from asset_svc.jobs import JobQueue, NewJob, Outcome, RetryLaterError, run_worker
+from asset_svc.jobs import JobQueue, NewJob, Outcome, RetryLaterError, backlog, run_worker
 from asset_svc.library import Library
 from asset_svc.migrate import upgrade
 from asset_svc.transform import TransformPort
@@ -220,6 +220,42 @@ async def test_an_account_at_its_cap_is_passed_over(database_url: str) -> None:
     assert claims[0] is not None and await queue.finish(claims[0], Outcome())
     third = await queue.claim()
     assert third is not None and (third.account, third.payload["n"]) == ("noisy", 2)
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_replicas_claiming_at_once_keep_the_cap(database_url: str) -> None:
+    """Six replicas (their own engines and queues) claim one account's jobs at
+    the same moment: on PostgreSQL the lane's advisory lock keeps the account
+    at its cap of 2 (without it each replica saw 0 running and claimed).
+    SQLite serves one replica (README), so it is not run there."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serves one replica: there is no cross-replica claim to test")
+    await asyncio.to_thread(upgrade, database_url)
+    engines = [open_engine(database_url) for _ in range(6)]
+    queues = [JobQueue(sessions, lease_s=30, per_account=2) for _, sessions in engines]
+    await queues[0].enqueue([NewJob("x", {"n": n}, account="noisy") for n in range(6)])
+    for _ in range(3):  # three rounds of six simultaneous claims
+        await asyncio.gather(*(q.claim() for q in queues))
+    async with engines[0][1]() as session:
+        running = (await session.scalars(select(JobRow).where(JobRow.status == "running"))).all()
+    assert len(running) == 2, [(j.id, j.lease_owner) for j in running]
+    for engine, _ in engines:
+        await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_backlog_counts_an_accounts_queued_and_running_jobs(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engine, sessions = open_engine(database_url)
+    queue = JobQueue(sessions, lease_s=30)
+    await queue.enqueue([NewJob("x", {}, account="a") for _ in range(3)])
+    await queue.enqueue([NewJob("x", {}, account="b"), NewJob("webhook", {}, account="a")])
+    assert (await backlog(sessions, "a"), await backlog(sessions, "b")) == (4, 1)
+    first = await queue.claim()  # running still counts
+    assert first is not None and first.account == "a" and await backlog(sessions, "a") == 4
+    assert await queue.finish(first, Outcome())
+    assert await backlog(sessions, "a") == 3 and await backlog(sessions, "nobody") == 0
     await engine.dispose()
 
 

@@ -94,6 +94,11 @@ def test_address_classes(address, public):
     assert is_public(address) is public
 
 
+async def test_an_unparseable_url_is_a_bad_parameter(tmp_path):
+    o = origin(tmp_path, {"127.0.0.1"}, {"127.0.0.1"})
+    assert await code_of(o, "http://[::1/img") == "invalid_parameter"  # urlsplit: ValueError
+
+
 async def test_allowed_host_resolving_to_loopback_is_refused(server, tmp_path):
     o = origin(tmp_path, {"localhost"}, set())
     assert await code_of(o, f"http://localhost:{server}/img") == "source_forbidden"

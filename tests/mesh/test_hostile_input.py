@@ -4,13 +4,16 @@ naming the field (not a 500 or invalid JSON echoed back), every response
 carries ``nosniff``, a 9,000-character query gets the API's JSON answer,
 fields and extension lists are bounded (repeats merged), and 8 concurrent
 uploads to one path all land as versions; one account's hanging webhook
-receiver holds only its share of the job workers."""
+receiver holds only its share of the job workers, and its backlog is bounded
+(429 before anything is stored); ``bg_image_url`` obeys the origin allow-list
+at upload."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,11 +23,11 @@ import pytest
 import pyvips
 
 from gateway.accounts import DEV_KEY
-from mesh.processes import Mesh
-from tests.conftest import OTHER_KEY
-from tests.helpers import QuietHandler, get, post_form, send, serve_on_loopback
+from mesh.processes import Mesh, Ports
+from tests.conftest import OTHER_KEY, api_keys_file
+from tests.helpers import SAMPLES, QuietHandler, get, post_form, send, serve_on_loopback
 from tests.mesh.test_file_operations import png
-from tests.mesh.test_media_library import Receiver
+from tests.mesh.test_media_library import Receiver, wait_versions
 from tests.mesh.test_upload_options import folder
 
 KEY = {"x-api-key": DEV_KEY}
@@ -114,6 +117,13 @@ def test_a_9000_character_query_gets_the_apis_json_answer(base_url: str) -> None
             },
             "extensions.options.bg_image_url",
         ),
+        *(  # fetched later under transform_svc's allow-list (127.0.0.1 in the tests)
+            (
+                {"extensions": json.dumps([{"name": "remove-bg", "options": {"bg_image_url": u}}])},
+                "extensions.options.bg_image_url",
+            )
+            for u in ("https://example.com/bg.png", "http://10.0.0.1/bg.png")
+        ),
     ],
 )
 def test_fields_over_their_bounds_are_refused(
@@ -122,6 +132,30 @@ def test_fields_over_their_bounds_are_refused(
     reply = upload(base_url, **fields)
     assert reply.status in (400, 413), reply.body[:300]
     assert_json_error(reply, reply.status, parameter)
+
+
+def test_an_allowed_bg_image_url_is_composited_under_the_cut_out(
+    ik: imagekitio.ImageKit, http_origin: str
+) -> None:
+    """The other side of the upload check: a ``bg_image_url`` on an allowed
+    host (the test origin on 127.0.0.1) is fetched by the job and fills the
+    removed background, so the cut-out version is opaque everywhere."""
+    uploaded = ik.files.upload(
+        file=(SAMPLES / "coffee.png").read_bytes(),
+        file_name="bg.png",
+        folder=folder(),
+        extensions=[
+            {
+                "name": "remove-bg",
+                "options": {"bg_image_url": f"{http_origin}/photos/skimage/astronaut.png"},
+            }
+        ],
+    )
+    assert uploaded.extension_status.remove_bg == "pending"
+    wait_versions(ik, uploaded.file_id, 2)
+    pixels = get(ik.files.get(uploaded.file_id).url + "?tr=orig-true").pixels()
+    assert pixels.shape == (400, 600, 4)
+    assert pixels[..., 3].min() == 255  # the background image fills every hole
 
 
 @pytest.mark.parametrize(
@@ -394,3 +428,59 @@ def test_a_cut_out_over_the_upload_limit_is_a_failure_and_the_original_stays(
         assert current.status == 200 and current.headers["content-type"] == "image/jpeg"
     finally:
         hook.close()
+
+
+@pytest.fixture(scope="module")
+def small_queue(mesh: Mesh, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second asset_svc and gateway on the session's transform_svc, with a
+    backlog bound of 3 jobs per account and no job workers (jobs stay queued)."""
+    state = tmp_path_factory.mktemp("small-queue")
+    m = Mesh(
+        ports=Ports(transform=mesh.ports.transform),
+        log_dir=state / "logs",
+        state_dir=state,
+        env={"IMGMESH_PRIVATE_HOSTS": "127.0.0.1"},
+        gateway_args=[f"--api-keys={api_keys_file(tmp_path_factory)}"],
+        asset_args=["--job-queue-per-account=3", "--job-workers=0", "--webhook-workers=0"],
+    )
+    try:
+        m.start_asset()
+        m.start_gateway()
+        yield m.gateway_url
+    finally:
+        m.stop()
+
+
+def test_an_account_over_its_job_backlog_gets_429_and_nothing_is_stored(
+    small_queue: str,
+) -> None:
+    """The backlog bound: three remove-bg jobs queued fill the account's 3; a
+    fourth upload with an extension (or an update adding one) is 429
+    ``job_queue_full`` with ``Retry-After`` and stores nothing, while uploads
+    without jobs and the other account's jobs still go through."""
+    where = folder()
+    ext = json.dumps([{"name": "remove-bg"}])
+
+    def up(name: str, key: dict[str, str] = KEY, **fields: str):
+        form = {"fileName": name, "folder": where, "useUniqueFileName": "false", **fields}
+        return post_form(f"{small_queue}/api/v1/files/upload", form, {"file": png((1, 2, 3))}, key)
+
+    first = up("a.png", extensions=ext)
+    assert first.status == 200 and first.json()["extensionStatus"] == {"remove-bg": "pending"}
+    assert [up(f"{n}.png", extensions=ext).status for n in "bc"] == [200, 200]
+    full = up("d.png", extensions=ext)
+    body = assert_json_error(full, 429)
+    assert body["code"] == "job_queue_full" and full.headers["retry-after"] == "5"
+    listed = get(f"{small_queue}/v1/files?path={where}", KEY).json()
+    assert sorted(f["name"] for f in listed) == ["a.png", "b.png", "c.png"]
+    update = send(
+        f"{small_queue}/v1/files/{first.json()['fileId']}/details",
+        "PATCH",
+        json.dumps({"tags": ["late"], "extensions": [{"name": "remove-bg"}]}).encode(),
+        {**KEY, "Content-Type": "application/json"},
+    )
+    assert assert_json_error(update, 429)["code"] == "job_queue_full"
+    details = get(f"{small_queue}/v1/files/{first.json()['fileId']}/details", KEY).json()
+    assert details["tags"] in (None, [])  # the refused update changed nothing
+    assert up("plain.png").status == 200  # no jobs: not bounded
+    assert up("o.png", {"x-api-key": OTHER_KEY}, extensions=ext).status == 200
