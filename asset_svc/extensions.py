@@ -54,6 +54,13 @@ def extension_to_dict(ext: asset_pb2.Extension) -> dict[str, Any]:
     }
 
 
+def jobs_needed(extensions: Sequence[asset_pb2.Extension], webhook_url: str) -> int:
+    """The most jobs :meth:`Extensions.start` enqueues for ``extensions``:
+    one per supported extension (auto-tagging may finish synchronously and
+    add none) and, with a ``webhook_url``, one FAILURE webhook per unsupported one."""
+    return sum(1 for ext in extensions if ext.name in SUPPORTED or webhook_url)
+
+
 def cutout_graph(data: bytes, ext: dict[str, Any]) -> edit_pb2.EditGraph:
     """The edit graph of ``remove-bg`` with its options."""
     steps = [edit_pb2.Step(remove_background=edit_pb2.RemoveBackground())]

@@ -22,8 +22,9 @@ advisory lock per lane, so the cap is exact there too (SQLite serves one
 replica).
 
 An account's backlog, its queued and running jobs of every kind, is bounded
-where requests add jobs (:func:`backlog`); follow-up jobs a finished job adds
-(one webhook per render) are not refused, so the bound holds within 2x.
+where requests add jobs (:class:`BacklogBound`). A finished job's follow-up
+(the webhook of a render) replaces it in the same transaction, so it never
+grows the count.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ import random
 import secrets
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +45,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from asset_svc.db import JobRow
+from asset_svc.errors import AssetError
 
 log = logging.getLogger("asset_svc.jobs")
 
@@ -107,6 +110,58 @@ async def backlog(sessions: async_sessionmaker[AsyncSession], account: str) -> i
     return int(count or 0)
 
 
+class BacklogBound:
+    """At most ``limit`` queued and running jobs per account (0 = no bound).
+
+    A request reserves the jobs it may add before it does its work and holds
+    the reservation until it has enqueued them, so requests in flight at once
+    in this replica cannot each pass the bound; across replicas they can, by
+    the jobs of the requests in flight in the others.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], limit: int) -> None:
+        self.sessions = sessions
+        self.limit = limit
+        self._reserved: dict[str, int] = {}
+        self._checking = asyncio.Lock()
+
+    @asynccontextmanager
+    async def admit(self, account: str, adding: int) -> AsyncIterator[None]:
+        """Reserve room for ``adding`` jobs of ``account`` while the block runs.
+
+        Raises:
+            AssetError: job_queue_full (429) while the backlog has no room;
+                invalid_parameter (``extensions``) when ``adding`` alone is
+                over the bound (a retry could never pass).
+        """
+        if not adding or not self.limit:
+            yield
+            return
+        if adding > self.limit:
+            raise AssetError(
+                "invalid_parameter",
+                f"this request adds {adding} jobs; an account may have at most {self.limit}",
+                "extensions",
+            )
+        async with self._checking:  # count and reserve as one step
+            queued = await backlog(self.sessions, account) + self._reserved.get(account, 0)
+            if queued + adding > self.limit:
+                raise AssetError(
+                    "job_queue_full",
+                    f"this account has {queued} jobs queued or running, at most "
+                    f"{self.limit}; retry when they have run",
+                )
+            self._reserved[account] = self._reserved.get(account, 0) + adding
+        try:
+            yield
+        finally:
+            left = self._reserved[account] - adding
+            if left:
+                self._reserved[account] = left
+            else:
+                del self._reserved[account]
+
+
 def add_jobs(session: AsyncSession, jobs: list[NewJob]) -> None:
     """Add ``jobs`` to ``session`` (they commit with the caller's transaction)."""
     now = time.time()
@@ -167,6 +222,20 @@ class JobQueue:
             return await self._claim()
 
     async def _claim(self) -> JobRow | None:
+        async with self.sessions.begin() as session:
+            if self.per_account and session.get_bind().dialect.name == "postgresql":
+                # claims of this lane in every replica, one at a time until commit
+                await session.execute(select(func.pg_advisory_xact_lock(self._lane_key)))
+            job_id = await self._lease_oldest_due(session)
+        if job_id is None:
+            return None
+        async with self.sessions() as session:
+            return await session.get(JobRow, job_id)
+
+    async def _lease_oldest_due(self, session: AsyncSession) -> int | None:
+        """Lease the oldest due job of an account below its cap in
+        ``session``'s transaction (its clock read after any lock was
+        granted); the job's id, or None."""
         now = time.time()
         due = or_(
             and_(JobRow.status == "queued", JobRow.run_after <= now),
@@ -185,37 +254,30 @@ class JobQueue:
             if self.kinds is not None:
                 busy = busy.where(JobRow.kind.in_(sorted(self.kinds)))
             candidates = candidates.where(JobRow.account.not_in(busy))
-        async with self.sessions.begin() as session:
-            if self.per_account and session.get_bind().dialect.name == "postgresql":
-                # claims of this lane in every replica, one at a time until commit
-                await session.execute(select(func.pg_advisory_xact_lock(self._lane_key)))
-            job = await session.scalar(
-                candidates.order_by(JobRow.run_after, JobRow.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
+        job = await session.scalar(
+            candidates.order_by(JobRow.run_after, JobRow.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if job is None:
+            return None
+        if job.status == "running" and job.attempts >= MAX_CLAIMS:
+            # its lease ran out MAX_CLAIMS times: it keeps killing its worker
+            job.status, job.finished_at = "failed", now
+            job.last_error = f"gave up after {job.attempts} claims"
+            return None
+        claimed = await session.execute(
+            update(JobRow)
+            .where(JobRow.id == job.id, JobRow.attempts == job.attempts, due)
+            .values(
+                status="running",
+                lease_owner=self.owner,
+                lease_until=now + self.lease_s,
+                attempts=job.attempts + 1,
             )
-            if job is None:
-                return None
-            if job.status == "running" and job.attempts >= MAX_CLAIMS:
-                # its lease ran out MAX_CLAIMS times: it keeps killing its worker
-                job.status, job.finished_at = "failed", now
-                job.last_error = f"gave up after {job.attempts} claims"
-                return None
-            claimed = await session.execute(
-                update(JobRow)
-                .where(JobRow.id == job.id, JobRow.attempts == job.attempts, due)
-                .values(
-                    status="running",
-                    lease_owner=self.owner,
-                    lease_until=now + self.lease_s,
-                    attempts=job.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-        async with self.sessions() as session:
-            return await session.get(JobRow, job.id)
+            .execution_options(synchronize_session=False)
+        )
+        return job.id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
 
     async def renew(self, job: JobRow) -> bool:
         """Extend ``job``'s lease by ``lease_s`` from now; False when this

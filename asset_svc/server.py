@@ -27,9 +27,9 @@ from asset_svc.blobs import Blobs, open_store
 from asset_svc.db import open_engine
 from asset_svc.errors import AssetError, invalid
 from asset_svc.extensions import KIND as EXTENSION
-from asset_svc.extensions import Extensions
+from asset_svc.extensions import Extensions, jobs_needed
 from asset_svc.images import Images
-from asset_svc.jobs import JobQueue, backlog, run_worker
+from asset_svc.jobs import BacklogBound, JobQueue, run_worker
 from asset_svc.library import Library, parse_metadata
 from asset_svc.migrate import upgrade
 from asset_svc.post_transformations import KIND as POST
@@ -133,22 +133,21 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
         self.extensions = extensions
         self.webhooks = webhooks
         self.post = post
-        self.job_queue_per_account = job_queue_per_account
+        self.backlog = BacklogBound(library.sessions, job_queue_per_account)
         self.allowed_hosts = allowed_hosts
 
-    async def _check_jobs(
+    def _check_jobs(
         self,
-        account: str,
         webhook_url: str,
         extensions: Sequence[asset_pb2.Extension],
         post_transformations: int = 0,
-    ) -> None:
+    ) -> int:
         """Refuse, before anything is stored, a request whose jobs could not
-        run: a bad ``webhookUrl`` or ``bg_image_url``, or more jobs than the
-        account's backlog has room for.
+        run (a bad ``webhookUrl`` or ``bg_image_url``); how many jobs it may
+        add (for :class:`BacklogBound`).
 
         Raises:
-            AssetError: invalid_parameter naming the field; job_queue_full (429).
+            AssetError: invalid_parameter naming the field.
         """
         if webhook_url and (reason := self.webhooks.check(webhook_url)) is not None:
             raise AssetError("invalid_parameter", f"webhookUrl: {reason}", "webhookUrl")
@@ -160,15 +159,7 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
             ):
                 field = "extensions.options.bg_image_url"
                 raise AssetError("invalid_parameter", f"{field}: {reason}", field)
-        adding = len(extensions) + post_transformations
-        if adding and self.job_queue_per_account:
-            queued = await backlog(self.library.sessions, account)
-            if queued + adding > self.job_queue_per_account:
-                raise AssetError(
-                    "job_queue_full",
-                    f"this account has {queued} jobs queued or running, at most "
-                    f"{self.job_queue_per_account}; retry when they have run",
-                )
+        return jobs_needed(extensions, webhook_url) + post_transformations
 
     async def _fetch_url(self, url: str) -> bytes:
         return await remote.fetch(url, self.webhooks.private_hosts, self.library.max_upload_bytes)
@@ -177,12 +168,13 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
     async def Upload(self, request: asset_pb2.UploadRequest) -> asset_pb2.FileReply:
         if len(request.post_transformations) > MAX_POST:
             raise invalid("transformation", f"transformation.post has at most {MAX_POST} items")
-        await self._check_jobs(
-            request.account,
-            request.webhook_url,
-            request.extensions,
-            len(request.post_transformations),
+        adding = self._check_jobs(
+            request.webhook_url, request.extensions, len(request.post_transformations)
         )
+        async with self.backlog.admit(request.account, adding):
+            return await self._upload(request)
+
+    async def _upload(self, request: asset_pb2.UploadRequest) -> asset_pb2.FileReply:
         request.custom_metadata_json = await self._checked_metadata(
             request.account, request.custom_metadata_json
         )
@@ -236,12 +228,13 @@ class AssetsServicer(asset_pb2_grpc.AssetsServicer):
 
     @rpc
     async def UpdateFile(self, request: asset_pb2.UpdateFileRequest) -> asset_pb2.FileReply:
-        await self._check_jobs(request.account, request.webhook_url, request.extensions)
-        if request.HasField("custom_metadata_json"):
-            request.custom_metadata_json = await self._checked_metadata(
-                request.account, request.custom_metadata_json
-            )
-        return await self._with_extensions(await self.library.update(request), request)
+        adding = self._check_jobs(request.webhook_url, request.extensions)
+        async with self.backlog.admit(request.account, adding):
+            if request.HasField("custom_metadata_json"):
+                request.custom_metadata_json = await self._checked_metadata(
+                    request.account, request.custom_metadata_json
+                )
+            return await self._with_extensions(await self.library.update(request), request)
 
     async def _checked_metadata(self, account: str, metadata_json: str) -> str:
         """``customMetadata`` checked against the account's custom metadata

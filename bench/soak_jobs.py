@@ -8,7 +8,8 @@ a noisy account meanwhile uploads ``--noisy-uploads`` files (4 at a time) with 4
 each (1,000 by default: remove-bg, two auto-taggings, ai-auto-description)
 and a webhook whose receiver accepts and never answers. Prints the healthy
 account's p50/p99 job latency in both runs and their ratio, the statuses
-(5xx counted), and the RSS of every service.
+(5xx counted), the status of one more noisy upload after the run (429 once
+its backlog is full), and the RSS of every service.
 ``python -m bench.soak_jobs [--seconds 600]``."""
 
 from __future__ import annotations
@@ -163,6 +164,11 @@ async def run(base: str, seconds: float, interval: float, noisy_uploads: int) ->
         await asyncio.gather(
             healthy_uploads(), healthy_renders(), healthy_renders(), *(noisy() for _ in range(4))
         )
+        overflow = None
+        if noisy_uploads:  # its backlog is still full of hanging webhooks: 429 expected
+            overflow, _ = await upload(
+                session, base, NOISY_KEY, noisy_uploads, EXTENSIONS, hooks.url + "/hang"
+            )
         grace = time.monotonic() + 120  # the last jobs' webhooks
         while set(sent) - set(hooks.arrived) and time.monotonic() < grace:
             await asyncio.sleep(0.2)
@@ -174,6 +180,7 @@ async def run(base: str, seconds: float, interval: float, noisy_uploads: int) ->
         "statuses": statuses,
         "hanging": hooks.hanging,
         "outcomes": hooks.outcomes,
+        "overflow": overflow,
     }
 
 
@@ -235,6 +242,7 @@ def main() -> None:
             f"{percentile(lat, 99):.2f} | {dict(sorted(r['statuses'].items()))} | {errors} | "
             f"{r['hanging']} |"
         )
+    print(f"the noisy account's next upload, after the run: {noisy['overflow']}")
     ratio = percentile(noisy["latencies"], 99) / percentile(quiet["latencies"], 99)
     print(f"p99 ratio (with noisy / alone): {ratio:.2f} (target <= 2)")
     print("| run | service | start MB | after 20 s MB | peak MB | end MB |")

@@ -58,12 +58,15 @@ def request_error_response(exc: RequestError, **extra: object) -> web.Response:
     return web.json_response({**exc.to_json(), **extra}, status=HTTP_STATUS.get(exc.code, 400))
 
 
-RETRY_AFTER_S = 5  # seconds suggested to clients when a dependency is down or busy
+RETRY_AFTER_S = 5  # seconds suggested to clients when a dependency is down
+# ... and when an account's job backlog is full (429): its jobs take longer to drain
+BACKLOG_RETRY_AFTER_S = 30
 
 
 def retry_after(status: int) -> dict[str, str] | None:
     """``Retry-After`` for a 429 or 503, else None."""
-    return {"Retry-After": str(RETRY_AFTER_S)} if status in (429, 503) else None
+    seconds = {429: BACKLOG_RETRY_AFTER_S, 503: RETRY_AFTER_S}.get(status)
+    return {"Retry-After": str(seconds)} if seconds else None
 
 
 def error_response(code: str, message: str, **extra: object) -> web.Response:

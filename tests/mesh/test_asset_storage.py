@@ -19,7 +19,15 @@ from asset_svc import file_ops
 from asset_svc.blobs import Blobs, open_store
 from asset_svc.db import JobRow, open_engine
 from asset_svc.errors import AssetError
-from asset_svc.jobs import JobQueue, NewJob, Outcome, RetryLaterError, backlog, run_worker
+from asset_svc.jobs import (
+    BacklogBound,
+    JobQueue,
+    NewJob,
+    Outcome,
+    RetryLaterError,
+    backlog,
+    run_worker,
+)
 from asset_svc.library import Library
 from asset_svc.migrate import upgrade
 from asset_svc.transform import TransformPort
@@ -256,6 +264,36 @@ async def test_backlog_counts_an_accounts_queued_and_running_jobs(database_url: 
     assert first is not None and first.account == "a" and await backlog(sessions, "a") == 4
     assert await queue.finish(first, Outcome())
     assert await backlog(sessions, "a") == 3 and await backlog(sessions, "nobody") == 0
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_concurrent_requests_cannot_each_pass_the_backlog_bound(database_url: str) -> None:
+    """Twenty requests of one account at once, each adding a job after some
+    work, against a bound of 5: each reserves its job before the work, so
+    exactly 5 are admitted (counting alone, all 20 saw room)."""
+    await asyncio.to_thread(upgrade, database_url)
+    engine, sessions = open_engine(database_url)
+    queue, bound = JobQueue(sessions, lease_s=30), BacklogBound(sessions, limit=5)
+
+    async def request(n: int) -> str:
+        try:
+            async with bound.admit("a", 1):
+                await asyncio.sleep(0.02)  # the upload's own work
+                await queue.enqueue([NewJob("x", {"n": n}, account="a")])
+        except AssetError as exc:
+            return exc.code
+        return "ok"
+
+    outcomes = await asyncio.gather(*(request(n) for n in range(20)))
+    assert sorted(outcomes).count("ok") == 5 and set(outcomes) == {"ok", "job_queue_full"}
+    assert await backlog(sessions, "a") == 5
+    async with bound.admit("b", 5):  # another account's room is its own
+        pass
+    with pytest.raises(AssetError) as alone:
+        async with bound.admit("b", 6):
+            pass
+    assert alone.value.code == "invalid_parameter"  # no retry could pass
     await engine.dispose()
 
 

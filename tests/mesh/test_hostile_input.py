@@ -470,7 +470,7 @@ def test_an_account_over_its_job_backlog_gets_429_and_nothing_is_stored(
     assert [up(f"{n}.png", extensions=ext).status for n in "bc"] == [200, 200]
     full = up("d.png", extensions=ext)
     body = assert_json_error(full, 429)
-    assert body["code"] == "job_queue_full" and full.headers["retry-after"] == "5"
+    assert body["code"] == "job_queue_full" and full.headers["retry-after"] == "30"
     listed = get(f"{small_queue}/v1/files?path={where}", KEY).json()
     assert sorted(f["name"] for f in listed) == ["a.png", "b.png", "c.png"]
     update = send(
@@ -483,4 +483,7 @@ def test_an_account_over_its_job_backlog_gets_429_and_nothing_is_stored(
     details = get(f"{small_queue}/v1/files/{first.json()['fileId']}/details", KEY).json()
     assert details["tags"] in (None, [])  # the refused update changed nothing
     assert up("plain.png").status == 200  # no jobs: not bounded
+    unserved = up("u.png", extensions=json.dumps([{"name": "ai-auto-description"}]))
+    assert unserved.status == 200  # no model, no webhook: it adds no job
+    assert unserved.json()["extensionStatus"] == {"ai-auto-description": "failed"}
     assert up("o.png", {"x-api-key": OTHER_KEY}, extensions=ext).status == 200
