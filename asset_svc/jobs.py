@@ -144,7 +144,11 @@ class BacklogBound:
                 "extensions",
             )
         async with self._checking:  # count and reserve as one step
-            queued = await backlog(self.sessions, account) + self._reserved.get(account, 0)
+            # reservations first: one released while the count runs has its
+            # jobs committed before, so the count sees them (counted twice at
+            # worst, never missed)
+            reserved = self._reserved.get(account, 0)
+            queued = await backlog(self.sessions, account) + reserved
             if queued + adding > self.limit:
                 raise AssetError(
                     "job_queue_full",
