@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 import pyvips
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from asset_svc import file_ops
 from asset_svc.blobs import Blobs, open_store
@@ -63,14 +65,35 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-@pytest_asyncio.fixture
-async def library(database_url: str, tmp_path: Path, mesh: Mesh) -> AsyncIterator[Library]:
+@asynccontextmanager
+async def replicas(
+    database_url: str, count: int
+) -> AsyncIterator[list[async_sessionmaker[AsyncSession]]]:
+    """The migrated database opened by ``count`` engines (as ``count``
+    replicas would); their session factories, engines disposed on exit."""
     await asyncio.to_thread(upgrade, database_url)
-    engine, sessions = open_engine(database_url)
+    engines = [open_engine(database_url) for _ in range(count)]
+    try:
+        yield [sessions for _, sessions in engines]
+    finally:
+        for engine, _ in engines:
+            await engine.dispose()
+
+
+@pytest_asyncio.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The migrated test database's session factory (one engine)."""
+    async with replicas(database_url, 1) as [only]:
+        yield only
+
+
+@pytest_asyncio.fixture
+async def library(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path, mesh: Mesh
+) -> AsyncIterator[Library]:
     transform = TransformPort(f"127.0.0.1:{mesh.ports.transform}")
     yield Library(sessions, Blobs(open_store(str(tmp_path / "blobs"))), transform, 10_000_000)
     await transform.close()
-    await engine.dispose()
 
 
 def upload(name: str, **fields: object) -> asset_pb2.UploadRequest:
@@ -159,46 +182,41 @@ async def test_a_jobs_version_is_added_once(library: Library) -> None:
 
 @pytest.mark.asyncio
 async def test_concurrent_workers_claim_each_job_once(database_url: str) -> None:
-    await asyncio.to_thread(upgrade, database_url)
-    engines = [open_engine(database_url) for _ in range(3)]
-    queues = [JobQueue(sessions, lease_s=30) for _, sessions in engines]
-    await queues[0].enqueue([NewJob("count", {"n": i}) for i in range(30)])
-    ran: list[tuple[int, str]] = []
+    async with replicas(database_url, 3) as factories:
+        queues = [JobQueue(sessions, lease_s=30) for sessions in factories]
+        await queues[0].enqueue([NewJob("count", {"n": i}) for i in range(30)])
+        ran: list[tuple[int, str]] = []
 
-    def handler(owner: str):  # noqa: ANN202
-        async def run(job: JobRow) -> Outcome:
-            ran.append((job.payload["n"], owner))
-            await asyncio.sleep(0.01)
-            return Outcome()
+        def handler(owner: str):  # noqa: ANN202
+            async def run(job: JobRow) -> Outcome:
+                ran.append((job.payload["n"], owner))
+                await asyncio.sleep(0.01)
+                return Outcome()
 
-        return run
+            return run
 
-    stop = asyncio.Event()
-    workers = [
-        asyncio.create_task(run_worker(q, {"count": handler(q.owner)}, stop, poll_s=0.05))
-        for q in queues
-        for _ in range(2)
-    ]
-    deadline = asyncio.get_running_loop().time() + 60
-    while len(ran) < 30 and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.3)
-    stop.set()
-    await asyncio.gather(*workers)
-    assert sorted(n for n, _ in ran) == list(range(30))  # each exactly once
-    async with engines[0][1]() as session:
-        statuses = (await session.scalars(select(JobRow.status))).all()
-    assert set(statuses) == {"done"}
-    for engine, _ in engines:
-        await engine.dispose()
+        stop = asyncio.Event()
+        workers = [
+            asyncio.create_task(run_worker(q, {"count": handler(q.owner)}, stop, poll_s=0.05))
+            for q in queues
+            for _ in range(2)
+        ]
+        deadline = asyncio.get_running_loop().time() + 60
+        while len(ran) < 30 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        stop.set()
+        await asyncio.gather(*workers)
+        assert sorted(n for n, _ in ran) == list(range(30))  # each exactly once
+        async with factories[0]() as session:
+            statuses = (await session.scalars(select(JobRow.status))).all()
+        assert set(statuses) == {"done"}
 
 
 @pytest.mark.asyncio
 async def test_an_expired_lease_is_reclaimed_and_the_stale_worker_cannot_finish(
-    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    await asyncio.to_thread(upgrade, database_url)
-    engine, sessions = open_engine(database_url)
     dead, alive = JobQueue(sessions, lease_s=0.2), JobQueue(sessions, lease_s=30)
     await dead.enqueue([NewJob("x", {})])
     job = await dead.claim()
@@ -211,15 +229,14 @@ async def test_an_expired_lease_is_reclaimed_and_the_stale_worker_cannot_finish(
     follow = await alive.claim()
     assert follow is not None and follow.kind == "follow"
     assert await alive.retry(follow, 0.0, "try again") == "queued"
-    await engine.dispose()
 
 
 @pytest.mark.asyncio
-async def test_an_account_at_its_cap_is_passed_over(database_url: str) -> None:
+async def test_an_account_at_its_cap_is_passed_over(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     """Fair scheduling: an account holding ``per_account`` running jobs waits
     while another account's younger job is claimed; its cap frees as it finishes."""
-    await asyncio.to_thread(upgrade, database_url)
-    engine, sessions = open_engine(database_url)
     queue = JobQueue(sessions, lease_s=30, per_account=2)
     await queue.enqueue([NewJob("x", {"n": n}, account="noisy") for n in range(3)])
     await queue.enqueue([NewJob("x", {"n": 9}, account="quiet")])
@@ -228,7 +245,6 @@ async def test_an_account_at_its_cap_is_passed_over(database_url: str) -> None:
     assert claims[0] is not None and await queue.finish(claims[0], Outcome())
     third = await queue.claim()
     assert third is not None and (third.account, third.payload["n"]) == ("noisy", 2)
-    await engine.dispose()
 
 
 @pytest.mark.asyncio
@@ -239,23 +255,22 @@ async def test_replicas_claiming_at_once_keep_the_cap(database_url: str) -> None
     SQLite serves one replica (README), so it is not run there."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite serves one replica: there is no cross-replica claim to test")
-    await asyncio.to_thread(upgrade, database_url)
-    engines = [open_engine(database_url) for _ in range(6)]
-    queues = [JobQueue(sessions, lease_s=30, per_account=2) for _, sessions in engines]
-    await queues[0].enqueue([NewJob("x", {"n": n}, account="noisy") for n in range(6)])
-    for _ in range(3):  # three rounds of six simultaneous claims
-        await asyncio.gather(*(q.claim() for q in queues))
-    async with engines[0][1]() as session:
-        running = (await session.scalars(select(JobRow).where(JobRow.status == "running"))).all()
-    assert len(running) == 2, [(j.id, j.lease_owner) for j in running]
-    for engine, _ in engines:
-        await engine.dispose()
+    async with replicas(database_url, 6) as factories:
+        queues = [JobQueue(sessions, lease_s=30, per_account=2) for sessions in factories]
+        await queues[0].enqueue([NewJob("x", {"n": n}, account="noisy") for n in range(6)])
+        for _ in range(3):  # three rounds of six simultaneous claims
+            await asyncio.gather(*(q.claim() for q in queues))
+        async with factories[0]() as session:
+            running = (
+                await session.scalars(select(JobRow).where(JobRow.status == "running"))
+            ).all()
+        assert len(running) == 2, [(j.id, j.lease_owner) for j in running]
 
 
 @pytest.mark.asyncio
-async def test_backlog_counts_an_accounts_queued_and_running_jobs(database_url: str) -> None:
-    await asyncio.to_thread(upgrade, database_url)
-    engine, sessions = open_engine(database_url)
+async def test_backlog_counts_an_accounts_queued_and_running_jobs(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     queue = JobQueue(sessions, lease_s=30)
     await queue.enqueue([NewJob("x", {}, account="a") for _ in range(3)])
     await queue.enqueue([NewJob("x", {}, account="b"), NewJob("webhook", {}, account="a")])
@@ -264,16 +279,15 @@ async def test_backlog_counts_an_accounts_queued_and_running_jobs(database_url: 
     assert first is not None and first.account == "a" and await backlog(sessions, "a") == 4
     assert await queue.finish(first, Outcome())
     assert await backlog(sessions, "a") == 3 and await backlog(sessions, "nobody") == 0
-    await engine.dispose()
 
 
 @pytest.mark.asyncio
-async def test_concurrent_requests_cannot_each_pass_the_backlog_bound(database_url: str) -> None:
+async def test_concurrent_requests_cannot_each_pass_the_backlog_bound(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     """Twenty requests of one account at once, each adding a job after some
     work, against a bound of 5: each reserves its job before the work, so
     exactly 5 are admitted (counting alone, all 20 saw room)."""
-    await asyncio.to_thread(upgrade, database_url)
-    engine, sessions = open_engine(database_url)
     queue, bound = JobQueue(sessions, lease_s=30), BacklogBound(sessions, limit=5)
 
     async def request(n: int) -> str:
@@ -294,13 +308,10 @@ async def test_concurrent_requests_cannot_each_pass_the_backlog_bound(database_u
         async with bound.admit("b", 6):
             pass
     assert alone.value.code == "invalid_parameter"  # no retry could pass
-    await engine.dispose()
 
 
 @pytest.mark.asyncio
-async def test_a_lane_claims_only_its_kinds(database_url: str) -> None:
-    await asyncio.to_thread(upgrade, database_url)
-    engine, sessions = open_engine(database_url)
+async def test_a_lane_claims_only_its_kinds(sessions: async_sessionmaker[AsyncSession]) -> None:
     renders = JobQueue(sessions, lease_s=30, per_account=1, kinds=frozenset({"render"}))
     hooks = JobQueue(sessions, lease_s=30, per_account=1, kinds=frozenset({"webhook"}))
     await renders.enqueue([NewJob("webhook", {}, account="a"), NewJob("render", {}, account="a")])
@@ -310,15 +321,14 @@ async def test_a_lane_claims_only_its_kinds(database_url: str) -> None:
     assert await renders.claim() is None  # account a holds its one render worker
     hook = await hooks.claim()  # ... which does not count against its webhook lane
     assert hook is not None and hook.kind == "webhook" and await hooks.claim() is None
-    await engine.dispose()
 
 
 @pytest.mark.asyncio
-async def test_a_job_running_past_its_lease_keeps_it(database_url: str) -> None:
+async def test_a_job_running_past_its_lease_keeps_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     """The worker renews the lease while the handler runs: a job three
     leases long runs once and still counts against its account's cap."""
-    await asyncio.to_thread(upgrade, database_url)
-    engine, sessions = open_engine(database_url)
     busy, other = (JobQueue(sessions, lease_s=0.3, per_account=1) for _ in range(2))
     await busy.enqueue([NewJob("long", {}, account="a"), NewJob("long", {}, account="a")])
     runs = 0
@@ -338,13 +348,10 @@ async def test_a_job_running_past_its_lease_keeps_it(database_url: str) -> None:
     async with sessions() as session:
         statuses = sorted((await session.scalars(select(JobRow.status))).all())
     assert runs == 1 and statuses == ["done", "queued"]
-    await engine.dispose()
 
 
 @pytest.mark.asyncio
-async def test_retries_stop_at_the_window(database_url: str) -> None:
-    await asyncio.to_thread(upgrade, database_url)
-    engine, sessions = open_engine(database_url)
+async def test_retries_stop_at_the_window(sessions: async_sessionmaker[AsyncSession]) -> None:
     queue = JobQueue(sessions, lease_s=30)
     await queue.enqueue([NewJob("x", {}, retry_window_s=0.5)])
     attempts = 0
@@ -362,7 +369,6 @@ async def test_retries_stop_at_the_window(database_url: str) -> None:
     async with sessions() as session:
         job = (await session.scalars(select(JobRow))).one()
     assert job.status == "failed" and job.last_error == "nope" and 2 <= attempts <= 4
-    await engine.dispose()
 
 
 @pytest.mark.asyncio
@@ -384,9 +390,9 @@ async def test_migrations_build_exactly_the_models(database_url: str) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_stale_retry_cannot_requeue_a_finished_job(database_url: str) -> None:
-    await asyncio.to_thread(upgrade, database_url)
-    engine, sessions = open_engine(database_url)
+async def test_a_stale_retry_cannot_requeue_a_finished_job(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     queue = JobQueue(sessions, lease_s=0.2)
     await queue.enqueue([NewJob("x", {})])
     first = await queue.claim()
@@ -398,15 +404,13 @@ async def test_a_stale_retry_cannot_requeue_a_finished_job(database_url: str) ->
     async with sessions() as session:
         job = (await session.scalars(select(JobRow))).one()
     assert job.status == "done"
-    await engine.dispose()
 
 
 @pytest.mark.asyncio
-async def test_usage_counts_every_concurrent_call(database_url: str) -> None:
+async def test_usage_counts_every_concurrent_call(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     from asset_svc.usage import add_usage, read_usage
-
-    await asyncio.to_thread(upgrade, database_url)
-    engine, sessions = open_engine(database_url)
 
     async def one() -> None:
         async with sessions.begin() as session:
@@ -416,7 +420,6 @@ async def test_usage_counts_every_concurrent_call(database_url: str) -> None:
     async with sessions() as session:
         usage = await read_usage(session, "fresh-account")
     assert (usage.images_used, usage.operations) == (25, 50)
-    await engine.dispose()
 
 
 def test_blobs_on_an_s3_compatible_server(tmp_path: Path) -> None:
